@@ -1,0 +1,33 @@
+# The two commands: `make run` and `make test`. Both set everything up first.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+DEV := $(PY) scripts/dev.py
+
+.PHONY: run test bench setup lint messages
+
+run: setup
+	$(DEV) run
+
+test: setup
+	$(DEV) exec -- $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+bench: setup
+	$(DEV) exec -- $(PY) bench/run_all.py
+
+lint: setup
+	$(VENV)/bin/ruff check .
+
+messages: setup
+	$(DEV) exec -- $(PY) manage.py makemessages -l zh_Hans --ignore=node_modules --ignore=.venv
+
+setup: $(VENV)/.installed node_modules/.installed
+
+$(VENV)/.installed: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@

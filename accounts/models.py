@@ -1,0 +1,52 @@
+from django.contrib.auth.models import AbstractUser
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from phonix.money import money_field_kwargs
+
+
+class User(AbstractUser):
+    """A member (or staff). The referral tree is stored on the row itself.
+
+    `upline_ids` lists every ancestor, nearest first (the sponsor is `upline_ids[0]`), so the
+    upline is one indexed lookup, a member's downline at any depth is `upline_ids @> {id}`
+    (GIN index), and the level of a descendant is the difference of `depth`.
+    """
+
+    referred_by = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="direct_referrals",
+        verbose_name=_("sponsor"),
+    )
+    referral_code = models.CharField(_("referral code"), max_length=12, unique=True, null=True)
+    upline_ids = ArrayField(models.BigIntegerField(), default=list, blank=True, editable=False)
+    depth = models.PositiveIntegerField(default=0, editable=False)
+    direct_referrals_count = models.PositiveIntegerField(default=0)
+    total_invested = models.DecimalField(default=0, **money_field_kwargs())
+    total_earnings = models.DecimalField(default=0, **money_field_kwargs())
+    is_active_investor = models.BooleanField(default=False)
+    trc20_wallet_address = models.CharField(_("TRC20 withdrawal address"), max_length=34, blank=True)
+    withdrawal_address_changed_at = models.DateTimeField(null=True, blank=True)
+    joined_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(Lower("username"), name="user_username_ci_unique"),
+            models.UniqueConstraint(
+                Lower("email"), condition=~models.Q(email=""), name="user_email_ci_unique"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(referred_by=models.F("id")), name="user_not_own_sponsor"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(total_invested__gte=0) & models.Q(total_earnings__gte=0),
+                name="user_totals_not_negative",
+            ),
+        ]
+        indexes = [GinIndex(fields=["upline_ids"], name="user_upline_ids_gin")]
+
+    def __str__(self) -> str:
+        return self.username

@@ -1,0 +1,13 @@
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+
+from wallet.selectors import member_balances, recent_history
+
+
+@login_required
+def home(request):
+    return render(
+        request,
+        "dashboard/home.html",
+        {"balances": member_balances(user=request.user), "recent": recent_history(user=request.user)},
+    )

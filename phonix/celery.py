@@ -1,0 +1,11 @@
+import os
+
+from celery import Celery
+from kombu import Queue
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "phonix.settings.local")
+
+app = Celery("phonix")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.conf.task_queues = [Queue(name) for name in ("default", "chain", "payouts")]
+app.autodiscover_tasks()

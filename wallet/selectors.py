@@ -1,0 +1,42 @@
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import QuerySet
+
+from .models import MEMBER_ACCOUNT_CODES, AccountCode, LedgerAccount, Transaction
+
+
+@dataclass(frozen=True)
+class Balance:
+    code: str
+    label: str
+    amount: Decimal
+
+
+def member_balances(*, user) -> list[Balance]:
+    """Every member account, in a fixed order, zero where the account is not opened yet."""
+    stored = dict(
+        LedgerAccount.objects.filter(user=user).values_list("code", "balance")
+    )
+    return [
+        Balance(code=str(code), label=str(AccountCode(code).label), amount=stored.get(code, Decimal(0)))
+        for code in MEMBER_ACCOUNT_CODES
+    ]
+
+
+def member_balance(*, user, code: str) -> Decimal:
+    return (
+        LedgerAccount.objects.filter(user=user, code=code).values_list("balance", flat=True).first()
+        or Decimal(0)
+    )
+
+
+def transaction_history(*, user, type: str | None = None) -> QuerySet[Transaction]:
+    history = Transaction.objects.filter(user=user).order_by("-created_at", "-id")
+    if type:
+        history = history.filter(type=type)
+    return history
+
+
+def recent_history(*, user, limit: int = 10) -> list[Transaction]:
+    return list(transaction_history(user=user)[:limit])

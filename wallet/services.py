@@ -1,0 +1,377 @@
+"""Every change of a balance goes through this module (money rule 6)."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from phonix.exceptions import (
+    IdempotencyConflict,
+    InsufficientFunds,
+    InvalidAmount,
+    NotFound,
+    UnbalancedPosting,
+)
+from phonix.money import parse_amount
+
+from .models import (
+    MEMBER_ACCOUNT_CODES,
+    PLATFORM_ACCOUNT_CODES,
+    AccountCode,
+    LedgerAccount,
+    LedgerTransaction,
+    Transaction,
+)
+
+BATCH_CHUNK = 10_000
+
+
+@dataclass(frozen=True)
+class HistoryLine:
+    """A line of the member-facing history written together with a posting."""
+
+    user_id: int
+    type: str
+    amount: Decimal
+    fee: Decimal = Decimal(0)
+    net_amount: Decimal | None = None
+    status: str = Transaction.Status.COMPLETED
+    description: str = ""
+    subscription_id: int | None = None
+    txn_hash: str = ""
+    wallet_address: str = ""
+
+
+@dataclass
+class Posting:
+    key: str
+    kind: str
+    entries: Sequence[tuple[int, Decimal]]  # (ledger account id, signed amount)
+    memo: str = ""
+    created_by_id: int | None = None
+    history: Sequence[HistoryLine] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    created: int
+    already_posted: int
+
+
+# Accounts ------------------------------------------------------------------------------------
+
+
+def platform_account(code: str) -> LedgerAccount:
+    account, _ = LedgerAccount.objects.get_or_create(user=None, code=code)
+    return account
+
+
+def member_accounts_open(*, user_ids: Iterable[int]) -> None:
+    """Create the main, bonus and withdrawal_hold accounts of members who lack them (set-based)."""
+    user_ids = list(user_ids)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO wallet_ledgeraccount (user_id, code, balance, created_at)
+            SELECT u, c, 0, now() FROM unnest(%s::bigint[]) AS u, unnest(%s::text[]) AS c
+            ON CONFLICT (user_id, code) WHERE user_id IS NOT NULL DO NOTHING
+            """,
+            [user_ids, [str(code) for code in MEMBER_ACCOUNT_CODES]],
+        )
+
+
+def member_account(*, user_id: int, code: str) -> LedgerAccount:
+    try:
+        return LedgerAccount.objects.get(user_id=user_id, code=code)
+    except LedgerAccount.DoesNotExist:
+        member_accounts_open(user_ids=[user_id])
+        return LedgerAccount.objects.get(user_id=user_id, code=code)
+
+
+def member_account_ids(*, user_ids: Iterable[int], code: str) -> dict[int, int]:
+    """Map user id → ledger account id for one code, opening missing accounts first."""
+    user_ids = list(user_ids)
+    member_accounts_open(user_ids=user_ids)
+    rows = LedgerAccount.objects.filter(user_id__in=user_ids, code=code).values_list("user_id", "id")
+    return dict(rows)
+
+
+def platform_accounts_open() -> None:
+    for code in PLATFORM_ACCOUNT_CODES:
+        platform_account(code)
+
+
+# Posting -------------------------------------------------------------------------------------
+
+
+def _normalised(entries: Sequence[tuple[int, Decimal]]) -> list[tuple[int, Decimal]]:
+    """Validate amounts and merge entries per account; refuse an unbalanced set."""
+    if len(entries) < 2:
+        raise UnbalancedPosting(_("A posting needs at least two entries."))
+    merged: dict[int, Decimal] = defaultdict(Decimal)
+    for account_id, amount in entries:
+        merged[int(account_id)] += parse_amount(amount, allow_negative=True)
+    if sum(merged.values()) != 0:
+        raise UnbalancedPosting(_("The entries of a posting must sum to zero."))
+    normalised = sorted((account_id, amount) for account_id, amount in merged.items() if amount)
+    if len(normalised) < 2:
+        raise UnbalancedPosting(_("A posting must move money between two different accounts."))
+    return normalised
+
+
+def _content_hash(kind: str, entries: list[tuple[int, Decimal]]) -> str:
+    text = kind + "|" + ";".join(f"{account_id}:{amount}" for account_id, amount in entries)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _lock_and_apply(deltas: dict[int, Decimal]) -> None:
+    """Lock the accounts in primary-key order, check member balances, update the caches."""
+    account_ids = sorted(deltas)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT id, user_id, code, balance FROM wallet_ledgeraccount
+            WHERE id = ANY(%s) ORDER BY id FOR UPDATE
+            """,
+            [account_ids],
+        )
+        locked = cursor.fetchall()
+        if len(locked) != len(account_ids):
+            raise UnbalancedPosting(_("A posting names a ledger account that does not exist."))
+        for account_id, user_id, code, balance in locked:
+            if user_id is not None and balance + deltas[account_id] < 0:
+                raise InsufficientFunds(
+                    _("Insufficient funds in the %(account)s account.")
+                    % {"account": AccountCode(code).label}
+                )
+        cursor.execute(
+            """
+            UPDATE wallet_ledgeraccount a SET balance = a.balance + d.delta
+            FROM unnest(%s::bigint[], %s::numeric[]) AS d(id, delta) WHERE a.id = d.id
+            """,
+            [account_ids, [deltas[account_id] for account_id in account_ids]],
+        )
+
+
+def _insert_entries(rows: list[tuple[int, int, Decimal]]) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO wallet_ledgerentry (transaction_id, account_id, amount)
+            SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::numeric[])
+            """,
+            [[r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows]],
+        )
+
+
+def _insert_history(pairs: list[tuple[int, HistoryLine]]) -> None:
+    now = timezone.now()
+    Transaction.objects.bulk_create(
+        [
+            Transaction(
+                user_id=line.user_id, type=line.type, amount=line.amount, fee=line.fee,
+                net_amount=line.amount - line.fee if line.net_amount is None else line.net_amount,
+                status=line.status, description=line.description[:500],
+                subscription_id=line.subscription_id, txn_hash=line.txn_hash,
+                wallet_address=line.wallet_address, ledger_transaction_id=ledger_id,
+                completed_at=now if line.status == Transaction.Status.COMPLETED else None,
+            )
+            for ledger_id, line in pairs
+        ],
+        batch_size=BATCH_CHUNK,
+    )
+
+
+def ledger_post(
+    *,
+    key: str,
+    kind: str,
+    entries: Sequence[tuple[int, Decimal]],
+    memo: str = "",
+    created_by_id: int | None = None,
+    history: Sequence[HistoryLine] = (),
+) -> LedgerTransaction:
+    """Post one balanced ledger transaction, exactly once per idempotency key.
+
+    The same key with the same content returns the first transaction; with different content
+    it raises IdempotencyConflict. A member account that would go below zero raises
+    InsufficientFunds and nothing is written.
+    """
+    if not key or len(key) > 200:
+        raise InvalidAmount(_("A posting needs an idempotency key of at most 200 characters."))
+    normalised = _normalised(entries)
+    content_hash = _content_hash(kind, normalised)
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            # ON CONFLICT waits for a concurrent insert of the same key to commit or roll back.
+            cursor.execute(
+                """
+                INSERT INTO wallet_ledgertransaction
+                    (kind, idempotency_key, content_hash, memo, created_by_id, created_at)
+                VALUES (%s, %s, %s, %s, %s, now())
+                ON CONFLICT (idempotency_key) DO NOTHING RETURNING id
+                """,
+                [kind, key, content_hash, memo[:500], created_by_id],
+            )
+            row = cursor.fetchone()
+        if row is None:
+            existing = LedgerTransaction.objects.get(idempotency_key=key)
+            if existing.content_hash != content_hash:
+                raise IdempotencyConflict(
+                    _("The key %(key)s was already posted with different content.") % {"key": key}
+                )
+            return existing
+        ledger_id = row[0]
+        _lock_and_apply(dict(normalised))
+        _insert_entries([(ledger_id, account_id, amount) for account_id, amount in normalised])
+        if history:
+            _insert_history([(ledger_id, line) for line in history])
+    return LedgerTransaction.objects.get(pk=ledger_id)
+
+
+def ledger_post_batch(*, postings: Sequence[Posting]) -> BatchResult:
+    """Post many transactions in a few statements per chunk (payout runs).
+
+    All or nothing: any conflict or shortfall rolls the whole batch back. Keys already posted
+    with the same content are skipped, so a re-run of a payout job posts nothing twice.
+    """
+    created = already = 0
+    with transaction.atomic():
+        for start in range(0, len(postings), BATCH_CHUNK):
+            chunk = postings[start : start + BATCH_CHUNK]
+            new, old = _post_chunk(chunk)
+            created += new
+            already += old
+    return BatchResult(created=created, already_posted=already)
+
+
+def _post_chunk(chunk: Sequence[Posting]) -> tuple[int, int]:
+    prepared = []
+    for posting in chunk:
+        normalised = _normalised(posting.entries)
+        prepared.append((posting, normalised, _content_hash(posting.kind, normalised)))
+    keys = [p.key for p, _n, _h in prepared]
+    if len(set(keys)) != len(keys):
+        raise IdempotencyConflict(_("A batch names the same idempotency key twice."))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO wallet_ledgertransaction
+                (kind, idempotency_key, content_hash, memo, created_by_id, created_at)
+            SELECT k, key, h, m, c, now()
+            FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::bigint[])
+                AS t(k, key, h, m, c)
+            ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, idempotency_key
+            """,
+            [
+                [p.kind for p, _n, _h in prepared], keys, [h for _p, _n, h in prepared],
+                [p.memo[:500] for p, _n, _h in prepared], [p.created_by_id for p, _n, _h in prepared],
+            ],
+        )
+        new_ids = dict((key, ledger_id) for ledger_id, key in cursor.fetchall())
+    old_keys = [key for key in keys if key not in new_ids]
+    if old_keys:
+        stored = dict(
+            LedgerTransaction.objects.filter(idempotency_key__in=old_keys).values_list(
+                "idempotency_key", "content_hash"
+            )
+        )
+        for posting, _n, content_hash in prepared:
+            if posting.key in stored and stored[posting.key] != content_hash:
+                raise IdempotencyConflict(
+                    _("The key %(key)s was already posted with different content.") % {"key": posting.key}
+                )
+    deltas: dict[int, Decimal] = defaultdict(Decimal)
+    entry_rows, history_pairs = [], []
+    for posting, normalised, _h in prepared:
+        ledger_id = new_ids.get(posting.key)
+        if ledger_id is None:
+            continue
+        for account_id, amount in normalised:
+            deltas[account_id] += amount
+            entry_rows.append((ledger_id, account_id, amount))
+        history_pairs.extend((ledger_id, line) for line in posting.history)
+    if entry_rows:
+        _lock_and_apply({k: v for k, v in deltas.items() if v})
+        _insert_entries(entry_rows)
+    if history_pairs:
+        _insert_history(history_pairs)
+    return len(new_ids), len(old_keys)
+
+
+# Adjustments and reconciliation --------------------------------------------------------------
+
+
+def balance_adjust(
+    *, user_id: int, amount, reason: str, created_by_id: int | None, key: str | None = None,
+    code: str = AccountCode.MAIN,
+) -> LedgerTransaction:
+    """A staff correction: credit (positive) or debit (negative) a member account, with a reason."""
+    from django.contrib.auth import get_user_model
+
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidAmount(_("A reason is required for every adjustment."))
+    amount = parse_amount(amount, allow_negative=True)
+    if not get_user_model().objects.filter(pk=user_id).exists():
+        raise NotFound(_("There is no member with id %(id)s.") % {"id": user_id})
+    member = member_account(user_id=user_id, code=code)
+    platform = platform_account(AccountCode.ADJUSTMENTS)
+    return ledger_post(
+        key=key or f"adjustment:{uuid.uuid4()}",
+        kind=LedgerTransaction.Kind.ADJUSTMENT,
+        entries=[(member.id, amount), (platform.id, -amount)],
+        memo=reason,
+        created_by_id=created_by_id,
+        history=[HistoryLine(user_id=user_id, type=Transaction.Type.ADJUSTMENT, amount=amount,
+                             description=reason)],
+    )
+
+
+@dataclass(frozen=True)
+class ReconcileReport:
+    entries: int
+    total: Decimal
+    drifted_accounts: list[tuple[int, Decimal, Decimal]]  # (account id, cached, from entries)
+    unbalanced_transactions: int
+
+    @property
+    def ok(self) -> bool:
+        return self.total == 0 and not self.drifted_accounts and not self.unbalanced_transactions
+
+
+def ledger_reconcile() -> ReconcileReport:
+    """Prove Σ entries = 0, every transaction balances, and every cache = Σ of its entries."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        # One consistent snapshot for all three statements.
+        cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        cursor.execute("SELECT count(*), coalesce(sum(amount), 0) FROM wallet_ledgerentry")
+        entries, total = cursor.fetchone()
+        cursor.execute(
+            """
+            SELECT a.id, a.balance, coalesce(s.total, 0)
+            FROM wallet_ledgeraccount a
+            LEFT JOIN (SELECT account_id, sum(amount) AS total FROM wallet_ledgerentry
+                       GROUP BY account_id) s ON s.account_id = a.id
+            WHERE a.balance <> coalesce(s.total, 0)
+            ORDER BY a.id
+            """
+        )
+        drifted = cursor.fetchall()
+        cursor.execute(
+            """
+            SELECT count(*) FROM (SELECT transaction_id FROM wallet_ledgerentry
+                                  GROUP BY transaction_id HAVING sum(amount) <> 0) t
+            """
+        )
+        (unbalanced,) = cursor.fetchone()
+    return ReconcileReport(entries=entries, total=total, drifted_accounts=drifted,
+                           unbalanced_transactions=unbalanced)
