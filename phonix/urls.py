@@ -12,6 +12,10 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("dashboard/", include("dashboard.urls")),
     path("wallet/", include("wallet.urls")),
+    path("invest/", include("investment.urls")),
+    path("earnings/", include("earnings.urls")),
+    path("ranks/", include("ranks.urls")),
+    path("mining/", include("mining.urls")),
 ]
 
 handler403 = "phonix.views.permission_denied"

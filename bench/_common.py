@@ -1,0 +1,42 @@
+"""Shared set-up for benchmark scripts: Django on a throw-away database, and the BENCH line."""
+
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SCALE = float(os.environ.get("BENCH_SCALE", "1"))
+
+
+def setup_django() -> None:
+    """Point Django at a fresh `bench_phonix` database on the same server and migrate it."""
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "phonix.settings.test")
+    import django
+    from django.conf import settings
+
+    settings.DATABASES["default"]["NAME"] = os.environ.get("BENCH_DATABASE_NAME", "bench_phonix")
+    django.setup()
+    from django.db import connection
+    from django.test.utils import setup_databases  # noqa: F401  (keeps django.test importable)
+
+    _recreate_database(connection)
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def _recreate_database(connection) -> None:
+    name = connection.settings_dict["NAME"]
+    with connection._nodb_cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        cursor.execute(f'CREATE DATABASE "{name}"')
+    connection.close()
+
+
+def scaled(n: int) -> int:
+    return max(1, int(n * SCALE))
+
+
+def report(name: str, value: float, unit: str, size) -> None:
+    print(f"BENCH {name} {value:.3f} {unit} n={size}", flush=True)
