@@ -21,7 +21,10 @@ class User(AbstractUser):
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="direct_referrals",
         verbose_name=_("sponsor"),
     )
-    referral_code = models.CharField(_("referral code"), max_length=12, unique=True, null=True)
+    # NULL (not "") until a code is issued, so that uniqueness holds among issued codes.
+    referral_code = models.CharField(  # noqa: DJ001
+        _("referral code"), max_length=12, unique=True, null=True, blank=True
+    )
     upline_ids = ArrayField(models.BigIntegerField(), default=list, blank=True, editable=False)
     depth = models.PositiveIntegerField(default=0, editable=False)
     direct_referrals_count = models.PositiveIntegerField(default=0)

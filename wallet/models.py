@@ -108,6 +108,9 @@ class LedgerEntry(models.Model):
         ]
         verbose_name_plural = "ledger entries"
 
+    def __str__(self) -> str:
+        return f"{self.account_id}: {self.amount}"
+
 
 class Transaction(models.Model):
     """What a member sees in their history; linked to the ledger transaction that moved the money."""
