@@ -26,10 +26,10 @@ def parse_amount(value, *, allow_zero: bool = False, allow_negative: bool = Fals
         raise InvalidAmount(_("“%(value)s” is not a number.") % {"value": str(value)[:40]}) from None
     if not amount.is_finite():
         raise InvalidAmount(_("The amount must be a finite number."))
-    if amount != amount.quantize(QUANTUM, rounding=ROUND_DOWN):
-        raise InvalidAmount(_("Amounts have at most 6 decimal places."))
     if abs(amount) > settings.LEDGER_MAX_AMOUNT:
         raise InvalidAmount(_("The amount is too large."))
+    if amount != amount.quantize(QUANTUM, rounding=ROUND_DOWN):
+        raise InvalidAmount(_("Amounts have at most 6 decimal places."))
     if amount == 0 and not allow_zero:
         raise InvalidAmount(_("The amount must not be zero."))
     if amount < 0 and not allow_negative:

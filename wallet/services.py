@@ -349,29 +349,34 @@ class ReconcileReport:
 
 
 def ledger_reconcile() -> ReconcileReport:
-    """Prove Σ entries = 0, every transaction balances, and every cache = Σ of its entries."""
-    with transaction.atomic(), connection.cursor() as cursor:
-        # One consistent snapshot for all three statements.
-        cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-        cursor.execute("SELECT count(*), coalesce(sum(amount), 0) FROM wallet_ledgerentry")
-        entries, total = cursor.fetchone()
+    """Prove Σ entries = 0, every transaction balances, and every cache = Σ of its entries.
+
+    One statement, so all three answers come from the same snapshot while postings go on.
+    """
+    with connection.cursor() as cursor:
         cursor.execute(
             """
-            SELECT a.id, a.balance, coalesce(s.total, 0)
-            FROM wallet_ledgeraccount a
-            LEFT JOIN (SELECT account_id, sum(amount) AS total FROM wallet_ledgerentry
-                       GROUP BY account_id) s ON s.account_id = a.id
-            WHERE a.balance <> coalesce(s.total, 0)
-            ORDER BY a.id
+            WITH by_account AS (
+                SELECT account_id, sum(amount) AS total, count(*) AS entries
+                FROM wallet_ledgerentry GROUP BY account_id
+            ), unbalanced AS (
+                SELECT count(*) AS n FROM (
+                    SELECT 1 FROM wallet_ledgerentry GROUP BY transaction_id HAVING sum(amount) <> 0
+                ) t
+            ), drift AS (
+                SELECT a.id, a.balance, coalesce(b.total, 0) AS total
+                FROM wallet_ledgeraccount a LEFT JOIN by_account b ON b.account_id = a.id
+                WHERE a.balance <> coalesce(b.total, 0)
+            )
+            SELECT (SELECT coalesce(sum(entries), 0) FROM by_account),
+                   (SELECT coalesce(sum(total), 0) FROM by_account),
+                   (SELECT n FROM unbalanced),
+                   (SELECT coalesce(array_agg(ARRAY[id, balance, total] ORDER BY id), '{}')
+                    FROM drift)
             """
         )
-        drifted = cursor.fetchall()
-        cursor.execute(
-            """
-            SELECT count(*) FROM (SELECT transaction_id FROM wallet_ledgerentry
-                                  GROUP BY transaction_id HAVING sum(amount) <> 0) t
-            """
-        )
-        (unbalanced,) = cursor.fetchone()
-    return ReconcileReport(entries=entries, total=total, drifted_accounts=drifted,
-                           unbalanced_transactions=unbalanced)
+        entries, total, unbalanced, drifted = cursor.fetchone()
+    return ReconcileReport(
+        entries=int(entries), total=total, unbalanced_transactions=unbalanced,
+        drifted_accounts=[(int(account_id), cached, actual) for account_id, cached, actual in drifted],
+    )

@@ -1,0 +1,235 @@
+from decimal import Decimal
+
+import pytest
+from django.db import IntegrityError, transaction
+
+from accounts.tests.factories import UserFactory
+from phonix.exceptions import (
+    IdempotencyConflict,
+    InsufficientFunds,
+    InvalidAmount,
+    NotFound,
+    UnbalancedPosting,
+)
+from wallet.models import AccountCode, LedgerAccount, LedgerEntry, LedgerTransaction, Transaction
+from wallet.services import (
+    HistoryLine,
+    Posting,
+    balance_adjust,
+    ledger_post,
+    ledger_post_batch,
+    member_account,
+    platform_account,
+)
+from wallet.tests.factories import fund
+
+pytestmark = pytest.mark.django_db
+
+KIND = LedgerTransaction.Kind.ADJUSTMENT
+
+
+def test_posting_moves_money_and_keeps_the_invariants(invariants, balance_of):
+    member = UserFactory()
+    main = member_account(user_id=member.pk, code=AccountCode.MAIN)
+    payouts = platform_account(AccountCode.PAYOUTS)
+
+    posted = ledger_post(
+        key="t:1", kind=KIND, entries=[(main.id, Decimal("12.345678")), (payouts.id, Decimal("-12.345678"))],
+        history=[HistoryLine(user_id=member.pk, type=Transaction.Type.BONUS, amount=Decimal("12.345678"))],
+    )
+
+    assert balance_of(main) == Decimal("12.345678")
+    assert balance_of(payouts) == Decimal("-12.345678")
+    assert posted.entries.count() == 2
+    line = Transaction.objects.get(ledger_transaction=posted)
+    assert (line.user, line.net_amount, line.status) == (member, Decimal("12.345678"), "completed")
+
+
+def test_unbalanced_posting_is_refused_before_anything_is_written():
+    member = UserFactory()
+    main = member_account(user_id=member.pk, code=AccountCode.MAIN)
+    payouts = platform_account(AccountCode.PAYOUTS)
+
+    with pytest.raises(UnbalancedPosting):
+        ledger_post(key="t:unbalanced", kind=KIND, entries=[(main.id, Decimal(5)), (payouts.id, Decimal(-4))])
+    with pytest.raises(UnbalancedPosting):
+        ledger_post(key="t:single", kind=KIND, entries=[(main.id, Decimal(5))])
+    assert not LedgerTransaction.objects.filter(idempotency_key__startswith="t:").exists()
+
+
+def test_unbalanced_entries_through_the_orm_are_refused_by_the_database():
+    member = UserFactory()
+    main = member_account(user_id=member.pk, code=AccountCode.MAIN)
+    ledger_txn = LedgerTransaction.objects.create(kind=KIND, idempotency_key="orm:1", content_hash="x")
+
+    with pytest.raises(IntegrityError, match="does not balance"), transaction.atomic():
+        LedgerEntry.objects.create(transaction=ledger_txn, account=main, amount=Decimal(7))
+        # The trigger is deferred to commit; asking for the check now is the same check.
+        with transaction.get_connection().cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ledger_entry_balanced IMMEDIATE")
+
+
+def test_unbalanced_entries_through_raw_sql_are_refused_by_the_database():
+    member = UserFactory()
+    main = member_account(user_id=member.pk, code=AccountCode.MAIN)
+    payouts = platform_account(AccountCode.PAYOUTS)
+
+    with pytest.raises(IntegrityError, match="does not balance"), transaction.atomic():
+        with transaction.get_connection().cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO wallet_ledgertransaction (kind, idempotency_key, content_hash, memo, created_at)"
+                " VALUES ('adjustment', 'raw:1', 'x', '', now()) RETURNING id"
+            )
+            (txn_id,) = cursor.fetchone()
+            cursor.execute(
+                "INSERT INTO wallet_ledgerentry (transaction_id, account_id, amount) VALUES (%s, %s, 10), (%s, %s, -9)",
+                [txn_id, main.id, txn_id, payouts.id],
+            )
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
+@pytest.mark.parametrize("statement", [
+    "UPDATE wallet_ledgerentry SET amount = amount + 1",
+    "DELETE FROM wallet_ledgerentry",
+    "UPDATE wallet_ledgertransaction SET memo = 'changed'",
+    "DELETE FROM wallet_ledgertransaction",
+])
+def test_ledger_rows_can_be_neither_updated_nor_deleted(statement):
+    fund(UserFactory(), "100")
+
+    with pytest.raises(IntegrityError, match="append-only"), transaction.atomic():
+        with transaction.get_connection().cursor() as cursor:
+            cursor.execute(statement)
+    assert LedgerEntry.objects.count() == 2
+
+
+def test_member_balance_below_zero_is_refused_by_the_database_check():
+    account = fund(UserFactory(), "5")
+
+    with pytest.raises(IntegrityError, match="ledger_account_member_not_negative"), transaction.atomic():
+        LedgerAccount.objects.filter(pk=account.pk).update(balance=Decimal("-0.000001"))
+
+
+def test_platform_accounts_may_go_negative(balance_of):
+    fund(UserFactory(), "5")
+    assert balance_of(platform_account(AccountCode.ADJUSTMENTS)) == Decimal("-5")
+
+
+def test_overdraft_raises_the_domain_error_and_writes_nothing(invariants, balance_of):
+    member = UserFactory()
+    main = fund(member, "10")
+    fees = platform_account(AccountCode.FEES)
+
+    with pytest.raises(InsufficientFunds):
+        ledger_post(key="t:over", kind=KIND, entries=[(main.id, Decimal("-10.000001")), (fees.id, Decimal("10.000001"))])
+
+    assert balance_of(main) == Decimal(10)
+    assert not LedgerTransaction.objects.filter(idempotency_key="t:over").exists()
+
+
+def test_same_key_and_content_returns_the_first_transaction(invariants, balance_of):
+    member = UserFactory()
+    main = member_account(user_id=member.pk, code=AccountCode.MAIN)
+    payouts = platform_account(AccountCode.PAYOUTS)
+    entries = [(main.id, Decimal(3)), (payouts.id, Decimal(-3))]
+
+    first = ledger_post(key="t:same", kind=KIND, entries=entries)
+    # Order and split of entries do not change the content.
+    second = ledger_post(key="t:same", kind=KIND, entries=list(reversed(entries)))
+
+    assert first.pk == second.pk
+    assert balance_of(main) == Decimal(3)
+
+
+def test_same_key_with_different_content_is_an_error(balance_of):
+    member = UserFactory()
+    main = member_account(user_id=member.pk, code=AccountCode.MAIN)
+    payouts = platform_account(AccountCode.PAYOUTS)
+    ledger_post(key="t:k", kind=KIND, entries=[(main.id, Decimal(3)), (payouts.id, Decimal(-3))])
+
+    with pytest.raises(IdempotencyConflict):
+        ledger_post(key="t:k", kind=KIND, entries=[(main.id, Decimal(4)), (payouts.id, Decimal(-4))])
+    assert balance_of(main) == Decimal(3)
+
+
+@pytest.mark.parametrize("amount", [
+    "0", "-0", "NaN", "sNaN", "Infinity", "-Infinity", "1.0000001", "1e30", "abc", "", "  ", 1.5, True,
+])
+def test_bad_amounts_are_refused_with_nothing_written(amount):
+    member = UserFactory()
+    before = LedgerTransaction.objects.count()
+
+    with pytest.raises(InvalidAmount):
+        balance_adjust(user_id=member.pk, amount=amount, reason="test", created_by_id=None)
+    assert LedgerTransaction.objects.count() == before
+    assert not Transaction.objects.exists()
+
+
+def test_adjustment_needs_a_reason_and_a_known_member():
+    member = UserFactory()
+    with pytest.raises(InvalidAmount):
+        balance_adjust(user_id=member.pk, amount="5", reason="   ", created_by_id=None)
+    with pytest.raises(NotFound):
+        balance_adjust(user_id=10**9, amount="5", reason="typo", created_by_id=None)
+    assert not LedgerTransaction.objects.exists()
+
+
+def test_adjustment_records_reason_author_and_history(invariants):
+    staff = UserFactory(is_staff=True)
+    member = UserFactory()
+
+    posted = balance_adjust(user_id=member.pk, amount="25.5", reason="Goodwill credit", created_by_id=staff.pk)
+
+    assert (posted.memo, posted.created_by_id, posted.kind) == ("Goodwill credit", staff.pk, "adjustment")
+    line = Transaction.objects.get(user=member)
+    assert (line.type, line.amount, line.description) == ("adjustment", Decimal("25.5"), "Goodwill credit")
+
+
+def test_batch_posts_many_credits_once(invariants, balance_of):
+    members = [UserFactory() for _ in range(30)]
+    payouts = platform_account(AccountCode.PAYOUTS)
+    postings = [
+        Posting(
+            key=f"daily:test:{m.pk}", kind=LedgerTransaction.Kind.DAILY_INCOME,
+            entries=[(member_account(user_id=m.pk, code=AccountCode.MAIN).id, Decimal("1.5")),
+                     (payouts.id, Decimal("-1.5"))],
+            history=[HistoryLine(user_id=m.pk, type=Transaction.Type.DAILY_INCOME, amount=Decimal("1.5"))],
+        )
+        for m in members
+    ]
+
+    first = ledger_post_batch(postings=postings)
+    again = ledger_post_batch(postings=postings)
+
+    assert (first.created, first.already_posted) == (30, 0)
+    assert (again.created, again.already_posted) == (0, 30)
+    assert balance_of(payouts) == Decimal("-45")
+    assert Transaction.objects.filter(type="daily_income").count() == 30
+
+
+def test_batch_with_a_changed_posting_is_refused_whole(balance_of):
+    member = UserFactory()
+    main = member_account(user_id=member.pk, code=AccountCode.MAIN)
+    payouts = platform_account(AccountCode.PAYOUTS)
+    ledger_post_batch(postings=[Posting(key="b:1", kind=KIND, entries=[(main.id, Decimal(1)), (payouts.id, Decimal(-1))])])
+
+    with pytest.raises(IdempotencyConflict):
+        ledger_post_batch(postings=[
+            Posting(key="b:2", kind=KIND, entries=[(main.id, Decimal(1)), (payouts.id, Decimal(-1))]),
+            Posting(key="b:1", kind=KIND, entries=[(main.id, Decimal(2)), (payouts.id, Decimal(-2))]),
+        ])
+    assert balance_of(main) == Decimal(1)
+    assert not LedgerTransaction.objects.filter(idempotency_key="b:2").exists()
+
+
+def test_batch_that_would_overdraw_a_member_is_refused_whole(balance_of):
+    rich, poor = UserFactory(), UserFactory()
+    rich_main, poor_main = fund(rich, "10"), fund(poor, "1")
+    fees = platform_account(AccountCode.FEES)
+
+    with pytest.raises(InsufficientFunds):
+        ledger_post_batch(postings=[
+            Posting(key="fee:rich", kind=KIND, entries=[(rich_main.id, Decimal(-5)), (fees.id, Decimal(5))]),
+            Posting(key="fee:poor", kind=KIND, entries=[(poor_main.id, Decimal(-5)), (fees.id, Decimal(5))]),
+        ])
+    assert (balance_of(rich_main), balance_of(poor_main)) == (Decimal(10), Decimal(1))
