@@ -1,0 +1,50 @@
+"""The rank ladder of the compensation plan: main leg ≥ X and other legs ≥ X → weekly bonus."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from .models import RankCode
+
+BONUS_WEEKS = 52
+
+
+@dataclass(frozen=True)
+class RankStep:
+    code: str
+    level: int
+    min_volume: Decimal  # required on the main leg and, separately, on the other legs
+    weekly_bonus: Decimal
+
+    @property
+    def label(self) -> str:
+        return RankCode(self.code).label
+
+
+LADDER: tuple[RankStep, ...] = (
+    RankStep(RankCode.CONNECTOR, 1, Decimal("5000"), Decimal("50")),
+    RankStep(RankCode.BUILDER, 2, Decimal("10000"), Decimal("200")),
+    RankStep(RankCode.PROFESSIONAL, 3, Decimal("20000"), Decimal("500")),
+    RankStep(RankCode.EXECUTIVE, 4, Decimal("50000"), Decimal("1000")),
+    RankStep(RankCode.DIRECTOR, 5, Decimal("100000"), Decimal("2000")),
+    RankStep(RankCode.CROWN, 6, Decimal("200000"), Decimal("5000")),
+)
+
+LEVELS: dict[str, int] = {RankCode.NONE: 0, **{step.code: step.level for step in LADDER}}
+
+
+def step_for(code: str) -> RankStep | None:
+    return next((step for step in LADDER if step.code == code), None)
+
+
+def next_step(code: str) -> RankStep | None:
+    level = LEVELS.get(code, 0)
+    return next((step for step in LADDER if step.level > level), None)
+
+
+def ladder_sql_values() -> tuple[str, list]:
+    """A `VALUES` list of the ladder (code, level, min_volume, weekly_bonus) and its parameters."""
+    rows = ", ".join(["(%s::text, %s::int, %s::numeric, %s::numeric)"] * len(LADDER))
+    params: list = []
+    for step in LADDER:
+        params += [str(step.code), step.level, step.min_volume, step.weekly_bonus]
+    return f"(VALUES {rows})", params

@@ -1,0 +1,39 @@
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from accounts.tests.factories import UserFactory
+from ranks.models import MemberVolume
+from ranks.services import leg_volumes_add
+
+pytestmark = pytest.mark.django_db
+
+
+def _group(user) -> Decimal:
+    row = MemberVolume.objects.filter(user=user).first()
+    return row.group_volume if row else Decimal(0)
+
+
+def test_purchase_adds_to_buyer_and_every_ancestor_in_one_query():
+    chain = [UserFactory()]
+    for _ in range(24):
+        chain.append(UserFactory(sponsor=chain[-1]))
+    buyer = chain[-1]
+    bystander = UserFactory(sponsor=chain[3])
+
+    with CaptureQueriesContext(connection) as ctx:
+        leg_volumes_add(buyer=buyer, amount=Decimal("123.456789"))
+    assert len(ctx.captured_queries) == 1
+
+    for member in chain:
+        assert _group(member) == Decimal("123.456789")
+    assert MemberVolume.objects.get(user=buyer).personal_volume == Decimal("123.456789")
+    assert MemberVolume.objects.get(user=chain[0]).personal_volume == 0
+    assert _group(bystander) == 0
+
+    leg_volumes_add(buyer=chain[10], amount=Decimal("1000"))
+    assert _group(chain[0]) == Decimal("1123.456789")
+    assert _group(chain[10]) == Decimal("1123.456789")
+    assert _group(chain[11]) == Decimal("123.456789")
