@@ -156,3 +156,16 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
+
+# Mining calculator: where market data comes from (tests point these at local stand-ins).
+COINGECKO_URL = env("COINGECKO_URL", default="https://api.coingecko.com")
+MEMPOOL_URL = env("MEMPOOL_URL", default="https://mempool.space")
+BLOCKCHAIN_INFO_URL = env("BLOCKCHAIN_INFO_URL", default="https://blockchain.info")
+MARKET_HTTP_TIMEOUT_S = env.float("MARKET_HTTP_TIMEOUT_S", default=5.0)
+# A value older than this is shown as stale even if the last refresh did not fail.
+MARKET_STALE_AFTER_S = env.int("MARKET_STALE_AFTER_S", default=900)
+# CoinGecko id:symbol pairs shown in the price ticker, in order.
+MARKET_TICKER_COINS = env.list("MARKET_TICKER_COINS", default=[
+    "bitcoin:BTC", "ethereum:ETH", "tether:USDT", "binancecoin:BNB", "solana:SOL", "ripple:XRP",
+    "tron:TRX", "dogecoin:DOGE", "cardano:ADA", "litecoin:LTC",
+])
