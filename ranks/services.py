@@ -2,11 +2,34 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import connection
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
+from wallet.models import AccountCode, LedgerTransaction, Transaction
+from wallet.services import HistoryLine, Posting, ledger_post_batch, member_account_ids, platform_account
+
+from .ladder import BONUS_WEEKS, LEVELS, ladder_sql_values
+from .models import RankCode
+
+# Advisory lock keys: one rank check and one recompute at a time (a second run waits, then
+# finds nothing left to do).
+_RANK_CHECK_LOCK = 0x52414E4B01
+_RECOMPUTE_LOCK = 0x52414E4B02
+
+PAYOUT_CHUNK = 5_000
+
+# A member's room under the 3× cap. Kept equal to the cap helper of the earnings app.
+CAP_ROOM_SQL = "GREATEST(3 * u.total_invested - u.total_earnings, 0)"
+
+
+# Leg volumes ---------------------------------------------------------------------------------
 
 
 def leg_volumes_add(*, buyer: User, amount: Decimal) -> None:
@@ -30,3 +53,358 @@ def leg_volumes_add(*, buyer: User, amount: Decimal) -> None:
             """,
             {"buyer": buyer.pk, "amount": amount, "ids": [buyer.pk, *buyer.upline_ids]},
         )
+
+
+@dataclass(frozen=True)
+class RecomputeResult:
+    members: int  # members with any volume
+    differences: int  # stored rows that did not match the subscriptions
+    sample: list[tuple[int, Decimal, Decimal, Decimal, Decimal]]  # (user, stored p, g, fresh p, g)
+    repaired: bool
+
+
+@transaction.atomic
+def leg_volumes_recompute(*, dry_run: bool = False) -> RecomputeResult:
+    """Rebuild every member's personal and group volume from the subscriptions and report (and,
+    unless dry-run, repair) every stored row that differs.
+
+    The table lock holds purchases back while the rebuild runs, so the subscriptions read and the
+    volumes written describe the same moment.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_RECOMPUTE_LOCK])
+        cursor.execute("LOCK TABLE ranks_membervolume IN SHARE ROW EXCLUSIVE MODE")
+        cursor.execute(
+            """
+            DROP TABLE IF EXISTS pg_temp.fresh_volume;
+            CREATE TEMP TABLE fresh_volume ON COMMIT DROP AS
+            WITH personal AS (
+                SELECT user_id, sum(amount) AS volume FROM investment_subscription GROUP BY user_id
+            ), grouped AS (
+                SELECT a.id AS user_id, sum(p.volume) AS volume
+                FROM personal p
+                JOIN accounts_user u ON u.id = p.user_id
+                CROSS JOIN LATERAL unnest(u.upline_ids || u.id) AS a(id)
+                GROUP BY a.id
+            )
+            SELECT g.user_id, coalesce(p.volume, 0) AS personal_volume, g.volume AS group_volume
+            FROM grouped g LEFT JOIN personal p ON p.user_id = g.user_id
+            """
+        )
+        cursor.execute("ALTER TABLE fresh_volume ADD PRIMARY KEY (user_id)")
+        cursor.execute("SELECT count(*) FROM fresh_volume")
+        (members,) = cursor.fetchone()
+        cursor.execute(
+            """
+            DROP TABLE IF EXISTS pg_temp.volume_diff;
+            CREATE TEMP TABLE volume_diff ON COMMIT DROP AS
+            SELECT coalesce(f.user_id, m.user_id) AS user_id,
+                   coalesce(m.personal_volume, 0) AS stored_personal,
+                   coalesce(m.group_volume, 0) AS stored_group,
+                   coalesce(f.personal_volume, 0) AS personal_volume,
+                   coalesce(f.group_volume, 0) AS group_volume
+            FROM fresh_volume f FULL JOIN ranks_membervolume m ON m.user_id = f.user_id
+            WHERE coalesce(f.personal_volume, 0) <> coalesce(m.personal_volume, 0)
+               OR coalesce(f.group_volume, 0) <> coalesce(m.group_volume, 0)
+            """
+        )
+        cursor.execute("SELECT count(*) FROM volume_diff")
+        (differences,) = cursor.fetchone()
+        cursor.execute("SELECT * FROM volume_diff ORDER BY user_id LIMIT 20")
+        sample = cursor.fetchall()
+        if differences and not dry_run:
+            cursor.execute(
+                """
+                INSERT INTO ranks_membervolume AS v (user_id, personal_volume, group_volume)
+                SELECT user_id, personal_volume, group_volume FROM volume_diff ORDER BY user_id
+                ON CONFLICT (user_id) DO UPDATE SET
+                    personal_volume = EXCLUDED.personal_volume, group_volume = EXCLUDED.group_volume
+                """
+            )
+    return RecomputeResult(members=members, differences=differences, sample=sample,
+                           repaired=bool(differences) and not dry_run)
+
+
+# Rank check ----------------------------------------------------------------------------------
+
+
+def _level_sql(column: str) -> str:
+    whens = " ".join(f"WHEN '{code}' THEN {level}" for code, level in LEVELS.items())
+    return f"(CASE {column} {whens} ELSE 0 END)"
+
+
+def next_monday(day: dt.date) -> dt.date:
+    """The Monday strictly after `day`: a rank reached during a week is paid from the next one."""
+    return day + dt.timedelta(days=7 - day.weekday())
+
+
+@dataclass(frozen=True)
+class RankCheckResult:
+    checked: int  # members with at least one leg holding volume
+    promoted: int
+    promotions: dict[str, int] = field(default_factory=dict)  # new rank → members
+
+
+@transaction.atomic
+def ranks_check(*, now: dt.datetime | None = None, dry_run: bool = False) -> RankCheckResult:
+    """Promote every member whose main leg and other legs both meet a higher rank.
+
+    Set-based: one GROUP BY over the directs' group volumes, then one upsert of the Rank rows
+    that also writes the achievement history. Ranks never go down; a promotion sets the new
+    rank's weekly bonus for 52 weeks starting the next Monday. Running it again changes nothing
+    but `last_rank_check`.
+    """
+    now = now or timezone.now()
+    ladder_values, ladder_params = ladder_sql_values()
+    start_week = next_monday(now.astimezone(dt.UTC).date())
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_RANK_CHECK_LOCK])
+        cursor.execute(
+            f"""
+            DROP TABLE IF EXISTS pg_temp.rank_qualified;
+            CREATE TEMP TABLE rank_qualified ON COMMIT DROP AS
+            WITH legs AS (
+                SELECT u.referred_by_id AS user_id, max(v.group_volume) AS main,
+                       sum(v.group_volume) - max(v.group_volume) AS other
+                FROM ranks_membervolume v JOIN accounts_user u ON u.id = v.user_id
+                WHERE u.referred_by_id IS NOT NULL AND v.group_volume > 0
+                GROUP BY u.referred_by_id
+            )
+            SELECT DISTINCT ON (l.user_id)
+                   l.user_id, l.main, l.other,
+                   coalesce(ld.code, %s) AS code, coalesce(ld.level, 0) AS level,
+                   coalesce(ld.weekly_bonus, 0) AS weekly_bonus
+            FROM legs l
+            LEFT JOIN {ladder_values} AS ld(code, level, min_volume, weekly_bonus)
+                   ON l.main >= ld.min_volume AND l.other >= ld.min_volume
+            ORDER BY l.user_id, ld.level DESC NULLS LAST
+            """,
+            [str(RankCode.NONE), *ladder_params],
+        )
+        cursor.execute(
+            f"""
+            SELECT q.code, count(*) FROM rank_qualified q
+            LEFT JOIN ranks_rank r ON r.user_id = q.user_id
+            WHERE q.level > {_level_sql("coalesce(r.current_rank, 'none')")}
+            GROUP BY q.code
+            """
+        )
+        promotions = {code: count for code, count in cursor.fetchall()}
+        cursor.execute("SELECT count(*) FROM rank_qualified")
+        (checked,) = cursor.fetchone()
+        if not dry_run:
+            promoted = f"{_level_sql('EXCLUDED.current_rank')} > {_level_sql('r.current_rank')}"
+            cursor.execute(
+                f"""
+                WITH upserted AS (
+                    INSERT INTO ranks_rank AS r (
+                        user_id, current_rank, main_leg_volume, other_legs_volume, weekly_bonus_amount,
+                        weeks_remaining, bonus_start_week, last_paid_week, last_rank_check,
+                        rank_achieved_at)
+                    SELECT user_id, code, main, other, weekly_bonus,
+                           CASE WHEN level > 0 THEN %(weeks)s ELSE 0 END,
+                           CASE WHEN level > 0 THEN %(start)s::date END, NULL, %(now)s,
+                           CASE WHEN level > 0 THEN %(now)s::timestamptz END
+                    FROM rank_qualified ORDER BY user_id
+                    ON CONFLICT (user_id) DO UPDATE SET
+                        main_leg_volume = EXCLUDED.main_leg_volume,
+                        other_legs_volume = EXCLUDED.other_legs_volume,
+                        last_rank_check = EXCLUDED.last_rank_check,
+                        current_rank = CASE WHEN {promoted} THEN EXCLUDED.current_rank
+                                            ELSE r.current_rank END,
+                        weekly_bonus_amount = CASE WHEN {promoted} THEN EXCLUDED.weekly_bonus_amount
+                                                   ELSE r.weekly_bonus_amount END,
+                        weeks_remaining = CASE WHEN {promoted} THEN EXCLUDED.weeks_remaining
+                                               ELSE r.weeks_remaining END,
+                        bonus_start_week = CASE WHEN {promoted} THEN EXCLUDED.bonus_start_week
+                                                ELSE r.bonus_start_week END,
+                        rank_achieved_at = CASE WHEN {promoted} THEN EXCLUDED.rank_achieved_at
+                                                ELSE r.rank_achieved_at END
+                    RETURNING user_id, current_rank, main_leg_volume, other_legs_volume,
+                              weekly_bonus_amount, rank_achieved_at
+                )
+                INSERT INTO ranks_rankachievement
+                    (user_id, rank, main_leg_volume, other_legs_volume, weekly_bonus_amount, achieved_at)
+                SELECT user_id, current_rank, main_leg_volume, other_legs_volume, weekly_bonus_amount,
+                       rank_achieved_at
+                FROM upserted WHERE rank_achieved_at = %(now)s AND current_rank <> 'none'
+                ON CONFLICT (user_id, rank) DO NOTHING
+                """,
+                {"weeks": BONUS_WEEKS, "start": start_week, "now": now},
+            )
+    return RankCheckResult(checked=checked, promoted=sum(promotions.values()), promotions=promotions)
+
+
+# Weekly bonuses ------------------------------------------------------------------------------
+
+
+def week_monday(day: dt.date) -> dt.date:
+    return day - dt.timedelta(days=day.weekday())
+
+
+def iso_week_label(monday: dt.date) -> str:
+    year, week, _weekday = monday.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def parse_iso_week(text: str) -> dt.date:
+    """'2025-W07' → the Monday of that ISO week."""
+    return dt.datetime.strptime(text.strip() + "-1", "%G-W%V-%u").date()
+
+
+@dataclass
+class WeeklyRunResult:
+    week: str
+    members: int = 0  # members who had at least one week settled in this run
+    weeks_settled: int = 0
+    paid: Decimal = Decimal(0)
+    capped: Decimal = Decimal(0)
+    dry_run: bool = False
+
+
+def weekly_bonuses_pay(
+    *, week: dt.date | None = None, dry_run: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> WeeklyRunResult:
+    """Settle every ranked member's weekly bonus up to and including the ISO week of `week`.
+
+    Each (member, week) is settled once — the unique constraint on WeeklyBonus is the claim —
+    and weeks a missed run skipped are settled too, oldest first, until the 52 weeks are used
+    up. Payouts are cut to the member's room under the 3× cap; the cut part is recorded as
+    capped and the week still counts. Work is done in chunks of members, one transaction each.
+    """
+    target = week_monday(week or timezone.now().astimezone(dt.UTC).date())
+    result = WeeklyRunResult(week=iso_week_label(target), dry_run=dry_run)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT user_id FROM ranks_rank
+            WHERE weeks_remaining > 0 AND bonus_start_week <= %(target)s
+              AND (last_paid_week IS NULL OR last_paid_week < %(target)s)
+            ORDER BY user_id
+            """,
+            {"target": target},
+        )
+        candidates = [row[0] for row in cursor.fetchall()]
+    for start in range(0, len(candidates), PAYOUT_CHUNK):
+        chunk = candidates[start : start + PAYOUT_CHUNK]
+        with transaction.atomic():
+            _pay_chunk(user_ids=chunk, target=target, result=result)
+            if dry_run:
+                transaction.set_rollback(True)
+        if progress:
+            progress(len(chunk))
+    return result
+
+
+def _pay_chunk(*, user_ids: list[int], target: dt.date, result: WeeklyRunResult) -> None:
+    with connection.cursor() as cursor:
+        # Members first, in id order, like every payout: their totals decide the cap room.
+        cursor.execute(
+            f"""
+            SELECT u.id, {CAP_ROOM_SQL} FROM accounts_user u
+            WHERE u.id = ANY(%s) ORDER BY u.id FOR UPDATE
+            """,
+            [user_ids],
+        )
+        room = dict(cursor.fetchall())
+        # Re-read each rank under its lock: a concurrent run may have settled these weeks already.
+        cursor.execute(
+            """
+            SELECT user_id, current_rank, weekly_bonus_amount, weeks_remaining,
+                   GREATEST(bonus_start_week, coalesce(last_paid_week + 7, bonus_start_week))
+            FROM ranks_rank
+            WHERE user_id = ANY(%s) AND weeks_remaining > 0 AND bonus_start_week <= %s
+              AND (last_paid_week IS NULL OR last_paid_week < %s)
+            ORDER BY user_id FOR UPDATE
+            """,
+            [user_ids, target, target],
+        )
+        ranks = cursor.fetchall()
+    rows: list[tuple[int, dt.date, str, str, Decimal, Decimal, Decimal]] = []
+    for user_id, rank, amount, weeks_remaining, first in ranks:
+        left = room.get(user_id, Decimal(0))
+        monday = first
+        for _week in range(weeks_remaining):
+            if monday > target:
+                break
+            paid = min(amount, left)
+            left -= paid
+            rows.append((user_id, monday, iso_week_label(monday), rank, amount, paid, amount - paid))
+            monday += dt.timedelta(days=7)
+    if not rows:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO ranks_weeklybonus
+                (user_id, week, iso_week, rank, amount, paid_amount, capped_amount, created_at)
+            SELECT *, now() FROM unnest(%s::bigint[], %s::date[], %s::text[], %s::text[],
+                                        %s::numeric[], %s::numeric[], %s::numeric[])
+            ON CONFLICT (user_id, week) DO NOTHING
+            RETURNING user_id, week
+            """,
+            [list(col) for col in zip(*rows, strict=True)],
+        )
+        claimed = set(cursor.fetchall())
+    settled = [row for row in rows if (row[0], row[1]) in claimed]
+    if not settled:
+        return
+    paying = [row for row in settled if row[5] > 0]
+    if paying:
+        _post_bonuses(paying)
+    per_member: dict[int, tuple[int, dt.date, Decimal]] = {}
+    for user_id, monday, *_rest, paid, _capped in settled:
+        count, last, total = per_member.get(user_id, (0, monday, Decimal(0)))
+        per_member[user_id] = (count + 1, max(last, monday), total + paid)
+    ids = sorted(per_member)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            UPDATE ranks_rank r SET weeks_remaining = r.weeks_remaining - d.n, last_paid_week = d.last
+            FROM unnest(%s::bigint[], %s::int[], %s::date[]) AS d(user_id, n, last)
+            WHERE r.user_id = d.user_id
+            """,
+            [ids, [per_member[i][0] for i in ids], [per_member[i][1] for i in ids]],
+        )
+        earned = [i for i in ids if per_member[i][2] > 0]
+        if earned:
+            cursor.execute(
+                """
+                UPDATE accounts_user u SET total_earnings = u.total_earnings + d.paid
+                FROM unnest(%s::bigint[], %s::numeric[]) AS d(id, paid) WHERE u.id = d.id
+                """,
+                [earned, [per_member[i][2] for i in earned]],
+            )
+    result.members += len(per_member)
+    result.weeks_settled += len(settled)
+    result.paid += sum((row[5] for row in settled), Decimal(0))
+    result.capped += sum((row[6] for row in settled), Decimal(0))
+
+
+def _post_bonuses(rows: list[tuple[int, dt.date, str, str, Decimal, Decimal, Decimal]]) -> None:
+    payouts = platform_account(AccountCode.PAYOUTS).id
+    mains = member_account_ids(user_ids={row[0] for row in rows}, code=AccountCode.MAIN)
+    postings = []
+    for user_id, _monday, label, rank, _amount, paid, capped in rows:
+        description = _("Weekly bonus %(week)s (%(rank)s)") % {"week": label, "rank": RankCode(rank).label}
+        if capped:
+            description += "; " + _("%(amount)s not paid: 3× cap reached") % {"amount": capped}
+        postings.append(Posting(
+            key=f"weekly:{user_id}:{label}", kind=LedgerTransaction.Kind.WEEKLY_BONUS,
+            entries=[(payouts, -paid), (mains[user_id], paid)], memo=description,
+            history=[HistoryLine(user_id=user_id, type=Transaction.Type.WEEKLY_BONUS, amount=paid,
+                                 description=description)],
+        ))
+    ledger_post_batch(postings=postings)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            UPDATE ranks_weeklybonus b SET ledger_transaction_id = t.id
+            FROM unnest(%s::bigint[], %s::date[], %s::text[]) AS d(user_id, week, key)
+            JOIN wallet_ledgertransaction t ON t.idempotency_key = d.key
+            WHERE b.user_id = d.user_id AND b.week = d.week
+            """,
+            [[r[0] for r in rows], [r[1] for r in rows], [f"weekly:{r[0]}:{r[2]}" for r in rows]],
+        )
+
