@@ -27,3 +27,11 @@ class CapReached(PhonixError):
 
 class NotFound(PhonixError):
     pass
+
+
+class PlanChanged(PhonixError):
+    """The compensation plan changed between what the member saw and what they confirmed."""
+
+
+class BonusUnavailable(PhonixError):
+    """The registration bonus was asked for but is already spent (or was never granted)."""
