@@ -7,4 +7,10 @@ SCHEDULES: dict[str, tuple[str, dict, str]] = {
     "reconcile-ledger": (
         "wallet.tasks.ledger_reconcile_task", {"minute": "0", "hour": "2"}, "default",
     ),
+    "check-ranks": (
+        "ranks.tasks.ranks_check_task", {"minute": "0", "hour": "23", "day_of_week": "0"}, "default",
+    ),
+    "pay-weekly-bonuses": (
+        "ranks.tasks.weekly_bonuses_pay_task", {"minute": "0", "hour": "0", "day_of_week": "1"}, "payouts",
+    ),
 }
