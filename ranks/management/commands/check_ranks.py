@@ -1,0 +1,22 @@
+import time
+
+from django.core.management.base import BaseCommand
+
+from ranks.services import ranks_check
+
+
+class Command(BaseCommand):
+    help = "Promote every member whose main leg and other legs meet a higher rank (ranks never go down)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--dry-run", action="store_true", help="Report the promotions, change nothing.")
+
+    def handle(self, *args, dry_run: bool, **options):
+        started = time.monotonic()
+        result = ranks_check(dry_run=dry_run)
+        detail = ", ".join(f"{code} {count}" for code, count in sorted(result.promotions.items())) or "none"
+        prefix = "DRY RUN — would promote" if dry_run else "promoted"
+        self.stdout.write(
+            f"{prefix} {result.promoted} of {result.checked} members with leg volume ({detail}) "
+            f"in {time.monotonic() - started:.1f} s"
+        )
