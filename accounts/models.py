@@ -53,3 +53,21 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.username
+
+
+class SponsorChange(models.Model):
+    """Audit row of a staff move in the referral tree (members cannot change their sponsor)."""
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="sponsor_changes")
+    old_sponsor = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    new_sponsor = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    changed_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField(_("reason"), max_length=500)
+    moved_members = models.PositiveIntegerField(_("members moved"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.old_sponsor} → {self.new_sponsor}"

@@ -1,8 +1,23 @@
 """Reads of members and the referral tree — no recursion in Python."""
 
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import connection
+from django.db.models import QuerySet
+
+from .codes import referral_code_is_wellformed, referral_code_normalise
 from .models import User
 
 MAX_LEVELS = 20
+
+
+@dataclass(frozen=True)
+class TeamStats:
+    per_level: list[int]  # index 0 = level 1 (direct referrals) … index 19 = level 20
+    team_size: int  # members below, at any depth
+    deepest_level: int
 
 
 def user_upline(*, user: User, levels: int = MAX_LEVELS) -> list[User]:
@@ -10,3 +25,87 @@ def user_upline(*, user: User, levels: int = MAX_LEVELS) -> list[User]:
     ids = user.upline_ids[:levels]
     by_id = User.objects.in_bulk(ids)
     return [by_id[pk] for pk in ids if pk in by_id]
+
+
+def user_downline(*, user: User, max_level: int | None = None) -> QuerySet[User]:
+    """Everyone below `user` at any depth (or down to `max_level`), through the GIN index."""
+    members = User.objects.filter(upline_ids__contains=[user.pk])
+    if max_level is not None:
+        members = members.filter(depth__lte=user.depth + max_level)
+    return members
+
+
+def team_stats(*, user: User, levels: int = MAX_LEVELS) -> TeamStats:
+    """Members per level 1…`levels` and the whole team size, in one query."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT depth - %s AS level, count(*) FROM accounts_user
+            WHERE upline_ids @> ARRAY[%s]::bigint[] GROUP BY depth
+            """,
+            [user.depth, user.pk],
+        )
+        counts = dict(cursor.fetchall())
+    return TeamStats(
+        per_level=[counts.get(level, 0) for level in range(1, levels + 1)],
+        team_size=sum(counts.values()),
+        deepest_level=max(counts, default=0),
+    )
+
+
+def team_members(*, user: User, level: int | None = None, active: bool | None = None,
+                 search: str = "") -> QuerySet[User]:
+    """The member list of /team/: filtered by level, investor status and a username search."""
+    if level == 1:
+        members = User.objects.filter(referred_by=user)  # the sponsor index beats the GIN scan
+    else:
+        members = user_downline(user=user)
+        if level is not None:
+            members = members.filter(depth=user.depth + level)
+    if active is not None:
+        members = members.filter(is_active_investor=active)
+    if search:
+        members = members.filter(username__icontains=search)
+    return members.select_related("referred_by").only(
+        "id", "username", "depth", "joined_at", "is_active_investor", "direct_referrals_count",
+        "total_invested", "referred_by__username",
+    ).order_by("depth", "id")
+
+
+def downline_member(*, user: User, member_id: int) -> User | None:
+    """`member_id` if it is `user` or somewhere in their downline, else None (no peeking sideways)."""
+    if member_id == user.pk:
+        return user
+    return User.objects.filter(pk=member_id, upline_ids__contains=[user.pk]).first()
+
+
+def direct_referrals(*, user: User) -> QuerySet[User]:
+    return User.objects.filter(referred_by=user).only(
+        "id", "username", "depth", "direct_referrals_count", "is_active_investor", "joined_at",
+    ).order_by("id")
+
+
+def sponsor_by_code(*, code: str) -> User | None:
+    code = referral_code_normalise(code)
+    if not referral_code_is_wellformed(code):
+        return None
+    return User.objects.filter(referral_code=code, is_active=True).first()
+
+
+def tree_inconsistencies() -> int:
+    """How many members have a stored upline, depth or direct count that the sponsors contradict."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT count(*) FROM accounts_user u
+            LEFT JOIN accounts_user s ON s.id = u.referred_by_id
+            LEFT JOIN (SELECT referred_by_id AS id, count(*) AS n FROM accounts_user
+                       WHERE referred_by_id IS NOT NULL GROUP BY referred_by_id) d ON d.id = u.id
+            WHERE u.upline_ids IS DISTINCT FROM
+                      CASE WHEN s.id IS NULL THEN '{}'::bigint[] ELSE s.id || s.upline_ids END
+               OR u.depth <> cardinality(u.upline_ids)
+               OR u.direct_referrals_count <> coalesce(d.n, 0)
+               OR u.id = ANY(u.upline_ids)
+            """
+        )
+        return cursor.fetchone()[0]

@@ -1,21 +1,222 @@
 """Writes to members and to the referral tree (the only module that changes the tree)."""
 
-from django.db import transaction
-from django.db.models import F
+from __future__ import annotations
 
-from .models import User
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.auth.models import UserManager
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from phonix.exceptions import NotFound, PhonixError
+
+from .codes import referral_code_for
+from .models import SponsorChange, User
+
+# Serialises staff moves of the tree against each other (registrations never take it).
+_TREE_MOVE_LOCK = 7_301_003
+_NEXT_ID = "nextval(pg_get_serial_sequence('accounts_user', 'id'))"
+
+
+class SponsorChangeRefused(PhonixError):
+    """A sponsor change that would break the tree (a cycle, or no change at all)."""
 
 
 @transaction.atomic
 def user_create(*, username: str, email: str, password: str | None, sponsor: User | None = None,
                 **extra) -> User:
-    """Create a member under `sponsor`, keeping upline_ids, depth and the sponsor's count right."""
-    user = User(username=username, email=email, referred_by=sponsor, **extra)
-    if sponsor is not None:
-        user.upline_ids = [sponsor.pk, *sponsor.upline_ids]
-        user.depth = sponsor.depth + 1
+    """Create a member under `sponsor`, keeping upline_ids, depth and the sponsor's count right.
+
+    The sponsor's row is locked by the count update, which also hands back its current upline
+    (so a concurrent staff move of the sponsor cannot leave the new member with a stale one)
+    and the new member's id, from which the referral code follows.
+    """
+    with connection.cursor() as cursor:
+        if sponsor is None:
+            cursor.execute(f"SELECT {_NEXT_ID}")
+            (user_id,) = cursor.fetchone()
+            upline_ids, depth = [], 0
+        else:
+            cursor.execute(
+                f"""
+                UPDATE accounts_user SET direct_referrals_count = direct_referrals_count + 1
+                WHERE id = %s RETURNING upline_ids, depth, direct_referrals_count, {_NEXT_ID}
+                """,
+                [sponsor.pk],
+            )
+            row = cursor.fetchone()
+            if row is None:
+                raise NotFound(_("The sponsor does not exist."))
+            sponsor_upline, sponsor_depth, sponsor.direct_referrals_count, user_id = row
+            upline_ids, depth = [sponsor.pk, *sponsor_upline], sponsor_depth + 1
+    user = User(
+        id=user_id, username=User.normalize_username(username),
+        email=UserManager.normalize_email(email), referred_by=sponsor, upline_ids=upline_ids,
+        depth=depth, referral_code=referral_code_for(user_id), **extra,
+    )
     user.set_password(password) if password else user.set_unusable_password()
-    user.save()
-    if sponsor is not None:
-        User.objects.filter(pk=sponsor.pk).update(direct_referrals_count=F("direct_referrals_count") + 1)
+    user.save(force_insert=True)
+    return user
+
+
+def registration_bonus_amount() -> Decimal:
+    return settings.REGISTRATION_BONUS
+
+
+def registration_bonus_post(*, user: User):
+    """Credit the registration bonus to the member's `bonus` account, once per member ever."""
+    from wallet.models import AccountCode, LedgerTransaction, Transaction
+    from wallet.services import HistoryLine, ledger_post, member_account_ids, platform_account
+
+    amount = registration_bonus_amount()
+    bonus_account = member_account_ids(user_ids=[user.pk], code=AccountCode.BONUS)[user.pk]
+    payouts = platform_account(AccountCode.PAYOUTS)
+    return ledger_post(
+        key=f"bonus:registration:{user.pk}",
+        kind=LedgerTransaction.Kind.BONUS,
+        entries=[(payouts.pk, -amount), (bonus_account, amount)],
+        memo="registration bonus",
+        history=[
+            HistoryLine(user_id=user.pk, type=Transaction.Type.BONUS, amount=amount,
+                        description=_("Registration bonus"))
+        ],
+    )
+
+
+@transaction.atomic
+def user_register(*, username: str, email: str, password: str, sponsor: User | None = None) -> User:
+    """A member joins: placed in the tree, given the registration bonus, welcomed by email."""
+    from .tasks import welcome_email_send_task
+
+    user = user_create(username=username, email=email, password=password, sponsor=sponsor)
+    registration_bonus_post(user=user)
+    welcome_email_send_task.delay_on_commit(user.pk)
+    return user
+
+
+def welcome_email_send(*, user_id: int) -> bool:
+    from django.core.mail import send_mail
+    from django.template.loader import render_to_string
+
+    user = User.objects.filter(pk=user_id).first()
+    if user is None or not user.email:
+        return False
+    context = {"user": user, "bonus": registration_bonus_amount()}
+    send_mail(
+        subject=render_to_string("accounts/email/welcome_subject.txt", context).strip(),
+        message=render_to_string("accounts/email/welcome.txt", context),
+        from_email=None,
+        recipient_list=[user.email],
+    )
+    return True
+
+
+def referral_code_issue(*, user: User) -> str:
+    """Give a code to a member created outside registration (createsuperuser, the admin)."""
+    if not user.referral_code:
+        user.referral_code = referral_code_for(user.pk)
+        User.objects.filter(pk=user.pk, referral_code__isnull=True).update(referral_code=user.referral_code)
+    return user.referral_code
+
+
+@transaction.atomic
+def user_sponsor_change(*, user: User, new_sponsor: User | None, changed_by: User | None,
+                        reason: str) -> SponsorChange:
+    """Staff move a member (and their whole downline) under another sponsor, audited.
+
+    Refuses a move that would make a cycle. Keeps upline_ids and depth of the whole moved
+    subtree, both sponsors' direct_referrals_count and referred_by correct, in set-based SQL.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise SponsorChangeRefused(_("A sponsor change needs a reason."))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_TREE_MOVE_LOCK])
+        subtree = _subtree_lock(cursor, user.pk, new_sponsor.pk if new_sponsor else None)
+        cursor.execute("SELECT referred_by_id, depth FROM accounts_user WHERE id = %s", [user.pk])
+        old_sponsor_id, old_depth = cursor.fetchone()
+        new_upline, new_depth = [], 0
+        if new_sponsor is not None:
+            if new_sponsor.pk == user.pk or new_sponsor.pk in subtree:
+                raise SponsorChangeRefused(
+                    _("%(sponsor)s is in the downline of %(user)s: that would make a cycle.")
+                    % {"sponsor": new_sponsor, "user": user}
+                )
+            cursor.execute("SELECT upline_ids, depth FROM accounts_user WHERE id = %s", [new_sponsor.pk])
+            sponsor_upline, sponsor_depth = cursor.fetchone()
+            new_upline, new_depth = [new_sponsor.pk, *sponsor_upline], sponsor_depth + 1
+        new_sponsor_id = new_sponsor.pk if new_sponsor else None
+        if new_sponsor_id == old_sponsor_id:
+            raise SponsorChangeRefused(_("%(user)s already has that sponsor.") % {"user": user})
+        # A row at level L below the member keeps its L nearest ancestors (the member last)
+        # and takes the member's new upline after them.
+        cursor.execute(
+            """
+            UPDATE accounts_user
+            SET upline_ids = upline_ids[1:depth - %(old)s] || %(upline)s::bigint[],
+                depth = depth - %(old)s + %(new)s,
+                referred_by_id = CASE WHEN id = %(user)s THEN %(sponsor)s ELSE referred_by_id END
+            WHERE id = %(user)s OR upline_ids @> ARRAY[%(user)s]::bigint[]
+            """,
+            {"old": old_depth, "new": new_depth, "upline": new_upline, "user": user.pk,
+             "sponsor": new_sponsor_id},
+        )
+        cursor.execute(
+            """
+            UPDATE accounts_user SET direct_referrals_count = direct_referrals_count
+                + CASE WHEN id = %s THEN 1 ELSE -1 END
+            WHERE id IN (%s, %s)
+            """,
+            [new_sponsor_id, new_sponsor_id, old_sponsor_id],
+        )
+    change = SponsorChange.objects.create(
+        user=user, old_sponsor_id=old_sponsor_id, new_sponsor=new_sponsor, changed_by=changed_by,
+        reason=reason[:500], moved_members=len(subtree) + 1,
+    )
+    user.refresh_from_db()
+    return change
+
+
+def _subtree_lock(cursor, user_id: int, new_sponsor_id: int | None) -> set[int]:
+    """Lock the member, their whole downline and the new sponsor; return the downline ids.
+
+    Repeated until no new row appears: a registration that already held a downline member's
+    row when we started commits before we get that lock, and its new member shows up in the
+    next round; once every row is locked, nobody can register under them until we commit.
+    """
+    locked: set[int] = set()
+    downline: set[int] = set()
+    while True:
+        cursor.execute(
+            """
+            SELECT id, upline_ids @> ARRAY[%s]::bigint[] FROM accounts_user
+            WHERE id = %s OR id = %s OR upline_ids @> ARRAY[%s]::bigint[]
+            ORDER BY id FOR UPDATE
+            """,
+            [user_id, user_id, new_sponsor_id, user_id],
+        )
+        rows = cursor.fetchall()
+        downline |= {pk for pk, below in rows if below}
+        found = {pk for pk, _below in rows}
+        if found <= locked:
+            return downline
+        locked |= found
+
+
+def withdrawal_address_set(*, user: User, address: str) -> User:
+    """Save a validated TRC20 address; a new address starts the withdrawal cooldown."""
+    if address == user.trc20_wallet_address:
+        return user
+    user.trc20_wallet_address = address
+    user.withdrawal_address_changed_at = timezone.now()
+    user.save(update_fields=["trc20_wallet_address", "withdrawal_address_changed_at"])
+    return user
+
+
+def user_profile_update(*, user: User, first_name: str, last_name: str, email: str) -> User:
+    user.first_name, user.last_name = first_name, last_name
+    user.email = UserManager.normalize_email(email)
+    user.save(update_fields=["first_name", "last_name", "email"])
     return user

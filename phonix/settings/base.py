@@ -1,5 +1,6 @@
 """Settings shared by every environment. Secrets and URLs come only from the environment."""
 
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -26,6 +27,10 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_htmx",
     "django_celery_beat",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
     "phonix",
     "accounts",
     "wallet",
@@ -44,9 +49,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, so that it turns a lockout raised anywhere in the login flow into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "phonix.urls"
@@ -88,6 +96,20 @@ AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "dashboard:home"
 LOGOUT_REDIRECT_URL = "home"
+# The lockout check comes first; it authenticates nobody itself.
+AUTHENTICATION_BACKENDS = [
+    "accounts.backends.LockoutBackend",
+    "accounts.backends.UsernameOrEmailBackend",
+]
+# Brute-force protection: lock a username from one address only, so that failures from another
+# address cannot lock the member out.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "accounts/lockout.html"
+AXES_VERBOSE = False
+OTP_TOTP_ISSUER = "Phonix"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -142,6 +164,9 @@ DJANGO_CELERY_BEAT_TZ_AWARE = True
 
 # Money settings (USDT, 6 decimal places on chain).
 LEDGER_MAX_AMOUNT = Decimal(env("LEDGER_MAX_AMOUNT", default="1000000000"))
+REGISTRATION_BONUS = Decimal(env("REGISTRATION_BONUS", default="10"))
+# A withdrawal address may be used this long after it was changed (enforced by withdrawals).
+WITHDRAWAL_ADDRESS_COOLDOWN = timedelta(hours=env.int("WITHDRAWAL_ADDRESS_COOLDOWN_HOURS", default=24))
 
 SENTRY_DSN = env("SENTRY_DSN", default="")
 if SENTRY_DSN:

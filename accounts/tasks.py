@@ -1,0 +1,9 @@
+from celery import shared_task
+
+
+@shared_task(autoretry_for=(ConnectionError, TimeoutError), retry_backoff=True, retry_jitter=True,
+             max_retries=5)
+def welcome_email_send_task(user_id: int) -> bool:
+    from .services import welcome_email_send
+
+    return welcome_email_send(user_id=user_id)

@@ -1,0 +1,126 @@
+from decimal import Decimal
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from accounts.codes import referral_code_for, referral_code_is_wellformed
+from accounts.models import User
+from accounts.selectors import tree_inconsistencies
+from accounts.services import (
+    referral_code_issue,
+    registration_bonus_post,
+    user_register,
+    withdrawal_address_set,
+)
+from accounts.tests.factories import UserFactory
+from wallet.models import AccountCode, LedgerTransaction, Transaction
+from wallet.services import ledger_reconcile, member_account, platform_account
+
+pytestmark = pytest.mark.django_db
+GOOD_ADDRESS = "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t"
+
+
+def test_registration_posts_the_bonus_to_the_bonus_account(django_capture_on_commit_callbacks):
+    sponsor = UserFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        user = user_register(username="newbie", email="Newbie@Example.COM", password="pw-12345678",
+                             sponsor=sponsor)
+    assert member_account(user_id=user.pk, code=AccountCode.BONUS).balance == Decimal("10")
+    assert member_account(user_id=user.pk, code=AccountCode.MAIN).balance == 0
+    assert platform_account(AccountCode.PAYOUTS).balance == Decimal("-10")
+    line = Transaction.objects.get(user=user)
+    assert (line.type, line.amount, line.status) == (Transaction.Type.BONUS, Decimal("10"), "completed")
+    ledger = LedgerTransaction.objects.get(idempotency_key=f"bonus:registration:{user.pk}")
+    assert ledger.kind == LedgerTransaction.Kind.BONUS
+    # Nothing else moves: no earnings, no investment, the sponsor gets nothing.
+    user.refresh_from_db()
+    assert (user.total_earnings, user.total_invested) == (0, 0)
+    assert not Transaction.objects.filter(user=sponsor).exists()
+    assert ledger_reconcile().ok
+    assert [m.to for m in mail.outbox] == [["Newbie@example.com"]]
+    assert "newbie" in mail.outbox[0].body and user.referral_code in mail.outbox[0].body
+
+
+def test_the_bonus_is_posted_once_however_often_it_is_retried():
+    user = user_register(username="once", email="once@example.com", password="pw-12345678")
+    first = registration_bonus_post(user=user)
+    second = registration_bonus_post(user=user)
+    assert first.pk == second.pk
+    assert member_account(user_id=user.pk, code=AccountCode.BONUS).balance == Decimal("10")
+    assert LedgerTransaction.objects.filter(kind=LedgerTransaction.Kind.BONUS).count() == 1
+    assert Transaction.objects.filter(user=user).count() == 1
+    assert ledger_reconcile().ok
+
+
+def test_the_welcome_email_waits_for_the_commit(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        user_register(username="later", email="later@example.com", password="pw-12345678")
+    assert mail.outbox == []
+    assert len(callbacks) == 1
+
+
+def test_registration_stays_within_twelve_queries():
+    sponsor = UserFactory()
+    with CaptureQueriesContext(connection) as queries:
+        user_register(username="counted", email="counted@example.com", password="pw-12345678",
+                      sponsor=sponsor)
+    assert len(queries) <= 12, [q["sql"] for q in queries]
+
+
+def test_plain_user_create_gives_a_code_but_no_money():
+    user = UserFactory()
+    assert user.referral_code == referral_code_for(user.pk)
+    assert not Transaction.objects.filter(user=user).exists()
+
+
+def test_members_made_outside_registration_get_a_code_on_demand():
+    admin = User.objects.create_superuser("boss", "boss@example.com", "pw-12345678")
+    assert admin.referral_code is None
+    code = referral_code_issue(user=admin)
+    assert referral_code_is_wellformed(code)
+    assert User.objects.get(pk=admin.pk).referral_code == code
+    assert referral_code_issue(user=admin) == code
+
+
+def test_referral_codes_do_not_collide_over_a_large_id_range():
+    codes = {referral_code_for(i) for i in range(1, 200_001)}
+    assert len(codes) == 200_000
+
+
+def test_a_new_withdrawal_address_starts_the_cooldown():
+    user = UserFactory()
+    withdrawal_address_set(user=user, address=GOOD_ADDRESS)
+    user.refresh_from_db()
+    first = user.withdrawal_address_changed_at
+    assert user.trc20_wallet_address == GOOD_ADDRESS and first is not None
+    withdrawal_address_set(user=user, address=GOOD_ADDRESS)  # the same address again: no new cooldown
+    user.refresh_from_db()
+    assert user.withdrawal_address_changed_at == first
+
+
+def test_seed_network_builds_a_consistent_tree(capsys):
+    call_command("seed_network", users=600, seed=5)
+    out = capsys.readouterr().out
+    assert "seeded 600 members" in out
+    members = User.objects.filter(username__startswith="net5-")
+    assert members.count() == 600
+    assert tree_inconsistencies() == 0
+    codes = list(members.values_list("referral_code", flat=True))
+    assert len(set(codes)) == 600 and all(referral_code_is_wellformed(c) for c in codes)
+    root = members.get(username="net5-0")
+    assert root.depth == 0 and root.direct_referrals_count >= 40
+    assert members.filter(upline_ids__contains=[root.pk]).count() == 599
+    assert max(members.values_list("depth", flat=True)) >= 15  # a deep chain somewhere
+
+
+def test_seed_network_under_a_member_with_bonuses():
+    founder = UserFactory()
+    call_command("seed_network", users=50, seed=9, under=founder.username, bonuses=True)
+    assert tree_inconsistencies() == 0
+    assert User.objects.get(pk=founder.pk).direct_referrals_count == 1
+    assert User.objects.filter(upline_ids__contains=[founder.pk]).count() == 50
+    assert LedgerTransaction.objects.filter(kind=LedgerTransaction.Kind.BONUS).count() == 50
+    assert ledger_reconcile().ok
