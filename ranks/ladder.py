@@ -19,6 +19,10 @@ class RankStep:
     def label(self) -> str:
         return RankCode(self.code).label
 
+    @property
+    def badge(self) -> str:
+        return BADGES[self.code]
+
 
 LADDER: tuple[RankStep, ...] = (
     RankStep(RankCode.CONNECTOR, 1, Decimal("5000"), Decimal("50")),
@@ -28,6 +32,17 @@ LADDER: tuple[RankStep, ...] = (
     RankStep(RankCode.DIRECTOR, 5, Decimal("100000"), Decimal("2000")),
     RankStep(RankCode.CROWN, 6, Decimal("200000"), Decimal("5000")),
 )
+
+# Bootstrap colour of each rank's badge.
+BADGES: dict[str, str] = {
+    RankCode.NONE: "text-bg-secondary",
+    RankCode.CONNECTOR: "text-bg-info",
+    RankCode.BUILDER: "text-bg-primary",
+    RankCode.PROFESSIONAL: "text-bg-success",
+    RankCode.EXECUTIVE: "text-bg-warning",
+    RankCode.DIRECTOR: "text-bg-danger",
+    RankCode.CROWN: "text-bg-dark border border-warning",
+}
 
 LEVELS: dict[str, int] = {RankCode.NONE: 0, **{step.code: step.level for step in LADDER}}
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from accounts.models import User
 
-from .ladder import LADDER, LEVELS, RankStep, next_step
+from .ladder import BADGES, LADDER, LEVELS, RankStep, next_step
 from .models import MemberVolume, Rank, RankAchievement, RankCode, WeeklyBonus
 from .services import CAP_ROOM_SQL, week_monday
 
@@ -61,6 +61,7 @@ class LadderRow:
 class RankOverview:
     rank_code: str
     rank_label: str
+    badge: str
     level: int
     legs: Legs
     next_step: RankStep | None
@@ -101,6 +102,7 @@ def rank_overview(*, user: User, history_limit: int = 20) -> RankOverview:
     return RankOverview(
         rank_code=code,
         rank_label=RankCode(code).label,
+        badge=BADGES[code],
         level=level,
         legs=legs,
         next_step=upcoming,
