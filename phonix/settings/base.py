@@ -194,3 +194,33 @@ MARKET_TICKER_COINS = env.list("MARKET_TICKER_COINS", default=[
     "bitcoin:BTC", "ethereum:ETH", "tether:USDT", "binancecoin:BNB", "solana:SOL", "ripple:XRP",
     "tron:TRX", "dogecoin:DOGE", "cardano:ADA", "litecoin:LTC",
 ])
+
+# TRON custody (wallet/chain.py, wallet/keys.py). Switching between the devnode, Nile, Shasta and
+# mainnet is configuration only. Secret material (mnemonic, wallet keys, the key file's Fernet
+# key) is read from the environment by the signer worker only, never through these settings.
+TRON_NODE_URL = env("TRON_NODE_URL", default="http://127.0.0.1:8090/")
+TRON_API_KEY = env("TRON_API_KEY", default="")
+TRON_TIMEOUT = env.float("TRON_TIMEOUT", default=10.0)
+TRON_RETRIES = env.int("TRON_RETRIES", default=4)
+TRON_RETRY_BACKOFF = env.float("TRON_RETRY_BACKOFF", default=0.5)
+TRON_RATE_LIMIT_PER_SECOND = env.float("TRON_RATE_LIMIT_PER_SECOND", default=12.0)  # TronGrid: 15/s a key
+USDT_CONTRACT = env("USDT_CONTRACT", default="TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t")
+USDT_DECIMALS = 6
+TRON_FEE_LIMIT_SUN = env.int("TRON_FEE_LIMIT_SUN", default=50_000_000)
+# "solidified" (irreversible) or "blocks:N" (N blocks on top of the deposit's block).
+TRON_CONFIRMATION_RULE = env("TRON_CONFIRMATION_RULE", default="solidified")
+TRON_TX_EXPIRATION_SECONDS = env.int("TRON_TX_EXPIRATION_SECONDS", default=60)
+TRON_XPUB = env("TRON_XPUB", default="")
+TRON_HOT_WALLET_ADDRESS = env("TRON_HOT_WALLET_ADDRESS", default="")
+TRON_GAS_WALLET_ADDRESS = env("TRON_GAS_WALLET_ADDRESS", default="")
+TRON_SIGNER_KEYFILE = env("TRON_SIGNER_KEYFILE", default="")
+TRON_SCAN_START_BLOCK = env.int("TRON_SCAN_START_BLOCK", default=-1)  # -1: the solidified head
+TRON_SCAN_MAX_BLOCKS = env.int("TRON_SCAN_MAX_BLOCKS", default=2000)
+TRON_EXPLORER_TX_URL = env("TRON_EXPLORER_TX_URL", default="https://tronscan.org/#/transaction/{txid}")
+DEPOSIT_MINIMUM = Decimal(env("DEPOSIT_MINIMUM", default="1"))
+WITHDRAWAL_MINIMUM = Decimal(env("WITHDRAWAL_MINIMUM", default="10"))
+WITHDRAWAL_FEE_PERCENT = Decimal(env("WITHDRAWAL_FEE_PERCENT", default="5"))
+WITHDRAWAL_ADDRESS_COOLDOWN_HOURS = env.int("WITHDRAWAL_ADDRESS_COOLDOWN_HOURS", default=24)
+WITHDRAWAL_STUCK_MINUTES = env.int("WITHDRAWAL_STUCK_MINUTES", default=15)
+SWEEP_THRESHOLD = Decimal(env("SWEEP_THRESHOLD", default="10"))
+SWEEP_GAS_SUN = env.int("SWEEP_GAS_SUN", default=30_000_000)
