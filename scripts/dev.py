@@ -29,10 +29,17 @@ def _port_answers(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
+MIN_PG_CONNECTIONS = 300  # concurrency tests open a connection per thread
+
+
 def _start_postgres() -> tuple[str, callable]:
     import pgserver
 
     server = pgserver.get_server(DATA / "pg", cleanup_mode="stop")
+    if int(server.psql("SHOW max_connections;").split()[2]) < MIN_PG_CONNECTIONS:
+        server.psql(f"ALTER SYSTEM SET max_connections = {MIN_PG_CONNECTIONS};")
+        server.cleanup()  # the setting needs a restart
+        server = pgserver.get_server(DATA / "pg", cleanup_mode="stop")
     exists = server.psql("SELECT 1 FROM pg_database WHERE datname = 'phonix';")
     if "(1 row)" not in exists:
         server.psql("CREATE DATABASE phonix;")
@@ -81,6 +88,8 @@ def _secret_file(name: str) -> str:
 
 def prepare_environment() -> list[callable]:
     DATA.mkdir(exist_ok=True)
+    (DATA / "run").mkdir(mode=0o700, exist_ok=True)
+    os.environ.setdefault("XDG_RUNTIME_DIR", str(DATA / "run"))
     stops = []
     if not os.environ.get("DATABASE_URL"):
         os.environ["DATABASE_URL"], stop = _start_postgres()

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -132,44 +132,22 @@ def _content_hash(kind: str, entries: list[tuple[int, Decimal]]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _lock_and_apply(deltas: dict[int, Decimal]) -> None:
-    """Lock the accounts in primary-key order, check member balances, update the caches."""
-    account_ids = sorted(deltas)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            SELECT id, user_id, code, balance FROM wallet_ledgeraccount
-            WHERE id = ANY(%s) ORDER BY id FOR UPDATE
-            """,
-            [account_ids],
-        )
-        locked = cursor.fetchall()
-        if len(locked) != len(account_ids):
-            raise UnbalancedPosting(_("A posting names a ledger account that does not exist."))
-        for account_id, user_id, code, balance in locked:
-            if user_id is not None and balance + deltas[account_id] < 0:
-                raise InsufficientFunds(
-                    _("Insufficient funds in the %(account)s account.")
-                    % {"account": AccountCode(code).label}
-                )
-        cursor.execute(
-            """
-            UPDATE wallet_ledgeraccount a SET balance = a.balance + d.delta
-            FROM unnest(%s::bigint[], %s::numeric[]) AS d(id, delta) WHERE a.id = d.id
-            """,
-            [account_ids, [deltas[account_id] for account_id in account_ids]],
-        )
-
-
-def _insert_entries(rows: list[tuple[int, int, Decimal]]) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            INSERT INTO wallet_ledgerentry (transaction_id, account_id, amount)
-            SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::numeric[])
-            """,
-            [[r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows]],
-        )
+def _ledger_call(sql: str, params: list):
+    """Run one of the ledger's SQL functions, turning its refusals into domain errors."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchone()
+    except DatabaseError as error:
+        sqlstate = getattr(error.__cause__, "sqlstate", None)
+        if sqlstate == "PX001":
+            code = error.__cause__.diag.message_primary
+            raise InsufficientFunds(
+                _("Insufficient funds in the %(account)s account.") % {"account": AccountCode(code).label}
+            ) from None
+        if sqlstate == "PX002":
+            raise UnbalancedPosting(_("A posting names a ledger account that does not exist.")) from None
+        raise
 
 
 def _insert_history(pairs: list[tuple[int, HistoryLine]]) -> None:
@@ -210,31 +188,25 @@ def ledger_post(
     normalised = _normalised(entries)
     content_hash = _content_hash(kind, normalised)
     with transaction.atomic():
-        with connection.cursor() as cursor:
-            # ON CONFLICT waits for a concurrent insert of the same key to commit or roll back.
-            cursor.execute(
-                """
-                INSERT INTO wallet_ledgertransaction
-                    (kind, idempotency_key, content_hash, memo, created_by_id, created_at)
-                VALUES (%s, %s, %s, %s, %s, now())
-                ON CONFLICT (idempotency_key) DO NOTHING RETURNING id
-                """,
-                [kind, key, content_hash, memo[:500], created_by_id],
-            )
-            row = cursor.fetchone()
-        if row is None:
-            existing = LedgerTransaction.objects.get(idempotency_key=key)
-            if existing.content_hash != content_hash:
+        ledger_id, created_at, stored_hash, is_new = _ledger_call(
+            "SELECT * FROM ledger_post_one(%s::text, %s::text, %s::text, %s::text, %s::bigint, %s::bigint[], %s::numeric[])",
+            [kind, key, content_hash, memo[:500], created_by_id,
+             [account_id for account_id, _amount in normalised], [amount for _id, amount in normalised]],
+        )
+        if not is_new:
+            if stored_hash != content_hash:
                 raise IdempotencyConflict(
                     _("The key %(key)s was already posted with different content.") % {"key": key}
                 )
-            return existing
-        ledger_id = row[0]
-        _lock_and_apply(dict(normalised))
-        _insert_entries([(ledger_id, account_id, amount) for account_id, amount in normalised])
+            return LedgerTransaction.objects.get(pk=ledger_id)
         if history:
             _insert_history([(ledger_id, line) for line in history])
-    return LedgerTransaction.objects.get(pk=ledger_id)
+    posted = LedgerTransaction(
+        pk=ledger_id, kind=kind, idempotency_key=key, content_hash=content_hash, memo=memo[:500],
+        created_by_id=created_by_id, created_at=created_at,
+    )
+    posted._state.adding, posted._state.db = False, connection.alias
+    return posted
 
 
 def ledger_post_batch(*, postings: Sequence[Posting]) -> BatchResult:
@@ -300,8 +272,12 @@ def _post_chunk(chunk: Sequence[Posting]) -> tuple[int, int]:
             entry_rows.append((ledger_id, account_id, amount))
         history_pairs.extend((ledger_id, line) for line in posting.history)
     if entry_rows:
-        _lock_and_apply({k: v for k, v in deltas.items() if v})
-        _insert_entries(entry_rows)
+        account_ids = sorted(account_id for account_id, delta in deltas.items() if delta)
+        _ledger_call(
+            "SELECT ledger_apply(%s::bigint[], %s::numeric[], %s::bigint[], %s::bigint[], %s::numeric[])",
+            [account_ids, [deltas[account_id] for account_id in account_ids],
+             [r[0] for r in entry_rows], [r[1] for r in entry_rows], [r[2] for r in entry_rows]],
+        )
     if history_pairs:
         _insert_history(history_pairs)
     return len(new_ids), len(old_keys)

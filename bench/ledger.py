@@ -1,0 +1,105 @@
+"""Ledger speed: single postings per second, a 100k-credit batch, reconcile over 1M entries."""
+
+import time
+from decimal import Decimal
+
+from _common import report, scaled, setup_django
+
+setup_django()
+
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.db import connection  # noqa: E402
+
+from wallet.models import AccountCode, LedgerTransaction  # noqa: E402
+from wallet.services import (  # noqa: E402
+    Posting,
+    ledger_post,
+    ledger_post_batch,
+    ledger_reconcile,
+    member_account_ids,
+    platform_account,
+)
+
+User = get_user_model()
+
+
+def make_members(count: int) -> list[int]:
+    User.objects.bulk_create(
+        [User(username=f"bench{i}", email=f"bench{i}@example.com", password="!") for i in range(count)],
+        batch_size=5000,
+    )
+    return list(User.objects.order_by("pk").values_list("pk", flat=True))
+
+
+def bench_single_postings(main_ids: list[int], payouts_id: int) -> None:
+    count = scaled(3000)
+    started = time.perf_counter()
+    for i in range(count):
+        account_id = main_ids[i % len(main_ids)]
+        ledger_post(key=f"single:{i}", kind=LedgerTransaction.Kind.ADJUSTMENT,
+                    entries=[(account_id, Decimal("1.000001")), (payouts_id, Decimal("-1.000001"))])
+    elapsed = time.perf_counter() - started
+    report("ledger_single_postings_per_s", count / elapsed, "postings/s", count)
+
+
+def bench_batch(main_ids: list[int], payouts_id: int) -> None:
+    count = scaled(100_000)
+    postings = [
+        Posting(key=f"batch:{i}", kind=LedgerTransaction.Kind.DAILY_INCOME,
+                entries=[(main_ids[i % len(main_ids)], Decimal("0.123456")), (payouts_id, Decimal("-0.123456"))])
+        for i in range(count)
+    ]
+    started = time.perf_counter()
+    result = ledger_post_batch(postings=postings)
+    elapsed = time.perf_counter() - started
+    assert result.created == count
+    report("ledger_batch_100k_s", elapsed, "s", count)
+
+
+def top_up_entries(target: int, main_ids: list[int], payouts_id: int) -> None:
+    """Bring the ledger to `target` entries with balanced pairs written straight in SQL."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM wallet_ledgerentry")
+        missing_pairs = max(0, (target - cursor.fetchone()[0]) // 2)
+        cursor.execute(
+            """
+            WITH txn AS (
+                INSERT INTO wallet_ledgertransaction (kind, idempotency_key, content_hash, memo, created_at)
+                SELECT 'adjustment', 'fill:' || g, '', '', now() FROM generate_series(1, %s) g
+                RETURNING id
+            )
+            INSERT INTO wallet_ledgerentry (transaction_id, account_id, amount)
+            SELECT id, (%s::bigint[])[1 + (id %% %s)], 0.5 FROM txn
+            UNION ALL SELECT id, %s, -0.5 FROM txn
+            """,
+            [missing_pairs, main_ids, len(main_ids), payouts_id],
+        )
+        cursor.execute(
+            """
+            UPDATE wallet_ledgeraccount a SET balance = s.total
+            FROM (SELECT account_id, sum(amount) AS total FROM wallet_ledgerentry GROUP BY account_id) s
+            WHERE s.account_id = a.id
+            """
+        )
+
+
+def bench_reconcile() -> None:
+    started = time.perf_counter()
+    outcome = ledger_reconcile()
+    elapsed = time.perf_counter() - started
+    assert outcome.ok, outcome
+    report("ledger_reconcile_1m_s", elapsed, "s", outcome.entries)
+
+
+def main() -> None:
+    user_ids = make_members(scaled(100_000))
+    main_ids = list(member_account_ids(user_ids=user_ids, code=AccountCode.MAIN).values())
+    payouts_id = platform_account(AccountCode.PAYOUTS).id
+    bench_single_postings(main_ids, payouts_id)
+    bench_batch(main_ids, payouts_id)
+    top_up_entries(scaled(1_000_000), main_ids, payouts_id)
+    bench_reconcile()
+
+
+if __name__ == "__main__":
+    main()
