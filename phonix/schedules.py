@@ -7,6 +7,9 @@ SCHEDULES: dict[str, tuple[str, dict, str]] = {
     "reconcile-ledger": (
         "wallet.tasks.ledger_reconcile_task", {"minute": "0", "hour": "2"}, "default",
     ),
+    "refresh-market-data": (
+        "mining.tasks.market_data_refresh_task", {"minute": "*/5"}, "default",
+    ),
     "check-ranks": (
         "ranks.tasks.ranks_check_task", {"minute": "0", "hour": "23", "day_of_week": "0"}, "default",
     ),
