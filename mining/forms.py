@@ -1,0 +1,121 @@
+from decimal import Decimal
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .calculator import Rig
+from .models import AsicMiner
+
+D = Decimal
+# Above these the input is a typo or a test of the form, not a plan: refuse it.
+MAX_UNIT_THS = D("100000")  # 100 PH/s in one unit
+MAX_TOTAL_THS = D("1000000000")  # 1 ZH/s, beyond the whole network
+MAX_UNIT_W = D("1000000")
+
+
+def _decimal(label, *, low, high, places, required=True, initial=None, help_text="", step=None):
+    field = forms.DecimalField(
+        label=label, min_value=low, max_value=high, max_digits=30, decimal_places=places,
+        required=required, initial=initial, help_text=help_text,
+    )
+    field.widget.attrs.update({"inputmode": "decimal", "step": step or "any"})
+    return field
+
+
+class ConditionsForm(forms.Form):
+    """Electricity, pool fee and uptime: shared by the calculator and the comparison."""
+
+    electricity_usd_kwh = _decimal(_("Electricity price (USD/kWh)"), low=D(0), high=D(10), places=6,
+                                   initial=D("0.06"))
+    pool_fee_pct = _decimal(_("Pool fee (%)"), low=D(0), high=D(50), places=4, initial=D(2),
+                            help_text=_("Between 0 and 50 %."))
+    uptime_pct = _decimal(_("Uptime (%)"), low=D("0.1"), high=D(100), places=4, initial=D(98),
+                          help_text=_("Share of the day the miner runs; at most 100 %."))
+
+    @classmethod
+    def defaults(cls) -> dict[str, str]:
+        return {name: "" if field.initial is None else str(field.initial) for name, field in cls.base_fields.items()}
+
+
+class CompareForm(ConditionsForm):
+    pass
+
+
+class CalculatorForm(ConditionsForm):
+    miner = forms.ModelChoiceField(
+        label=_("Miner"), queryset=AsicMiner.objects.order_by("maker", "model"), required=False,
+        empty_label=_("Custom hashrate and power"),
+    )
+    hashrate_ths = _decimal(_("Hashrate per unit (TH/s)"), low=D("0.001"), high=MAX_UNIT_THS, places=3,
+                            required=False, initial=D(200))
+    power_w = _decimal(_("Power per unit (W)"), low=D(1), high=MAX_UNIT_W, places=2, required=False,
+                       initial=D(3500))
+    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=1_000_000, initial=1)
+    hardware_cost_usd = _decimal(_("Hardware cost per unit (USD)"), low=D(0), high=D(10_000_000), places=2,
+                                 required=False, initial=D(0))
+    difficulty_growth_pct = _decimal(
+        _("Difficulty growth per retarget (%)"), low=D(-50), high=D(50), places=4, initial=D(2),
+        help_text=_("Every 2016 blocks, about 14 days."),
+    )
+    price_usd = _decimal(_("BTC price (USD)"), low=D("0.01"), high=D(100_000_000), places=6, required=False,
+                         help_text=_("Leave empty for the latest price."))
+    difficulty = _decimal(_("Difficulty"), low=D(1), high=D("1e20"), places=6, required=False,
+                          help_text=_("Leave empty for the latest difficulty."))
+    fees_btc = _decimal(_("Fees per block (BTC)"), low=D(0), high=D(100), places=8, required=False,
+                        help_text=_("Leave empty for the 24-hour average."))
+
+    field_order = ["miner", "hashrate_ths", "power_w", "quantity", "electricity_usd_kwh", "pool_fee_pct",
+                   "uptime_pct", "hardware_cost_usd", "difficulty_growth_pct", "price_usd", "difficulty",
+                   "fees_btc"]
+
+    def __init__(self, *args, market_state=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.market_state = market_state
+
+    @classmethod
+    def defaults(cls) -> dict[str, str]:
+        values = super().defaults()
+        values.update(miner="", price_usd="", difficulty="", fees_btc="")
+        return values
+
+    def clean(self):
+        data = super().clean()
+        miner = data.get("miner")
+        if miner is None:
+            for name in ("hashrate_ths", "power_w"):
+                if data.get(name) is None and name not in self.errors:
+                    self.add_error(name, _("Choose a miner or enter its hashrate and power."))
+            hashrate, power = data.get("hashrate_ths"), data.get("power_w")
+        else:
+            hashrate, power = miner.hashrate_ths, Decimal(miner.power_w)
+        quantity = data.get("quantity")
+        if hashrate and quantity and hashrate * quantity > MAX_TOTAL_THS:
+            self.add_error("quantity", _("That is more hashrate than the whole Bitcoin network."))
+        if self.errors:
+            return data
+
+        overrides = {"price_usd": data.get("price_usd"), "difficulty": data.get("difficulty"),
+                     "fees_btc": data.get("fees_btc")}
+        market = self.market_state.market(**overrides) if self.market_state else None
+        if market is None:
+            missing = {"price_usd": _("No BTC price is known yet: enter one."),
+                       "difficulty": _("No difficulty is known yet: enter one."),
+                       "fees_btc": _("No fee average is known yet: enter one.")}
+            state = self.market_state
+            for name, message in missing.items():
+                stored = None if state is None else state.value(
+                    {"price_usd": "price", "difficulty": "difficulty", "fees_btc": "fees"}[name])
+                if overrides[name] is None and stored is None:
+                    self.add_error(name, message)
+            if not self.errors:
+                raise forms.ValidationError(_("No block height is known yet, so the block subsidy cannot "
+                                              "be worked out. Try again after the next market refresh."))
+            return data
+        data["market"] = market
+        data["rig"] = Rig(
+            hashrate_ths=hashrate, power_w=power, quantity=quantity,
+            electricity_usd_kwh=data["electricity_usd_kwh"], pool_fee_pct=data["pool_fee_pct"],
+            uptime_pct=data["uptime_pct"], hardware_cost_usd=data.get("hardware_cost_usd") or D(0),
+            difficulty_growth_pct=data["difficulty_growth_pct"],
+        )
+        return data
