@@ -1,0 +1,108 @@
+"""The ledger in the admin: read-only everywhere; corrections only through balance_adjust."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.db import transaction
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext_lazy as _
+
+from phonix.exceptions import PhonixError
+
+from .models import LedgerAccount, LedgerEntry, LedgerTransaction, Transaction
+from .services import balance_adjust
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class AdjustmentForm(forms.Form):
+    amount = forms.DecimalField(
+        label=_("Amount (USDT)"), max_digits=20, decimal_places=6,
+        help_text=_("Positive credits the account, negative debits it."),
+    )
+    reason = forms.CharField(label=_("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+@admin.register(LedgerAccount)
+class LedgerAccountAdmin(ReadOnlyAdmin):
+    list_display = ("id", "user", "code", "balance", "created_at")
+    list_filter = ("code",)
+    search_fields = ("user__username", "user__email")
+    list_select_related = ("user",)
+    show_full_result_count = False
+    actions = ["adjust_balance"]
+
+    def has_adjust_permission(self, request) -> bool:
+        return request.user.has_perm("wallet.add_ledgertransaction")
+
+    @admin.action(description=_("Adjust the balance of the selected member accounts…"), permissions=["adjust"])
+    def adjust_balance(self, request, queryset):
+        accounts = list(queryset.filter(user__isnull=False).select_related("user"))
+        if not accounts:
+            self.message_user(request, _("Only member accounts can be adjusted."), messages.ERROR)
+            return None
+        form = AdjustmentForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            try:
+                with transaction.atomic():  # all selected accounts or none
+                    for account in accounts:
+                        balance_adjust(
+                            user_id=account.user_id, code=account.code, amount=form.cleaned_data["amount"],
+                            reason=form.cleaned_data["reason"], created_by_id=request.user.pk,
+                        )
+            except PhonixError as error:
+                form.add_error(None, str(error))
+            else:
+                self.message_user(
+                    request, _("Adjusted %(count)d account(s).") % {"count": len(accounts)}, messages.SUCCESS
+                )
+                return None
+        return TemplateResponse(
+            request, "admin/wallet/adjust_balance.html",
+            {**self.admin_site.each_context(request), "title": _("Adjust balances"), "form": form,
+             "accounts": accounts, "opts": self.model._meta,
+             "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME},
+        )
+
+
+class LedgerEntryInline(admin.TabularInline):
+    model = LedgerEntry
+    fields = ("account", "amount")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("account__user")
+
+
+@admin.register(LedgerTransaction)
+class LedgerTransactionAdmin(ReadOnlyAdmin):
+    list_display = ("id", "kind", "idempotency_key", "memo", "created_by", "created_at")
+    list_filter = ("kind",)
+    search_fields = ("idempotency_key", "memo")
+    list_select_related = ("created_by",)
+    date_hierarchy = "created_at"
+    inlines = [LedgerEntryInline]
+    show_full_result_count = False
+
+
+@admin.register(Transaction)
+class TransactionAdmin(ReadOnlyAdmin):
+    list_display = ("id", "user", "type", "amount", "fee", "net_amount", "status", "txn_hash", "created_at")
+    list_filter = ("type", "status")
+    search_fields = ("user__username", "user__email", "txn_hash", "description")
+    list_select_related = ("user",)
+    date_hierarchy = "created_at"
+    show_full_result_count = False
