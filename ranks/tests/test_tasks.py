@@ -1,0 +1,40 @@
+import pytest
+
+from accounts.tests.factories import UserFactory
+from ranks.models import Rank, RankAchievement, WeeklyBonus
+from ranks.tasks import leg_volumes_recompute_task, ranks_check_task, weekly_bonuses_pay_task
+from ranks.tests.factories import invest
+from wallet.tests.conftest import assert_ledger_invariants
+
+pytestmark = pytest.mark.django_db
+
+
+def _state() -> tuple:
+    return (
+        sorted(Rank.objects.values_list("user_id", "current_rank", "weeks_remaining", "last_paid_week")),
+        RankAchievement.objects.count(),
+        sorted(WeeklyBonus.objects.values_list("user_id", "week", "paid_amount")),
+    )
+
+
+def test_every_rank_task_run_twice_leaves_the_same_state():
+    sponsor = UserFactory()
+    invest(sponsor, "1000")
+    invest(UserFactory(sponsor=sponsor), "10000")
+    invest(UserFactory(sponsor=sponsor), "10000")
+
+    assert ranks_check_task.delay().get() == {"checked": 1, "promoted": 1}
+    first = _state()
+    assert ranks_check_task.delay().get() == {"checked": 1, "promoted": 0}
+    assert _state() == first
+
+    week = Rank.objects.get(user=sponsor).bonus_start_week.isoformat()
+    assert weekly_bonuses_pay_task.delay(week).get()["paid"] == "200.000000"
+    paid = _state()
+    assert weekly_bonuses_pay_task.delay(week).get()["paid"] == "0"
+    assert _state() == paid
+    assert Rank.objects.get(user=sponsor).weeks_remaining == 51
+
+    assert leg_volumes_recompute_task.delay().get() == 0
+    assert leg_volumes_recompute_task.delay().get() == 0
+    assert_ledger_invariants()
