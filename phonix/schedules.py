@@ -10,6 +10,12 @@ SCHEDULES: dict[str, tuple[str, dict, str]] = {
     "refresh-market-data": (
         "mining.tasks.market_data_refresh_task", {"minute": "*/5"}, "default",
     ),
+    "generation-income-catch-up": (
+        "earnings.tasks.generation_catch_up_task", {"minute": "*"}, "payouts",
+    ),
+    "pay-daily-income": (
+        "earnings.tasks.daily_income_pay_task", {"minute": "0", "hour": "0", "day_of_week": "1-5"}, "payouts",
+    ),
     "check-ranks": (
         "ranks.tasks.ranks_check_task", {"minute": "0", "hour": "23", "day_of_week": "0"}, "default",
     ),
