@@ -1,0 +1,308 @@
+"""The one wrapper around tronpy. Every chain call of Phonix goes through ChainClient.
+
+Only the full-node endpoints listed in the chain notes are used, so the same code runs against
+the devnode, Nile, Shasta, TronGrid mainnet or any java-tron node; the node URL, API key, USDT
+contract, fee limit and confirmation rule are settings. Transient failures (timeouts, refused
+connections, HTTP 429/5xx, SERVER_BUSY) are retried here with exponential backoff and jitter,
+and a client-side token bucket keeps each process under the node's rate limit.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from dataclasses import dataclass
+
+import requests
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from tronpy import Tron
+from tronpy.contract import Contract
+from tronpy.exceptions import AddressNotFound
+from tronpy.keys import is_address, to_base58check_address, to_hex_address
+from tronpy.providers import HTTPProvider
+from tronpy.tron import Transaction
+
+TRANSFER_TOPIC = "ddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef"
+TRANSIENT_STATUS = {429, 500, 502, 503, 504}
+
+
+def _fn(name: str, inputs: list, outputs: list, mutability: str) -> dict:
+    return {"type": "function", "name": name, "stateMutability": mutability,
+            "inputs": [{"name": n, "type": t} for n, t in inputs],
+            "outputs": [{"name": n, "type": t} for n, t in outputs]}
+
+
+# Shipped locally so that no `getcontract` call is needed (and every entry has stateMutability).
+TRC20_ABI = [
+    _fn("name", [], [("", "string")], "view"),
+    _fn("symbol", [], [("", "string")], "view"),
+    _fn("decimals", [], [("", "uint8")], "view"),
+    _fn("totalSupply", [], [("", "uint256")], "view"),
+    _fn("balanceOf", [("who", "address")], [("", "uint256")], "view"),
+    _fn("transfer", [("to", "address"), ("value", "uint256")], [("", "bool")], "nonpayable"),
+    {"type": "event", "name": "Transfer", "anonymous": False, "inputs": [
+        {"name": "from", "type": "address", "indexed": True},
+        {"name": "to", "type": "address", "indexed": True},
+        {"name": "value", "type": "uint256", "indexed": False},
+    ]},
+]
+
+
+class ChainUnavailable(Exception):
+    """The node did not answer usefully after every retry; the caller retries later."""
+
+
+@dataclass(frozen=True)
+class Heights:
+    head: int
+    solid: int
+    head_id: str
+    solid_id: str
+
+
+@dataclass(frozen=True)
+class BroadcastResult:
+    accepted: bool  # in the node's pool, or already known to it (DUP_TRANSACTION_ERROR)
+    code: str = ""
+    message: str = ""
+
+    @property
+    def expired(self) -> bool:
+        return self.code in ("TRANSACTION_EXPIRATION_ERROR", "TAPOS_ERROR")
+
+
+@dataclass(frozen=True)
+class UsdtTransfer:
+    """A USDT Transfer log from a successful receipt."""
+
+    txid: str
+    log_index: int
+    block_number: int
+    from_address: str
+    to_address: str
+    amount_units: int
+
+
+class RateLimiter:
+    """A token bucket shared by the threads of one process."""
+
+    def __init__(self, per_second: float):
+        self.per_second = per_second
+        self.tokens = per_second
+        self.updated = time.monotonic()
+        self.lock = threading.Lock()
+
+    def acquire(self) -> None:
+        if self.per_second <= 0:
+            return
+        while True:
+            with self.lock:
+                now = time.monotonic()
+                self.tokens = min(self.per_second, self.tokens + (now - self.updated) * self.per_second)
+                self.updated = now
+                if self.tokens >= 1:
+                    self.tokens -= 1
+                    return
+                wait = (1 - self.tokens) / self.per_second
+            time.sleep(wait)
+
+
+class PhonixProvider(HTTPProvider):
+    """tronpy's HTTP provider with retries, backoff, a rate limit and a call counter."""
+
+    def __init__(self, *, endpoint_uri: str, api_key: str | None, timeout: float, retries: int,
+                 backoff: float, limiter: RateLimiter):
+        super().__init__(endpoint_uri=endpoint_uri, api_key=api_key or None, timeout=timeout)
+        if api_key and not self.use_api_key:
+            # tronpy only sends the key to URLs containing "trongrid"; other paid gateways want it too.
+            self.sess.headers["TRON-PRO-API-KEY"] = api_key
+        self.retries = retries
+        self.backoff = backoff
+        self.limiter = limiter
+        self.calls = 0
+
+    def make_request(self, method: str, params=None):
+        last_error: Exception | None = None
+        for attempt in range(self.retries + 1):
+            if attempt:
+                time.sleep(self.backoff * 2 ** (attempt - 1) * (1 + random.random() / 2))
+            self.limiter.acquire()
+            self.calls += 1
+            try:
+                result = super().make_request(method, params)
+            except (requests.Timeout, requests.ConnectionError) as error:
+                last_error = error
+                continue
+            except requests.HTTPError as error:
+                if error.response is not None and error.response.status_code in TRANSIENT_STATUS:
+                    last_error = error
+                    continue
+                raise
+            except ValueError as error:  # a body that is not JSON: a proxy's error page
+                last_error = error
+                continue
+            if isinstance(result, dict) and result.get("code") == "SERVER_BUSY":
+                last_error = ChainUnavailable("SERVER_BUSY")
+                continue
+            return result
+        raise ChainUnavailable(f"{method}: {last_error}") from last_error
+
+
+class ChainClient:
+    def __init__(self, *, url: str, api_key: str = "", usdt_contract: str, timeout: float = 10.0,
+                 retries: int = 4, backoff: float = 0.5, rate_limit: float = 12.0):
+        if not url.endswith("/"):
+            url += "/"  # urljoin drops the last path segment otherwise
+        self.provider = PhonixProvider(endpoint_uri=url, api_key=api_key, timeout=timeout, retries=retries,
+                                       backoff=backoff, limiter=RateLimiter(rate_limit))
+        self.tron = Tron(provider=self.provider)
+        self.usdt_address = to_base58check_address(usdt_contract)
+        self.usdt_hex = to_hex_address(usdt_contract)
+        self.usdt = Contract(addr=self.usdt_address, abi=TRC20_ABI, client=self.tron)
+
+    @property
+    def calls(self) -> int:
+        return self.provider.calls
+
+    def request(self, method: str, params: dict | None = None):
+        return self.provider.make_request(method, params or {})
+
+    # Reads --------------------------------------------------------------------------------
+
+    def heights(self) -> Heights:
+        info = self.request("wallet/getnodeinfo")
+        head_num, head_id = info["block"].replace("Num:", "", 1).split(",ID:", 1)
+        solid_num, solid_id = info["solidityBlock"].replace("Num:", "", 1).split(",ID:", 1)
+        return Heights(head=int(head_num), solid=int(solid_num), head_id=head_id, solid_id=solid_id)
+
+    def block_timestamp(self, number: int) -> int | None:
+        block = self.request("wallet/getblockbynum", {"num": number})
+        return block.get("block_header", {}).get("raw_data", {}).get("timestamp") if block else None
+
+    def block_receipts(self, number: int) -> list[dict]:
+        result = self.request("wallet/gettransactioninfobyblocknum", {"num": number})
+        return result if isinstance(result, list) else []
+
+    def usdt_transfers(self, number: int) -> list[UsdtTransfer]:
+        """USDT Transfer logs of one block, from successful receipts only (one node call)."""
+        transfers = []
+        for info in self.block_receipts(number):
+            if info.get("result") == "FAILED" or info.get("receipt", {}).get("result") != "SUCCESS":
+                continue
+            for index, log in enumerate(info.get("log") or []):
+                topics = log.get("topics") or []
+                if len(topics) != 3 or topics[0] != TRANSFER_TOPIC:
+                    continue
+                if _log_address_hex(log.get("address", "")) != self.usdt_hex:
+                    continue  # another token, whatever it calls itself
+                transfers.append(UsdtTransfer(
+                    txid=info["id"], log_index=index, block_number=number,
+                    from_address=to_base58check_address("41" + topics[1][-40:]),
+                    to_address=to_base58check_address("41" + topics[2][-40:]),
+                    amount_units=int(log.get("data") or "0", 16),
+                ))
+        return transfers
+
+    def usdt_balance(self, address: str) -> int:
+        return int(self.usdt.functions.balanceOf(address))
+
+    def usdt_decimals(self) -> int:
+        return int(self.usdt.functions.decimals())
+
+    def trx_balance(self, address: str) -> int:
+        """TRX in sun; an account that was never activated holds 0."""
+        try:
+            return int(self.tron.get_account(address).get("balance", 0))
+        except AddressNotFound:
+            return 0
+
+    def account_exists(self, address: str) -> bool:
+        try:
+            self.tron.get_account(address)
+        except AddressNotFound:
+            return False
+        return True
+
+    def receipt(self, txid: str, *, solid: bool) -> dict | None:
+        path = "walletsolidity/gettransactioninfobyid" if solid else "wallet/gettransactioninfobyid"
+        info = self.request(path, {"value": txid})
+        return info or None
+
+    # Transactions -------------------------------------------------------------------------
+
+    def build_usdt_transfer(self, *, owner: str, to: str, amount_units: int, fee_limit: int,
+                            expiration_seconds: int) -> Transaction:
+        builder = self.usdt.functions.transfer(to, amount_units).with_owner(owner)
+        return builder.fee_limit(fee_limit).expiration(expiration_seconds * 1000).build()
+
+    def build_trx_transfer(self, *, owner: str, to: str, amount_sun: int, expiration_seconds: int) -> Transaction:
+        return self.tron.trx.transfer(owner, to, amount_sun).expiration(expiration_seconds * 1000).build()
+
+    def broadcast(self, signed: dict) -> BroadcastResult:
+        """Send stored signed bytes. Re-sending the same bytes is always safe."""
+        payload = {key: signed[key] for key in ("txID", "raw_data", "signature") if key in signed}
+        result = self.request("wallet/broadcasttransaction", payload)
+        if result.get("result") is True:
+            return BroadcastResult(accepted=True)
+        code = result.get("code", "") or ("ERROR" if "Error" in result else "")
+        try:
+            message = bytes.fromhex(result.get("message", "")).decode(errors="replace")
+        except ValueError:
+            message = result.get("message", "") or result.get("Error", "")
+        if code == "DUP_TRANSACTION_ERROR":
+            return BroadcastResult(accepted=True, code=code, message=message)
+        return BroadcastResult(accepted=False, code=code, message=message)
+
+
+def _log_address_hex(address: str) -> str:
+    """Receipts give a log's contract as 20-byte hex; accept the 41-prefixed and base58 forms too."""
+    if len(address) == 40:
+        return "41" + address.lower()
+    try:
+        return to_hex_address(address)
+    except Exception:
+        return ""
+
+
+def is_tron_address(value: str) -> bool:
+    try:
+        return bool(value) and value.startswith("T") and len(value) == 34 and is_address(value)
+    except Exception:
+        return False
+
+
+_clients: dict[tuple, ChainClient] = {}
+_clients_lock = threading.Lock()
+
+
+def chain_client() -> ChainClient:
+    """The process's client for the configured node; the USDT contract's decimals are checked once."""
+    key = (settings.TRON_NODE_URL, settings.TRON_API_KEY, settings.USDT_CONTRACT)
+    with _clients_lock:
+        client = _clients.get(key)
+        if client is not None:
+            return client
+    client = ChainClient(
+        url=settings.TRON_NODE_URL, api_key=settings.TRON_API_KEY, usdt_contract=settings.USDT_CONTRACT,
+        timeout=settings.TRON_TIMEOUT, retries=settings.TRON_RETRIES, backoff=settings.TRON_RETRY_BACKOFF,
+        rate_limit=settings.TRON_RATE_LIMIT_PER_SECOND,
+    )
+    decimals = client.usdt_decimals()
+    if decimals != settings.USDT_DECIMALS:
+        raise ImproperlyConfigured(
+            f"USDT_CONTRACT {settings.USDT_CONTRACT} has {decimals} decimals, expected {settings.USDT_DECIMALS}"
+        )
+    with _clients_lock:
+        _clients[key] = client
+    return client
+
+
+def chain_clients_reset() -> None:
+    with _clients_lock:
+        _clients.clear()
+
+
+def tronscan_url(txid: str) -> str:
+    return settings.TRON_EXPLORER_TX_URL.format(txid=txid) if txid else ""
