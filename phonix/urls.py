@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import TemplateView
 
+from accounts import views as accounts_views
 from phonix import views
 
 urlpatterns = [
@@ -10,6 +11,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("accounts.urls")),
+    path("r/<str:code>/", accounts_views.referral_link, name="referral_link"),
+    path("team/", include("accounts.team_urls")),
     path("dashboard/", include("dashboard.urls")),
     path("wallet/", include("wallet.urls")),
     path("invest/", include("investment.urls")),
