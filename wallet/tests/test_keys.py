@@ -1,0 +1,77 @@
+import pytest
+from cryptography.fernet import Fernet
+from tronpy.keys import PrivateKey
+
+from wallet.keys import (
+    SignerKeyError,
+    SignerSecrets,
+    account_xpub,
+    deposit_address,
+    deposit_private_key,
+    hot_wallet_key,
+    keyfile_write,
+    mnemonic_generate,
+    signer_secrets,
+)
+
+VECTOR = "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about"
+
+
+def test_the_published_vector_derives_the_known_addresses():
+    xpub = account_xpub(mnemonic=VECTOR)
+    assert deposit_address(index=0, xpub=xpub) == "TUEZSdKsoDHQMeZwihtdoBiN46zxhGWYdH"
+    assert deposit_address(index=1, xpub=xpub) == "TSeJkUh4Qv67VNFwY8LaAxERygNdy6NQZK"
+
+
+def test_xpub_addresses_match_the_private_keys_derived_from_a_fresh_mnemonic(settings, monkeypatch):
+    mnemonic = mnemonic_generate()
+    settings.TRON_XPUB = account_xpub(mnemonic=mnemonic)
+    settings.TRON_SIGNER_KEYFILE = ""
+    monkeypatch.setenv("TRON_SIGNER_MNEMONIC", mnemonic)
+    monkeypatch.delenv("TRON_SIGNER_KEYFILE", raising=False)
+    for index in (0, 1, 7, 1000, 2**31 - 1):
+        key = deposit_private_key(index=index)
+        assert key.public_key.to_base58check_address() == deposit_address(index=index)
+        # The key really controls that address: a signature by it recovers to the address.
+        digest = bytes(32)
+        assert key.sign_msg_hash(digest).recover_public_key_from_msg_hash(digest).to_base58check_address() == (
+            deposit_address(index=index)
+        )
+
+
+def test_a_mnemonic_that_does_not_match_the_xpub_is_refused(settings, monkeypatch):
+    settings.TRON_XPUB = account_xpub(mnemonic=mnemonic_generate())
+    settings.TRON_SIGNER_KEYFILE = ""
+    monkeypatch.delenv("TRON_SIGNER_KEYFILE", raising=False)
+    monkeypatch.setenv("TRON_SIGNER_MNEMONIC", mnemonic_generate())
+    with pytest.raises(SignerKeyError, match="does not match"):
+        deposit_private_key(index=3)
+
+
+def test_secrets_load_from_a_fernet_encrypted_file(settings, monkeypatch, tmp_path):
+    mnemonic, hot = mnemonic_generate(), PrivateKey.random()
+    fernet_key = Fernet.generate_key().decode()
+    path = tmp_path / "signer.key"
+    keyfile_write(path=path, secrets=SignerSecrets(mnemonic=mnemonic, hot_wallet_key=hot.hex()), fernet_key=fernet_key)
+    assert mnemonic.encode() not in path.read_bytes()
+    assert path.stat().st_mode & 0o077 == 0
+    monkeypatch.setenv("TRON_SIGNER_KEYFILE", str(path))
+    monkeypatch.setenv("TRON_SIGNER_FERNET_KEY", fernet_key)
+    monkeypatch.setenv("TRON_SIGNER_MNEMONIC", "ignored when a key file is configured")
+    settings.TRON_HOT_WALLET_ADDRESS = hot.public_key.to_base58check_address()
+    assert signer_secrets().mnemonic == mnemonic
+    assert hot_wallet_key() == hot
+    assert mnemonic not in repr(signer_secrets()) and hot.hex() not in repr(signer_secrets())
+    monkeypatch.setenv("TRON_SIGNER_FERNET_KEY", Fernet.generate_key().decode())
+    with pytest.raises(SignerKeyError) as refused:
+        signer_secrets()
+    assert mnemonic not in str(refused.value)
+
+
+def test_a_hot_wallet_key_for_another_address_is_refused(settings, monkeypatch):
+    settings.TRON_SIGNER_KEYFILE = ""
+    monkeypatch.delenv("TRON_SIGNER_KEYFILE", raising=False)
+    monkeypatch.setenv("TRON_HOT_WALLET_KEY", PrivateKey.random().hex())
+    settings.TRON_HOT_WALLET_ADDRESS = PrivateKey.random().public_key.to_base58check_address()
+    with pytest.raises(SignerKeyError, match="does not belong"):
+        hot_wallet_key()
