@@ -1,1 +1,90 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
 
+from phonix.money import money_field_kwargs
+
+
+class Commission(models.Model):
+    """One payout decision of the plan: generation income (levels 1–20) or daily bond income
+    (level 0, the member's own subscription), paid or — with a reason — not paid.
+
+    Rows with amount 0 and a `skip_reason` are kept on purpose: they are how a member sees why a
+    purchase in their downline paid them nothing. The money itself moves in the ledger under the
+    keys `gen:<subscription>:<level>` and `daily:<subscription>:<date>`.
+    """
+
+    class Type(models.TextChoices):
+        GENERATION = "generation", _("Generation income")
+        DAILY_BOND = "daily_bond", _("Daily income")
+
+    class SkipReason(models.TextChoices):
+        PAID = "", _("Paid")
+        INACTIVE = "inactive", _("Not an active investor")
+        DIRECTS = "directs", _("Not enough direct referrals")
+        CAP = "cap", _("3× cap reached")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="commissions")
+    from_user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    level = models.PositiveSmallIntegerField()
+    amount = models.DecimalField(**money_field_kwargs())
+    # The part a cap cut off (not paid, shown to the member).
+    capped_amount = models.DecimalField(default=0, **money_field_kwargs())
+    commission_type = models.CharField(max_length=20, choices=Type.choices)
+    skip_reason = models.CharField(max_length=10, choices=SkipReason.choices, blank=True, default="")
+    source_subscription = models.ForeignKey(
+        "investment.Subscription", on_delete=models.PROTECT, related_name="commissions"
+    )
+    plan_version = models.ForeignKey("investment.PlanVersion", on_delete=models.PROTECT, related_name="+")
+    # The weekday a daily income belongs to; NULL for generation income.
+    payout_date = models.DateField(null=True, blank=True)
+    description = models.CharField(max_length=300, blank=True)
+    paid_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source_subscription", "level"],
+                condition=models.Q(commission_type="generation"),
+                name="commission_generation_once_per_level",
+            ),
+            models.UniqueConstraint(
+                fields=["source_subscription", "payout_date"],
+                condition=models.Q(commission_type="daily_bond"),
+                name="commission_daily_once_per_date",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(commission_type="generation", level__gte=1, level__lte=20,
+                                   payout_date__isnull=True)
+                | models.Q(commission_type="daily_bond", level=0, payout_date__isnull=False),
+                name="commission_type_matches_level",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(amount__gte=0, capped_amount__gte=0), name="commission_amounts_not_negative"
+            ),
+            # Paid rows carry an amount; unpaid rows carry the reason instead.
+            models.CheckConstraint(
+                condition=models.Q(amount__gt=0, skip_reason="") | models.Q(amount=0, skip_reason__gt=""),
+                name="commission_paid_or_reason",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["user", "-paid_at", "-id"], name="commission_user_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_commission_type_display()} L{self.level} {self.amount} → {self.user_id}"
+
+
+class DailyIncomeRun(models.Model):
+    """The record of a daily-income date: the scheduled job catches up from the last finished one."""
+
+    payout_date = models.DateField(unique=True)
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    paid_count = models.PositiveIntegerField(default=0)
+    paid_total = models.DecimalField(default=0, **money_field_kwargs())
+    capped_total = models.DecimalField(default=0, **money_field_kwargs())
+
+    def __str__(self) -> str:
+        return f"daily income {self.payout_date}"

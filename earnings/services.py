@@ -1,0 +1,407 @@
+"""Writes of earnings: the 20-level generation fan-out and the daily bond income run.
+
+Lock order, shared with every payout: member rows (accounts_user) in id order first, then
+subscription rows, then ledger accounts (wallet) in id order — so purchases, fan-outs, daily
+runs and weekly bonuses can run at the same time without deadlocking.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import connection, transaction
+from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from investment.models import PlanVersion, Subscription
+from phonix.money import ZERO, round_down
+from wallet.models import AccountCode, LedgerTransaction, Transaction
+from wallet.services import (
+    HistoryLine,
+    Posting,
+    ledger_post_batch,
+    ledger_post_payouts_sql,
+    member_account_ids,
+    platform_account,
+)
+
+from .caps import cap_cut, cap_multiple, cap_room, cap_room_sql
+from .models import Commission, DailyIncomeRun
+
+MAX_LEVELS = 20
+
+
+# Generation income ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UplineMember:
+    """What the plan needs to know about one upline member at payout time."""
+
+    id: int
+    is_active_investor: bool
+    directs: int
+    total_invested: Decimal
+    total_earnings: Decimal
+
+
+@dataclass(frozen=True)
+class LevelOutcome:
+    level: int
+    user_id: int
+    full: Decimal  # rate(L) × amount, rounded down
+    amount: Decimal  # paid
+    capped: Decimal  # cut by the member's 3× cap
+    reason: str  # Commission.SkipReason: "" when paid
+
+
+def generation_outcomes(*, amount: Decimal, uplines: list[UplineMember], plan: PlanVersion,
+                        multiple: Decimal) -> list[LevelOutcome]:
+    """The plan's decision for each upline level (nearest first), without touching the database.
+
+    A level that does not qualify is skipped and its share is not passed further up.
+    """
+    outcomes = []
+    for level, member in enumerate(uplines[:MAX_LEVELS], start=1):
+        full = round_down(amount * plan.generation_rates[level - 1] / 100)
+        if not member.is_active_investor or member.total_invested <= 0:
+            outcomes.append(LevelOutcome(level, member.id, full, ZERO, ZERO, Commission.SkipReason.INACTIVE))
+            continue
+        if member.directs < plan.generation_directs[level - 1]:
+            outcomes.append(LevelOutcome(level, member.id, full, ZERO, ZERO, Commission.SkipReason.DIRECTS))
+            continue
+        room = cap_room(total_invested=member.total_invested, total_earnings=member.total_earnings,
+                        multiple=multiple)
+        paid, capped = cap_cut(amount=full, room=room)
+        reason = "" if paid > 0 else Commission.SkipReason.CAP
+        outcomes.append(LevelOutcome(level, member.id, full, paid, capped, reason))
+    return outcomes
+
+
+@dataclass(frozen=True)
+class GenerationResult:
+    subscription_id: int
+    already_paid: bool
+    outcomes: list[LevelOutcome] = field(default_factory=list)
+
+    @property
+    def paid_total(self) -> Decimal:
+        return sum((o.amount for o in self.outcomes), ZERO)
+
+
+def _uplines_locked(*, upline_ids: list[int], investors_only: bool) -> list[UplineMember]:
+    """The upline members, locked in id order (their totals decide the cap room)."""
+    members = User.objects.filter(pk__in=upline_ids).order_by("pk").select_for_update(of=("self",))
+    if investors_only:
+        investor_directs = (
+            User.objects.filter(referred_by=OuterRef("pk"), is_active_investor=True)
+            .order_by().values("referred_by").annotate(n=Count("pk")).values("n")
+        )
+        members = members.annotate(directs=Coalesce(Subquery(investor_directs, output_field=IntegerField()), 0))
+        fields = ("pk", "is_active", "is_active_investor", "directs", "total_invested", "total_earnings")
+    else:
+        fields = ("pk", "is_active", "is_active_investor", "direct_referrals_count", "total_invested",
+                  "total_earnings")
+    by_id = {
+        pk: UplineMember(pk, is_active and investor, directs, invested, earnings)
+        for pk, is_active, investor, directs, invested, earnings in members.values_list(*fields)
+    }
+    return [by_id[pk] for pk in upline_ids if pk in by_id]
+
+
+@transaction.atomic
+def generation_distribute(*, subscription_id: int, dry_run: bool = False) -> GenerationResult:
+    """Pay the 20-level generation income of one purchase, exactly once.
+
+    The claim is a conditional UPDATE of `generation_paid_at` in the same transaction as the
+    payouts: a second worker (a retried message, the catch-up job) waits on the row and then
+    finds it claimed. Every level gets a Commission row — paid, cut by the cap, or skipped with
+    its reason — so members can see why a purchase did or did not pay them.
+    """
+    subscription = (
+        Subscription.objects.select_related("plan_version", "user")
+        .only("amount", "generation_paid_at", "plan_version", "user__username", "user__upline_ids")
+        .get(pk=subscription_id)
+    )
+    if subscription.generation_paid_at is not None:
+        return GenerationResult(subscription_id, already_paid=True)
+    plan = subscription.plan_version
+    buyer = subscription.user
+    uplines = _uplines_locked(upline_ids=buyer.upline_ids[:MAX_LEVELS],
+                              investors_only=plan.directs_must_be_investors)
+    now = timezone.now()
+    claimed = Subscription.objects.filter(pk=subscription_id, generation_paid_at__isnull=True).update(
+        generation_paid_at=now
+    )
+    if not claimed:
+        return GenerationResult(subscription_id, already_paid=True)
+    outcomes = generation_outcomes(amount=subscription.amount, uplines=uplines, plan=plan,
+                                   multiple=plan.cap_multiple)
+    if dry_run:
+        transaction.set_rollback(True)
+        return GenerationResult(subscription_id, already_paid=False, outcomes=outcomes)
+
+    def describe(outcome: LevelOutcome) -> str:
+        return _("Level %(level)s generation income from %(member)s's purchase of %(amount)s USDT") % {
+            "level": outcome.level, "member": buyer.username, "amount": subscription.amount,
+        }
+
+    Commission.objects.bulk_create([
+        Commission(
+            user_id=o.user_id, from_user_id=buyer.pk, level=o.level, amount=o.amount, capped_amount=o.capped,
+            commission_type=Commission.Type.GENERATION, skip_reason=o.reason,
+            source_subscription_id=subscription_id, plan_version_id=plan.pk, description=describe(o),
+            paid_at=now,
+        )
+        for o in outcomes
+    ])
+    paid = [o for o in outcomes if o.amount > 0]
+    if paid:
+        accounts = member_account_ids(user_ids=[o.user_id for o in paid], code=AccountCode.MAIN)
+        payouts = platform_account(AccountCode.PAYOUTS).pk
+        ledger_post_batch(postings=[
+            Posting(
+                key=f"gen:{subscription_id}:{o.level}", kind=LedgerTransaction.Kind.COMMISSION,
+                entries=[(payouts, -o.amount), (accounts[o.user_id], o.amount)], memo=describe(o),
+                history=[HistoryLine(user_id=o.user_id, type=Transaction.Type.COMMISSION, amount=o.amount,
+                                     description=describe(o), subscription_id=subscription_id)],
+            )
+            for o in paid
+        ])
+        _earnings_add(paid={o.user_id: o.amount for o in paid})
+    return GenerationResult(subscription_id, already_paid=False, outcomes=outcomes)
+
+
+def _earnings_add(*, paid: dict[int, Decimal]) -> None:
+    """Raise members' total_earnings by what was paid, in the payout's transaction."""
+    user_ids = sorted(paid)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            UPDATE accounts_user u SET total_earnings = u.total_earnings + d.amount
+            FROM unnest(%s::bigint[], %s::numeric[]) AS d(id, amount) WHERE u.id = d.id
+            """,
+            [user_ids, [paid[user_id] for user_id in user_ids]],
+        )
+
+
+def generation_catch_up(*, older_than: dt.timedelta = dt.timedelta(minutes=1), limit: int = 500) -> int:
+    """Pay every purchase whose fan-out has not happened (a lost message, a dead worker).
+
+    Purchases younger than `older_than` are left to the message enqueued at commit.
+    """
+    owed = list(
+        Subscription.objects.filter(generation_paid_at__isnull=True, started_at__lt=timezone.now() - older_than)
+        .order_by("pk").values_list("pk", flat=True)[:limit]
+    )
+    paid = 0
+    for subscription_id in owed:
+        paid += not generation_distribute(subscription_id=subscription_id).already_paid
+    return paid
+
+
+# Daily bond income ---------------------------------------------------------------------------
+
+
+@dataclass
+class DailyIncomeResult:
+    payout_date: dt.date
+    is_weekday: bool
+    dry_run: bool = False
+    subscriptions: int = 0  # daily Commission rows written (paid or cut to zero by the cap)
+    paid_count: int = 0
+    paid_total: Decimal = ZERO
+    capped_total: Decimal = ZERO
+    completed: int = 0  # subscriptions that reached their 3× cap in this run
+
+
+# The payout of a subscription due on a date: active, started before that day began, not yet paid.
+_DUE = """
+    s.is_active AND s.started_at < %(day_start)s
+    AND NOT EXISTS (SELECT 1 FROM earnings_commission c WHERE c.source_subscription_id = s.id
+                    AND c.commission_type = 'daily_bond' AND c.payout_date = %(date)s)
+"""
+
+
+def daily_income_pay(*, payout_date: dt.date, dry_run: bool = False, batch_members: int = 25_000,
+                     progress: Callable[[int], None] | None = None) -> DailyIncomeResult:
+    """Pay the daily bond income of one date: set-based, in batches of members.
+
+    `amount × monthly_rate / 100 / 30`, rounded down; Saturdays and Sundays pay nothing. The
+    subscription's own 3× cap and the member's 3× cap both cut the payout; a member's several
+    subscriptions share the member's room in id order. A subscription that reaches its cap
+    completes. Each batch is one transaction of a few statements; the unique (subscription,
+    date) constraint makes a re-run, or a second worker running at the same time, pay nothing
+    twice. A dry run does the same work and rolls it back.
+    """
+    result = DailyIncomeResult(payout_date=payout_date, is_weekday=payout_date.weekday() < 5, dry_run=dry_run)
+    if not result.is_weekday:
+        return result
+    params = {
+        "date": payout_date,
+        "day_start": dt.datetime.combine(payout_date, dt.time.min, tzinfo=dt.UTC),
+        "cap_multiple": cap_multiple(),
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT DISTINCT s.user_id FROM investment_subscription s WHERE {_DUE} ORDER BY 1", params)
+        member_ids = [row[0] for row in cursor.fetchall()]
+    for start in range(0, len(member_ids), batch_members):
+        batch = member_ids[start : start + batch_members]
+        with transaction.atomic():
+            _daily_batch(result, {**params, "low": batch[0], "high": batch[-1], "now": timezone.now()})
+            if dry_run:
+                transaction.set_rollback(True)
+        if progress:
+            progress(len(batch))
+    if not dry_run:
+        _daily_run_record(result)
+    return result
+
+
+def _daily_batch(result: DailyIncomeResult, params: dict) -> None:
+    due = f"s.user_id BETWEEN %(low)s AND %(high)s AND {_DUE}"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT count(*) FROM (
+                SELECT u.id FROM accounts_user u
+                WHERE u.id BETWEEN %(low)s AND %(high)s
+                  AND EXISTS (SELECT 1 FROM investment_subscription s WHERE s.user_id = u.id AND {_DUE})
+                ORDER BY u.id FOR UPDATE OF u
+            ) locked
+            """,
+            params,
+        )
+        cursor.execute(
+            """
+            CREATE TEMP TABLE earnings_daily_batch (
+                user_id bigint, subscription_id bigint, amount numeric(20, 6), capped numeric(20, 6)
+            ) ON COMMIT DROP
+            """
+        )
+        cursor.execute(
+            f"""
+            WITH due AS (
+                SELECT s.id, s.user_id, s.plan_version_id,
+                       trunc(s.amount * s.monthly_rate / 3000, 6) AS full_amount,
+                       LEAST(trunc(s.amount * s.monthly_rate / 3000, 6), s.earnings_cap - s.total_earned) AS own,
+                       {cap_room_sql("u")} AS room
+                FROM investment_subscription s JOIN accounts_user u ON u.id = s.user_id
+                WHERE {due}
+            ), shared AS (
+                SELECT due.*,
+                       LEAST(own, GREATEST(room - (sum(own) OVER (PARTITION BY user_id ORDER BY id) - own), 0))
+                           AS pay
+                FROM due
+            ), written AS (
+                INSERT INTO earnings_commission
+                    (user_id, from_user_id, level, amount, capped_amount, commission_type, skip_reason,
+                     source_subscription_id, plan_version_id, payout_date, description, paid_at)
+                SELECT user_id, user_id, 0, pay, full_amount - pay, 'daily_bond',
+                       CASE WHEN pay > 0 THEN '' ELSE 'cap' END, id, plan_version_id, %(date)s, '', %(now)s
+                FROM shared
+                ON CONFLICT (source_subscription_id, payout_date) WHERE commission_type = 'daily_bond'
+                DO NOTHING
+                RETURNING user_id, source_subscription_id, amount, capped_amount
+            )
+            INSERT INTO earnings_daily_batch SELECT * FROM written
+            """,
+            params,
+        )
+        cursor.execute(
+            """
+            SELECT count(*), count(*) FILTER (WHERE amount > 0), coalesce(sum(amount), 0), coalesce(sum(capped), 0)
+            FROM earnings_daily_batch
+            """
+        )
+        written, paid_count, paid_total, capped_total = cursor.fetchone()
+        if not paid_count:
+            result.subscriptions += written
+            result.capped_total += capped_total
+            return
+        cursor.execute(
+            """
+            WITH earned AS (
+                UPDATE investment_subscription s
+                SET total_earned = s.total_earned + b.amount,
+                    is_active = s.total_earned + b.amount < s.earnings_cap,
+                    completed_at = CASE WHEN s.total_earned + b.amount >= s.earnings_cap THEN %(now)s END
+                FROM earnings_daily_batch b WHERE s.id = b.subscription_id AND b.amount > 0
+                RETURNING s.is_active
+            )
+            SELECT count(*) FILTER (WHERE NOT is_active) FROM earned
+            """,
+            params,
+        )
+        (completed,) = cursor.fetchone()
+        # A member whose last subscription completed is no longer an active investor.
+        cursor.execute(
+            """
+            UPDATE accounts_user u
+            SET total_earnings = u.total_earnings + t.total,
+                is_active_investor = EXISTS (
+                    SELECT 1 FROM investment_subscription s WHERE s.user_id = u.id AND s.is_active)
+            FROM (SELECT user_id, sum(amount) AS total FROM earnings_daily_batch
+                  GROUP BY user_id HAVING sum(amount) > 0) t
+            WHERE u.id = t.user_id
+            """
+        )
+    ledger_post_payouts_sql(
+        source_sql="""
+            SELECT 'daily:' || subscription_id || ':' || %(date_text)s AS key, user_id, amount,
+                   subscription_id, format(%(description)s, subscription_id, %(date_text)s) AS description
+            FROM earnings_daily_batch WHERE amount > 0
+        """,
+        params={"date_text": params["date"].isoformat(),
+                "description": _("Daily income of subscription #%s for %s")},
+        kind=LedgerTransaction.Kind.DAILY_INCOME,
+        history_type=Transaction.Type.DAILY_INCOME,
+    )
+    result.subscriptions += written
+    result.paid_count += paid_count
+    result.paid_total += paid_total
+    result.capped_total += capped_total
+    result.completed += completed
+
+
+def _daily_run_record(result: DailyIncomeResult) -> None:
+    """Remember the date as done (the scheduled job catches up from the last one)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO earnings_dailyincomerun
+                (payout_date, started_at, finished_at, paid_count, paid_total, capped_total)
+            VALUES (%s, now(), now(), %s, %s, %s)
+            ON CONFLICT (payout_date) DO UPDATE SET
+                finished_at = now(),
+                paid_count = earnings_dailyincomerun.paid_count + EXCLUDED.paid_count,
+                paid_total = earnings_dailyincomerun.paid_total + EXCLUDED.paid_total,
+                capped_total = earnings_dailyincomerun.capped_total + EXCLUDED.capped_total
+            """,
+            [result.payout_date, result.paid_count, result.paid_total, result.capped_total],
+        )
+
+
+def daily_income_catch_up(*, today: dt.date, max_days_back: int = 7,
+                          progress: Callable[[int], None] | None = None) -> list[DailyIncomeResult]:
+    """Pay `today` and every weekday missed since the last finished run, at most a week back."""
+    last = (
+        DailyIncomeRun.objects.filter(finished_at__isnull=False, payout_date__lte=today)
+        .order_by("-payout_date").values_list("payout_date", flat=True).first()
+    )
+    earliest = today - dt.timedelta(days=max_days_back)
+    start = today if last is None else max(last + dt.timedelta(days=1), earliest)
+    results = []
+    day = start
+    while day <= today:
+        if day.weekday() < 5:
+            results.append(daily_income_pay(payout_date=day, progress=progress))
+        day += dt.timedelta(days=1)
+    return results
+

@@ -1,0 +1,38 @@
+"""Thin Celery wrappers of the earnings services (queue `payouts`)."""
+
+import datetime as dt
+
+from celery import shared_task
+from django.db import InterfaceError, OperationalError
+
+# Only transient database trouble is retried; a domain error is a bug to look at, not to repeat.
+_MONEY_TASK = {
+    "queue": "payouts", "acks_late": True, "autoretry_for": (OperationalError, InterfaceError),
+    "retry_backoff": True, "retry_jitter": True, "max_retries": 5,
+}
+
+
+@shared_task(soft_time_limit=60, time_limit=90, **_MONEY_TASK)
+def generation_distribute_task(subscription_id: int) -> str:
+    from earnings.services import generation_distribute
+
+    result = generation_distribute(subscription_id=subscription_id)
+    return "already paid" if result.already_paid else f"paid {result.paid_total}"
+
+
+@shared_task(soft_time_limit=240, time_limit=300, **_MONEY_TASK)
+def generation_catch_up_task() -> int:
+    from earnings.services import generation_catch_up
+
+    return generation_catch_up()
+
+
+@shared_task(soft_time_limit=1500, time_limit=1800, **_MONEY_TASK)
+def daily_income_pay_task(today: str | None = None) -> list[str]:
+    """Pay today (UTC) and any weekday missed since the last finished run."""
+    from django.utils import timezone
+
+    from earnings.services import daily_income_catch_up
+
+    day = dt.date.fromisoformat(today) if today else timezone.now().date()
+    return [f"{r.payout_date}: {r.paid_count} paid, {r.paid_total}" for r in daily_income_catch_up(today=day)]

@@ -1,0 +1,153 @@
+"""Writes of investment: the one purchase service."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+
+from django.db import connection, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from phonix.exceptions import (
+    BonusUnavailable,
+    IdempotencyConflict,
+    InsufficientFunds,
+    InvalidAmount,
+    PlanChanged,
+)
+from phonix.money import parse_amount, round_down
+from wallet.models import AccountCode, LedgerAccount, LedgerTransaction, Transaction
+from wallet.services import HistoryLine, ledger_post, platform_account
+
+from .models import Subscription
+from .selectors import plan_current
+
+
+def purchase_key_for(*, user_id: int, token: str) -> str:
+    """The idempotency key of a purchase form: the member and the token rendered into the form."""
+    try:
+        token = str(uuid.UUID(str(token)))
+    except ValueError:
+        raise InvalidAmount(_("The form has expired; please start the purchase again.")) from None
+    return f"{user_id}:{token}"
+
+
+@transaction.atomic
+def subscription_purchase(
+    *, user: User, amount, use_bonus: bool, token: str, plan_version_id: int | None = None,
+) -> Subscription:
+    """Buy a subscription from `main` (plus the registration bonus when asked), exactly once per
+    form token.
+
+    A retry or a second request with the same token returns the first subscription: the unique
+    `purchase_key` is the claim, and a concurrent duplicate waits on it and then finds the first
+    purchase. Every refusal is raised before anything is written. Generation income is paid
+    after commit by a worker (queue `payouts`).
+    """
+    amount = parse_amount(amount)
+    key = purchase_key_for(user_id=user.pk, token=token)
+    plan = plan_current()
+    if plan_version_id is not None and int(plan_version_id) != plan.pk:
+        raise PlanChanged(_("The plan changed while you were deciding; please review the new terms."))
+    if amount < plan.minimum_amount:
+        raise InvalidAmount(_("The minimum subscription is %(minimum)s USDT.") % {"minimum": plan.minimum_amount})
+
+    accounts = {
+        code: (account_id, balance)
+        for account_id, code, balance in LedgerAccount.objects.filter(
+            Q(user_id=user.pk, code__in=[AccountCode.MAIN, AccountCode.BONUS])
+            | Q(user__isnull=True, code=AccountCode.SUBSCRIPTIONS)
+        ).values_list("id", "code", "balance")
+    }
+    main_id, main_balance = accounts.get(AccountCode.MAIN, (None, Decimal(0)))
+    bonus_id, bonus_balance = accounts.get(AccountCode.BONUS, (None, Decimal(0)))
+    bonus_used = min(bonus_balance, amount) if use_bonus else Decimal(0)
+    from_main = amount - bonus_used
+    refusal = None
+    if use_bonus and bonus_used <= 0:
+        refusal = BonusUnavailable(_("Your registration bonus has already been used."))
+    elif from_main > main_balance:
+        refusal = InsufficientFunds(
+            _("This purchase needs %(needed)s USDT from your main balance; you have %(available)s USDT.")
+            % {"needed": from_main, "available": main_balance}
+        )
+    if refusal is not None:
+        # A retry of a purchase that went through finds the money already spent: answer with it.
+        if Subscription.objects.filter(purchase_key=key).exists():
+            return _purchase_already_made(key=key, amount=amount, use_bonus=use_bonus)
+        raise refusal
+    subscriptions_id = (accounts.get(AccountCode.SUBSCRIPTIONS) or (platform_account(AccountCode.SUBSCRIPTIONS).pk,))[0]
+
+    tier, rate = plan.tier_for(amount)
+    subscription_id = _subscription_claim(
+        user_id=user.pk, plan_version_id=plan.pk, amount=amount, tier=tier, rate=rate,
+        earnings_cap=round_down(amount * plan.cap_multiple), bonus_used=bonus_used, key=key,
+    )
+    if subscription_id is None:
+        return _purchase_already_made(key=key, amount=amount, use_bonus=use_bonus)
+
+    # The member row first: payout runs lock members before ledger accounts, and so do we.
+    User.objects.filter(pk=user.pk).update(
+        total_invested=F("total_invested") + amount, is_active_investor=True
+    )
+    entries = [(subscriptions_id, amount)]
+    if from_main:
+        entries.append((main_id, -from_main))
+    if bonus_used:
+        entries.append((bonus_id, -bonus_used))
+    description = _("Subscription #%(id)s (%(tier)s, %(rate)s%% a month)") % {
+        "id": subscription_id, "tier": Subscription.Tier(tier).label, "rate": rate.normalize(),
+    }
+    ledger_post(
+        key=f"purchase:{subscription_id}",
+        kind=LedgerTransaction.Kind.PURCHASE,
+        entries=entries,
+        memo=description,
+        created_by_id=user.pk,
+        history=[HistoryLine(user_id=user.pk, type=Transaction.Type.PURCHASE, amount=amount,
+                             description=description, subscription_id=subscription_id)],
+    )
+    from ranks.services import leg_volumes_add
+
+    leg_volumes_add(buyer=user, amount=amount)
+
+    from earnings.tasks import generation_distribute_task
+
+    generation_distribute_task.delay_on_commit(subscription_id)
+    return Subscription(
+        pk=subscription_id, user=user, plan_version=plan, amount=amount, tier=tier, monthly_rate=rate,
+        earnings_cap=round_down(amount * plan.cap_multiple), bonus_used=bonus_used, purchase_key=key,
+        total_earned=Decimal(0), is_active=True,
+    )
+
+
+def _subscription_claim(*, user_id: int, plan_version_id: int, amount: Decimal, tier: str, rate: Decimal,
+                        earnings_cap: Decimal, bonus_used: Decimal, key: str) -> int | None:
+    """Insert the subscription unless its purchase key exists; None when it does.
+
+    ON CONFLICT waits for a concurrent insert of the same key to commit or roll back, so two
+    simultaneous submissions of one form cannot both get past this line.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO investment_subscription
+                (user_id, plan_version_id, amount, tier, monthly_rate, total_earned, earnings_cap,
+                 is_active, bonus_used, started_at, purchase_key)
+            VALUES (%s, %s, %s, %s, %s, 0, %s, true, %s, %s, %s)
+            ON CONFLICT (purchase_key) DO NOTHING RETURNING id
+            """,
+            [user_id, plan_version_id, amount, tier, rate, earnings_cap, bonus_used, timezone.now(), key],
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def _purchase_already_made(*, key: str, amount: Decimal, use_bonus: bool) -> Subscription:
+    first = Subscription.objects.get(purchase_key=key)
+    if first.amount != amount or (first.bonus_used > 0) != use_bonus:
+        raise IdempotencyConflict(_("This form was already used for a different purchase."))
+    return first

@@ -1,0 +1,1 @@
+from wallet.tests.conftest import balance_of, invariants  # noqa: F401
