@@ -4,7 +4,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .calculator import Rig
-from .models import AsicMiner
+from .models import AsicMiner, Quantity
+from .selectors import calculator_market
 
 D = Decimal
 # Above these the input is a typo or a test of the form, not a plan: refuse it.
@@ -94,22 +95,16 @@ class CalculatorForm(ConditionsForm):
         if self.errors:
             return data
 
-        overrides = {"price_usd": data.get("price_usd"), "difficulty": data.get("difficulty"),
-                     "fees_btc": data.get("fees_btc")}
-        market = self.market_state.market(**overrides) if self.market_state else None
+        market, missing = calculator_market(
+            state=self.market_state, price_usd=data.get("price_usd"), difficulty=data.get("difficulty"),
+            fees_btc=data.get("fees_btc"),
+        )
         if market is None:
-            missing = {"price_usd": _("No BTC price is known yet: enter one."),
-                       "difficulty": _("No difficulty is known yet: enter one."),
-                       "fees_btc": _("No fee average is known yet: enter one.")}
-            state = self.market_state
-            for name, message in missing.items():
-                stored = None if state is None else state.value(
-                    {"price_usd": "price", "difficulty": "difficulty", "fees_btc": "fees"}[name])
-                if overrides[name] is None and stored is None:
-                    self.add_error(name, message)
-            if not self.errors:
-                raise forms.ValidationError(_("No block height is known yet, so the block subsidy cannot "
-                                              "be worked out. Try again after the next market refresh."))
+            messages = {Quantity.PRICE: ("price_usd", _("No BTC price is known yet: enter one.")),
+                        Quantity.DIFFICULTY: ("difficulty", _("No difficulty is known yet: enter one.")),
+                        Quantity.FEES: ("fees_btc", _("No fee average is known yet: enter one."))}
+            for quantity in missing:
+                self.add_error(*messages[quantity])
             return data
         data["market"] = market
         data["rig"] = Rig(

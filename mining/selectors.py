@@ -1,7 +1,7 @@
 """Reads for the mining app: the latest market state, its history, the catalogue, the ticker."""
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -50,17 +50,46 @@ class MarketState:
         times = [r.as_of for r in self.readings.values() if r.known and r.as_of]
         return min(times) if times else None
 
-    def market(self, **overrides) -> Market | None:
-        """A calculator Market from this state; overrides (non-None) replace the stored value."""
-        price = overrides.get("price_usd") or self.value(Quantity.PRICE)
-        difficulty = overrides.get("difficulty") or self.value(Quantity.DIFFICULTY)
-        fees = overrides.get("fees_btc")
-        fees = self.value(Quantity.FEES) if fees is None else fees
-        height = self.value(Quantity.HEIGHT)
-        if None in (price, difficulty, fees, height):
-            return None
-        return Market(price_usd=price, difficulty=difficulty, fees_btc=fees, height=height,
-                      observed_hashrate_hs=self.value(Quantity.HASHRATE))
+    def market(self) -> Market | None:
+        market, _missing = calculator_market(state=self)
+        return market
+
+
+# Block 840,000 (the fourth halving) was mined at 2024-04-20 00:09 UTC; blocks come every ~600 s.
+HEIGHT_ANCHOR = (840_000, datetime(2024, 4, 20, 0, 9, tzinfo=UTC))
+
+
+def estimated_height(*, now: datetime | None = None) -> int:
+    """A height good enough for the block subsidy when no source has ever answered."""
+    height, at = HEIGHT_ANCHOR
+    elapsed = (now or timezone.now()) - at
+    return height + max(0, int(elapsed.total_seconds() // 600))
+
+
+def calculator_market(
+    *, state: MarketState | None, price_usd: Decimal | None = None, difficulty: Decimal | None = None,
+    fees_btc: Decimal | None = None,
+) -> tuple[Market | None, list[str]]:
+    """The calculator's market: the member's overrides where given, else the latest values.
+
+    Returns the market and the quantities that are known nowhere (then the market is None).
+    """
+    def stored(quantity: str):
+        return state.value(quantity) if state is not None else None
+
+    values = {
+        Quantity.PRICE: price_usd if price_usd is not None else stored(Quantity.PRICE),
+        Quantity.DIFFICULTY: difficulty if difficulty is not None else stored(Quantity.DIFFICULTY),
+        Quantity.FEES: fees_btc if fees_btc is not None else stored(Quantity.FEES),
+    }
+    missing = [quantity for quantity, value in values.items() if value is None]
+    if missing:
+        return None, missing
+    height = stored(Quantity.HEIGHT) or estimated_height()
+    return Market(
+        price_usd=values[Quantity.PRICE], difficulty=values[Quantity.DIFFICULTY], fees_btc=values[Quantity.FEES],
+        height=height, observed_hashrate_hs=stored(Quantity.HASHRATE),
+    ), []
 
 
 COLUMNS = {
