@@ -1,7 +1,16 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
-from .models import User
+from phonix.exceptions import PhonixError
+
+from .forms import SponsorChangeForm
+from .models import SponsorChange, User
+from .services import user_sponsor_change
 
 
 @admin.register(User)
@@ -13,17 +22,73 @@ class UserAdmin(DjangoUserAdmin):
     list_filter = ("is_active_investor", "is_staff", "is_active")
     search_fields = ("username", "email", "referral_code")
     list_select_related = ("referred_by",)
-    raw_id_fields = ("referred_by",)
-    readonly_fields = ("total_invested", "total_earnings", "direct_referrals_count", "referred_by")
+    readonly_fields = (
+        "total_invested", "total_earnings", "direct_referrals_count", "sponsor_with_change_link",
+        "depth", "referral_code", "withdrawal_address_changed_at",
+    )
     fieldsets = DjangoUserAdmin.fieldsets + (
         (
             "Phonix",
             {
                 "fields": (
-                    "referral_code", "referred_by", "direct_referrals_count", "total_invested",
-                    "total_earnings", "is_active_investor", "trc20_wallet_address",
+                    "referral_code", "sponsor_with_change_link", "depth", "direct_referrals_count",
+                    "total_invested", "total_earnings", "is_active_investor", "trc20_wallet_address",
                     "withdrawal_address_changed_at", "joined_at",
                 )
             },
         ),
     )
+
+    @admin.display(description=_("sponsor"))
+    def sponsor_with_change_link(self, obj: User):
+        if obj.pk is None:
+            return "—"
+        url = reverse("admin:accounts_user_sponsor", args=[obj.pk])
+        return format_html('{} · <a href="{}">{}</a>', obj.referred_by or "—", url, _("change sponsor"))
+
+    def get_urls(self):
+        urls = [
+            path("<int:user_id>/sponsor/", self.admin_site.admin_view(self.sponsor_view),
+                 name="accounts_user_sponsor"),
+        ]
+        return urls + super().get_urls()
+
+    def sponsor_view(self, request, user_id: int):
+        """Move a member and their downline under another sponsor, through the audited service."""
+        if not self.has_change_permission(request):
+            return redirect("admin:index")
+        member = get_object_or_404(User, pk=user_id)
+        form = SponsorChangeForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                change = user_sponsor_change(
+                    user=member, new_sponsor=form.cleaned_data["new_sponsor"], changed_by=request.user,
+                    reason=form.cleaned_data["reason"],
+                )
+            except PhonixError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(request, _("Sponsor changed; %(n)d members moved.") % {"n": change.moved_members})
+                return redirect("admin:accounts_user_change", member.pk)
+        context = {
+            **self.admin_site.each_context(request), "title": _("Change sponsor of %(user)s") % {"user": member},
+            "member": member, "form": form, "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/accounts/user/sponsor_change.html", context)
+
+
+@admin.register(SponsorChange)
+class SponsorChangeAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "user", "old_sponsor", "new_sponsor", "moved_members", "changed_by", "reason")
+    list_select_related = ("user", "old_sponsor", "new_sponsor", "changed_by")
+    search_fields = ("user__username", "reason")
+    readonly_fields = [f.name for f in SponsorChange._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

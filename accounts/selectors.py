@@ -109,3 +109,51 @@ def tree_inconsistencies() -> int:
             """
         )
         return cursor.fetchone()[0]
+
+
+def two_factor_enabled(*, user: User) -> bool:
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+def recovery_codes_left(*, user: User) -> int:
+    from django_otp.plugins.otp_static.models import StaticToken
+
+    return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
+
+
+def qr_svg(data: str) -> str:
+    """An inline SVG QR code (rendered on the server: no script, nothing loaded from elsewhere)."""
+    import qrcode
+    import qrcode.image.svg
+
+    image = qrcode.make(data, image_factory=qrcode.image.svg.SvgPathImage, box_size=8, border=2)
+    return image.to_string(encoding="unicode")
+
+
+def enrolment_device(*, user: User, device_id: int | None):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    if not device_id:
+        return None
+    return TOTPDevice.objects.filter(user=user, pk=device_id, confirmed=False).first()
+
+
+def totp_secret(*, device) -> str:
+    """The secret in the base32 form people type into an authenticator app by hand."""
+    from base64 import b32encode
+
+    secret = b32encode(device.bin_key).decode()
+    return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
+
+
+def withdrawal_cooldown_until(*, user: User):
+    """When withdrawals to the member's current address open (None: already open)."""
+    from django.conf import settings
+    from django.utils import timezone
+
+    if user.withdrawal_address_changed_at is None:
+        return None
+    until = user.withdrawal_address_changed_at + settings.WITHDRAWAL_ADDRESS_COOLDOWN
+    return until if until > timezone.now() else None

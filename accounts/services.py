@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.auth.models import UserManager
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,7 +25,7 @@ class SponsorChangeRefused(PhonixError):
     """A sponsor change that would break the tree (a cycle, or no change at all)."""
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def user_create(*, username: str, email: str, password: str | None, sponsor: User | None = None,
                 **extra) -> User:
     """Create a member under `sponsor`, keeping upline_ids, depth and the sponsor's count right.
@@ -67,16 +68,21 @@ def registration_bonus_amount() -> Decimal:
 
 def registration_bonus_post(*, user: User):
     """Credit the registration bonus to the member's `bonus` account, once per member ever."""
-    from wallet.models import AccountCode, LedgerTransaction, Transaction
-    from wallet.services import HistoryLine, ledger_post, member_account_ids, platform_account
+    from wallet.models import AccountCode, LedgerAccount, LedgerTransaction, Transaction
+    from wallet.services import HistoryLine, ledger_post, member_accounts_open, platform_account
 
     amount = registration_bonus_amount()
-    bonus_account = member_account_ids(user_ids=[user.pk], code=AccountCode.BONUS)[user.pk]
-    payouts = platform_account(AccountCode.PAYOUTS)
+    member_accounts_open(user_ids=[user.pk])
+    accounts = dict(
+        LedgerAccount.objects.filter(
+            Q(user_id=user.pk, code=AccountCode.BONUS) | Q(user__isnull=True, code=AccountCode.PAYOUTS)
+        ).values_list("code", "id")
+    )
+    payouts = accounts.get(AccountCode.PAYOUTS) or platform_account(AccountCode.PAYOUTS).pk
     return ledger_post(
         key=f"bonus:registration:{user.pk}",
         kind=LedgerTransaction.Kind.BONUS,
-        entries=[(payouts.pk, -amount), (bonus_account, amount)],
+        entries=[(payouts, -amount), (accounts[AccountCode.BONUS], amount)],
         memo="registration bonus",
         history=[
             HistoryLine(user_id=user.pk, type=Transaction.Type.BONUS, amount=amount,
@@ -85,7 +91,7 @@ def registration_bonus_post(*, user: User):
     )
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def user_register(*, username: str, email: str, password: str, sponsor: User | None = None) -> User:
     """A member joins: placed in the tree, given the registration bonus, welcomed by email."""
     from .tasks import welcome_email_send_task
@@ -220,3 +226,67 @@ def user_profile_update(*, user: User, first_name: str, last_name: str, email: s
     user.email = UserManager.normalize_email(email)
     user.save(update_fields=["first_name", "last_name", "email"])
     return user
+
+
+# Two-factor authentication -------------------------------------------------------------------
+
+RECOVERY_CODES = 10
+
+
+@transaction.atomic
+def two_factor_begin(*, user: User):
+    """Start TOTP enrolment: a fresh unconfirmed device (any earlier unconfirmed one is dropped)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+    return TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False)
+
+
+@transaction.atomic
+def two_factor_confirm(*, user: User, device_id: int, token: str):
+    """Confirm enrolment with a code from the app; returns (device, recovery codes) or None."""
+    from django_otp import verify_token
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, pk=device_id, confirmed=False).first()
+    if device is None or verify_token(user, device.persistent_id, token) is None:
+        return None
+    TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+    TOTPDevice.objects.filter(pk=device.pk).update(confirmed=True)
+    device.refresh_from_db()
+    return device, recovery_codes_regenerate(user=user)
+
+
+@transaction.atomic
+def recovery_codes_regenerate(*, user: User) -> list[str]:
+    """A new set of single-use recovery codes; the old ones stop working."""
+    from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+
+    StaticDevice.objects.filter(user=user).delete()
+    device = StaticDevice.objects.create(user=user, name="recovery", confirmed=True)
+    codes = [StaticToken.random_token() for _ in range(RECOVERY_CODES)]
+    StaticToken.objects.bulk_create([StaticToken(device=device, token=code) for code in codes])
+    return codes
+
+
+def two_factor_verify(*, user: User, token: str):
+    """The confirmed device (TOTP or a recovery code) that accepts `token`, or None.
+
+    Devices are locked while checking, so a TOTP code is accepted once (django-otp remembers
+    the last time step used) and a recovery code is used up.
+    """
+    from django_otp import match_token
+
+    token = (token or "").strip().replace(" ", "")
+    if not token or len(token) > 16:
+        return None
+    return match_token(user, token)
+
+
+@transaction.atomic
+def two_factor_disable(*, user: User) -> None:
+    from django_otp.plugins.otp_static.models import StaticDevice
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    TOTPDevice.objects.filter(user=user).delete()
+    StaticDevice.objects.filter(user=user).delete()

@@ -84,6 +84,7 @@ def test_referral_codes_are_unique_and_wellformed(tree25):
     assert all(referral_code_is_wellformed(code) for code in codes)
 
 
+@pytest.mark.django_db(transaction=True)
 def test_unknown_sponsor_is_refused():
     ghost = User(pk=999_999_999, username="ghost")
     with pytest.raises(NotFound):
