@@ -278,6 +278,8 @@ def _daily_batch(result: DailyIncomeResult, params: dict) -> None:
             """,
             params,
         )
+        # Inside an outer transaction (a test, a dry run) ON COMMIT has not dropped the last one yet.
+        cursor.execute("DROP TABLE IF EXISTS pg_temp.earnings_daily_batch")
         cursor.execute(
             """
             CREATE TEMP TABLE earnings_daily_batch (

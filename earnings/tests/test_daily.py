@@ -1,0 +1,173 @@
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from accounts.models import User
+from earnings.models import Commission, DailyIncomeRun
+from earnings.services import daily_income_catch_up, daily_income_pay
+from earnings.tests.factories import member
+from investment.models import Subscription
+from investment.selectors import daily_income_amount
+from investment.tests.factories import buy
+from wallet.models import AccountCode, LedgerEntry, LedgerTransaction, Transaction
+from wallet.selectors import member_balance
+
+pytestmark = pytest.mark.django_db
+
+D = Decimal
+MONDAY = dt.date(2030, 1, 7)
+
+
+def on(day: dt.date, weekday: int) -> dt.date:
+    return day + dt.timedelta(days=weekday)
+
+
+def subscribe(user, amount, *, earned=None) -> Subscription:
+    subscription = buy(user, amount)
+    if earned is not None:
+        Subscription.objects.filter(pk=subscription.pk).update(total_earned=D(earned))
+    return Subscription.objects.get(pk=subscription.pk)
+
+
+def state() -> tuple:
+    """Everything a payout run writes, to compare two runs."""
+    return (
+        sorted(Commission.objects.values_list("source_subscription", "payout_date", "amount", "capped_amount")),
+        sorted(Subscription.objects.values_list("pk", "total_earned", "is_active")),
+        sorted(User.objects.values_list("pk", "total_earnings", "is_active_investor")),
+        LedgerTransaction.objects.count(), LedgerEntry.objects.count(), Transaction.objects.count(),
+    )
+
+
+def test_daily_income_is_the_monthly_rate_over_30_rounded_down(invariants):
+    owner = member()
+    subscription = subscribe(owner, "1234.567891")  # tier 1, 6 %: 2.469135782… a day
+    result = daily_income_pay(payout_date=MONDAY)
+    assert (result.paid_count, result.paid_total) == (1, D("2.469135"))
+    assert member_balance(user=owner, code=AccountCode.MAIN) == D("2.469135")
+    commission = Commission.objects.get()
+    assert (commission.level, commission.commission_type, commission.amount) == (0, "daily_bond", D("2.469135"))
+    assert Subscription.objects.get(pk=subscription.pk).total_earned == D("2.469135")
+    assert User.objects.get(pk=owner.pk).total_earnings == D("2.469135")
+    assert LedgerTransaction.objects.filter(idempotency_key=f"daily:{subscription.pk}:{MONDAY}").exists()
+    history = Transaction.objects.get(type=Transaction.Type.DAILY_INCOME)
+    assert (history.user_id, history.amount, history.subscription_id) == (owner.pk, D("2.469135"), subscription.pk)
+
+
+@given(amount=st.decimals(min_value=50, max_value=10_000_000, places=6),
+       rate=st.sampled_from([D("6"), D("8"), D("10"), D("7.125")]))
+@settings(max_examples=60, deadline=None)
+def test_the_sql_daily_amount_equals_the_python_one(amount, rate):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT trunc(%s::numeric(20, 6) * %s::numeric(6, 3) / 3000, 6)", [amount, rate])
+        assert cursor.fetchone()[0] == daily_income_amount(amount=amount, monthly_rate=rate)
+
+
+def test_weekends_pay_nothing(invariants):
+    subscribe(member(), "100")
+    for saturday_or_sunday in (on(MONDAY, 5), on(MONDAY, 6)):
+        result = daily_income_pay(payout_date=saturday_or_sunday)
+        assert not result.is_weekday and result.paid_count == 0
+    assert not Commission.objects.exists()
+    for weekday in range(5):
+        daily_income_pay(payout_date=on(MONDAY, weekday))
+    assert Commission.objects.count() == 5
+
+
+def test_a_subscription_bought_on_the_day_starts_earning_the_next_weekday(invariants):
+    subscription = subscribe(member(), "100")
+    Subscription.objects.filter(pk=subscription.pk).update(
+        started_at=dt.datetime.combine(MONDAY, dt.time(10), tzinfo=dt.UTC)
+    )
+    assert daily_income_pay(payout_date=MONDAY).paid_count == 0
+    assert daily_income_pay(payout_date=on(MONDAY, 1)).paid_count == 1
+
+
+def test_the_subscription_cap_cuts_the_last_payout_and_completes_it(invariants):
+    owner = member()
+    ending = subscribe(owner, "100", earned="299.9")  # cap 300, daily 0.2
+    running = subscribe(owner, "1000")
+    User.objects.filter(pk=owner.pk).update(total_earnings=D("299.9"))
+    daily_income_pay(payout_date=MONDAY)
+    ending.refresh_from_db()
+    assert (ending.total_earned, ending.is_active) == (D("300"), False)
+    assert ending.completed_at is not None
+    cut = Commission.objects.get(source_subscription=ending)
+    assert (cut.amount, cut.capped_amount) == (D("0.1"), D("0.1"))
+    assert Commission.objects.get(source_subscription=running).amount == D("2")
+    daily_income_pay(payout_date=on(MONDAY, 1))
+    assert Commission.objects.filter(source_subscription=ending).count() == 1
+    assert User.objects.get(pk=owner.pk).is_active_investor
+
+
+def test_completing_the_last_subscription_ends_active_investor_status(invariants):
+    owner = member()
+    subscribe(owner, "100", earned="299.9")
+    User.objects.filter(pk=owner.pk).update(total_earnings=D("299.9"))
+    daily_income_pay(payout_date=MONDAY)
+    owner.refresh_from_db()
+    assert (owner.total_earnings, owner.is_active_investor) == (D("300"), False)
+
+
+def test_the_member_cap_cuts_daily_income_and_is_shared_by_subscriptions(invariants):
+    owner = member()
+    first = subscribe(owner, "100")
+    second = subscribe(owner, "100")  # 0.2 a day each; the member's room is 600 − 599.7 = 0.3
+    User.objects.filter(pk=owner.pk).update(total_earnings=D("599.7"))
+    result = daily_income_pay(payout_date=MONDAY)
+    assert (result.paid_total, result.capped_total) == (D("0.3"), D("0.1"))
+    assert Commission.objects.get(source_subscription=first).amount == D("0.2")
+    cut = Commission.objects.get(source_subscription=second)
+    assert (cut.amount, cut.capped_amount) == (D("0.1"), D("0.1"))
+    daily_income_pay(payout_date=on(MONDAY, 1))
+    at_cap = Commission.objects.filter(payout_date=on(MONDAY, 1))
+    assert {(c.amount, c.skip_reason, c.capped_amount) for c in at_cap} == {(D("0"), "cap", D("0.2"))}
+    assert User.objects.get(pk=owner.pk).total_earnings == D("600")
+    assert Subscription.objects.filter(user=owner, is_active=True).count() == 2  # own caps not reached
+
+
+def test_a_run_is_idempotent(invariants):
+    for amount in ("100", "3500", "7000"):
+        subscribe(member(), amount)
+    daily_income_pay(payout_date=MONDAY)
+    after_first = state()
+    again = daily_income_pay(payout_date=MONDAY)
+    assert again.paid_count == 0
+    assert state() == after_first
+
+
+def test_a_dry_run_writes_nothing(invariants):
+    subscribe(member(), "100")
+    before = state()
+    result = daily_income_pay(payout_date=MONDAY, dry_run=True)
+    assert result.paid_total == D("0.2")
+    assert state() == before
+    assert not DailyIncomeRun.objects.exists()
+
+
+def test_several_members_in_small_batches(invariants):
+    owners = [member() for _ in range(7)]
+    for owner in owners:
+        subscribe(owner, "300")
+    result = daily_income_pay(payout_date=MONDAY, batch_members=3)
+    assert (result.paid_count, result.paid_total) == (7, D("0.6") * 7)
+    assert all(member_balance(user=o, code=AccountCode.MAIN) == D("0.6") for o in owners)
+
+
+def test_the_scheduled_job_catches_up_missed_weekdays(invariants):
+    subscribe(member(), "100")
+    daily_income_pay(payout_date=MONDAY)
+    thursday = on(MONDAY, 3)
+    results = daily_income_catch_up(today=thursday)
+    assert [r.payout_date for r in results] == [on(MONDAY, 1), on(MONDAY, 2), thursday]
+    assert daily_income_catch_up(today=thursday) == []
+    # Over a weekend and never more than a week back.
+    next_tuesday = on(MONDAY, 8)
+    assert [r.payout_date for r in daily_income_catch_up(today=next_tuesday)] == [
+        on(MONDAY, 4), on(MONDAY, 7), next_tuesday,
+    ]
+    assert Commission.objects.count() == 7

@@ -1,0 +1,139 @@
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from accounts.models import User
+from earnings.models import Commission
+from earnings.services import generation_catch_up, generation_distribute
+from earnings.tests.factories import member
+from investment.models import PlanVersion, Subscription
+from investment.tests.factories import buy
+from wallet.models import AccountCode, LedgerTransaction, Transaction
+from wallet.selectors import member_balance
+
+pytestmark = pytest.mark.django_db
+
+D = Decimal
+
+# A hand-computed chain above a purchase of 1,000 USDT. Each row is one upline level, nearest
+# first: (total direct referrals, invested, already earned, expected amount, expected reason).
+# Directs required: L1–2 none, L3–4 2, L5–6 3, L7–8 4, L9–10 5, L11–12 6, L13–14 7, L15–16 8,
+# L17–18 9, L19–20 10. Rates: 10, 5, 3, 2, 2, 1×5, 0.5×5, 0.3×5 %.
+CHAIN = [
+    (1, "100", None, "100", ""),  # L1 10 %, needs 0
+    (1, None, None, "0", "inactive"),  # L2 never invested
+    (1, "100", None, "0", "directs"),  # L3 needs 2
+    (2, "100", None, "20", ""),  # L4 2 %
+    (2, "100", None, "0", "directs"),  # L5 needs 3
+    (5, "100", None, "10", ""),  # L6 1 %
+    (5, "100", "300", "0", "cap"),  # L7 at its 3× cap
+    (5, "100", "295", "5", ""),  # L8 cut from 10 to the 5 left
+    (5, "100", None, "10", ""),  # L9 needs 5
+    (2, "100", None, "0", "directs"),  # L10 needs 5
+    (10, "100", None, "5", ""),  # L11 0.5 %
+    (5, "100", None, "0", "directs"),  # L12 needs 6
+    (10, "100", None, "5", ""),  # L13
+    (10, "100", None, "5", ""),  # L14
+    (10, "100", None, "5", ""),  # L15
+    (10, "100", None, "3", ""),  # L16 0.3 %
+    (10, "100", None, "3", ""),  # L17
+    (5, "100", None, "0", "directs"),  # L18 needs 9
+    (10, "100", None, "3", ""),  # L19
+    (10, "100", None, "3", ""),  # L20
+    (10, "100", None, None, None),  # L21 is never paid
+    (10, "100", None, None, None),  # L22 is never paid
+]
+
+
+def build_chain():
+    """Create the chain from the top (level 22) down; return the uplines nearest first and the buyer."""
+    uplines, sponsor = [], None
+    for directs, invested, earned, _amount, _reason in reversed(CHAIN):
+        # The next member down the chain is one of the directs.
+        sponsor = member(sponsor=sponsor, invested=invested, earned=earned, extra_directs=directs - 1)
+        uplines.append(sponsor)
+    buyer = member(sponsor=sponsor)
+    return list(reversed(uplines)), buyer
+
+
+def test_a_22_level_chain_pays_each_level_exactly_what_the_plan_says(invariants):
+    uplines, buyer = build_chain()
+    before = {u.pk: member_balance(user=u, code=AccountCode.MAIN) for u in uplines}
+    earned_before = dict(User.objects.filter(pk__in=before).values_list("pk", "total_earnings"))
+    subscription = buy(buyer, "1000")
+
+    result = generation_distribute(subscription_id=subscription.pk)
+
+    assert len(result.outcomes) == 20
+    for level, (upline, row) in enumerate(zip(uplines, CHAIN, strict=True), start=1):
+        _directs, _invested, _earned, amount, reason = row
+        paid = member_balance(user=upline, code=AccountCode.MAIN) - before[upline.pk]
+        if amount is None:  # levels 21 and 22
+            assert paid == 0
+            assert not Commission.objects.filter(user=upline).exists()
+            continue
+        commission = Commission.objects.get(source_subscription=subscription, level=level)
+        assert commission.user_id == upline.pk
+        assert (commission.amount, commission.skip_reason) == (D(amount), reason), f"level {level}"
+        assert paid == D(amount), f"level {level}"
+        assert User.objects.get(pk=upline.pk).total_earnings - earned_before[upline.pk] == D(amount)
+    assert Commission.objects.get(source_subscription=subscription, level=8).capped_amount == D("5")
+    assert Commission.objects.get(source_subscription=subscription, level=7).capped_amount == D("10")
+    assert result.paid_total == sum(D(row[3]) for row in CHAIN[:20])
+    assert Transaction.objects.filter(type=Transaction.Type.COMMISSION, subscription=subscription).count() == 13
+
+
+def test_the_fan_out_runs_once_however_often_it_is_asked(invariants):
+    sponsor = member(invested="100")
+    subscription = buy(member(sponsor=sponsor), "200")
+    first = generation_distribute(subscription_id=subscription.pk)
+    second = generation_distribute(subscription_id=subscription.pk)
+    assert not first.already_paid and second.already_paid
+    generation_catch_up(older_than=dt.timedelta(0))  # pays only the sponsor's own purchase (no upline)
+    assert Commission.objects.filter(source_subscription=subscription).count() == 1
+    assert member_balance(user=sponsor, code=AccountCode.MAIN) == D("20")
+    assert LedgerTransaction.objects.filter(idempotency_key=f"gen:{subscription.pk}:1").count() == 1
+
+
+def test_the_catch_up_pays_a_purchase_whose_message_was_lost(invariants):
+    sponsor = member(invested="100")
+    subscription = buy(member(sponsor=sponsor), "200")  # on_commit never fires inside a test transaction
+    assert Subscription.objects.get(pk=subscription.pk).generation_paid_at is None
+    assert generation_catch_up(older_than=dt.timedelta(0)) == 2  # the sponsor's purchase too
+    assert Subscription.objects.get(pk=subscription.pk).generation_paid_at is not None
+    assert member_balance(user=sponsor, code=AccountCode.MAIN) == D("20")
+
+
+def test_a_dry_run_writes_nothing(invariants):
+    sponsor = member(invested="100")
+    subscription = buy(member(sponsor=sponsor), "200")
+    result = generation_distribute(subscription_id=subscription.pk, dry_run=True)
+    assert [o.amount for o in result.outcomes] == [D("20")]
+    assert not Commission.objects.exists()
+    assert Subscription.objects.get(pk=subscription.pk).generation_paid_at is None
+
+
+def test_directs_can_be_required_to_be_active_investors(invariants):
+    PlanVersion.objects.create(directs_must_be_investors=True, note="investor directs only")
+    top = member(invested="100", extra_directs=1)  # level 3 needs 2 directs; one is a mere registration
+    middle = member(sponsor=top, invested="100")
+    sponsor = member(sponsor=middle, invested="100")
+    subscription = buy(member(sponsor=sponsor), "1000")
+    generation_distribute(subscription_id=subscription.pk)
+    assert Commission.objects.get(source_subscription=subscription, level=3).skip_reason == "directs"
+    assert Commission.objects.get(source_subscription=subscription, level=1).amount == D("100")
+
+
+def test_a_fan_out_with_every_level_qualifying_runs_at_most_fifteen_queries(invariants):
+    sponsor = None
+    for _level in range(20):
+        sponsor = member(sponsor=sponsor, invested="5000", extra_directs=9)
+    subscription = buy(member(sponsor=sponsor), "100")
+    with CaptureQueriesContext(connection) as queries:
+        result = generation_distribute(subscription_id=subscription.pk)
+    assert all(o.amount > 0 for o in result.outcomes) and len(result.outcomes) == 20
+    statements = [q["sql"] for q in queries if "SAVEPOINT" not in q["sql"]]
+    assert len(statements) <= 13, statements
