@@ -159,3 +159,238 @@ class Transaction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_type_display()} {self.amount}"
+
+
+# TRON custody: deposit addresses, deposits, withdrawals and sweeps ---------------------------
+
+
+class DepositAddress(models.Model):
+    """A member's deposit address, derived from the account xpub at `derivation_index`."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="deposit_address")
+    address = models.CharField(max_length=34, unique=True)
+    derivation_index = models.PositiveBigIntegerField(unique=True)
+    last_checked = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "deposit addresses"
+
+    def __str__(self) -> str:
+        return self.address
+
+
+class ScanCursor(models.Model):
+    """The next block a scanner will read; a row per scanner, updated with its results."""
+
+    name = models.CharField(max_length=40, unique=True)
+    next_block = models.BigIntegerField()
+    head_seen = models.BigIntegerField(default=0)
+    solid_seen = models.BigIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.name}@{self.next_block}"
+
+
+class Deposit(models.Model):
+    """A USDT Transfer log to one of our addresses, recorded once per (txid, log index)."""
+
+    class Status(models.TextChoices):
+        SEEN = "seen", _("Seen")
+        CONFIRMING = "confirming", _("Confirming")
+        CREDITED = "credited", _("Credited")
+        BELOW_MINIMUM = "below_minimum", _("Below the minimum")
+        ORPHANED = "orphaned", _("Dropped by the network")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="deposits")
+    deposit_address = models.ForeignKey(DepositAddress, on_delete=models.PROTECT, related_name="deposits")
+    txid = models.CharField(max_length=64)
+    log_index = models.PositiveIntegerField()
+    from_address = models.CharField(max_length=34)
+    amount = models.DecimalField(**money_field_kwargs())
+    block_number = models.BigIntegerField()
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.SEEN)
+    ledger_transaction = models.ForeignKey(
+        LedgerTransaction, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    credited_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["txid", "log_index"], name="deposit_txid_log_unique"),
+            models.CheckConstraint(condition=models.Q(amount__gte=0), name="deposit_amount_not_negative"),
+        ]
+        indexes = [
+            models.Index(fields=["user", "-created_at"], name="deposit_user_recent"),
+            models.Index(fields=["status", "block_number"], name="deposit_status_block"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.txid}:{self.log_index}"
+
+
+class CustodyPolicy(models.Model):
+    """Staff-set custody rules; a single row (pk=1)."""
+
+    two_approvals_above = models.DecimalField(
+        default=1000, help_text=_("Withdrawals above this amount need two different staff approvals."),
+        **money_field_kwargs(),
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "custody policy"
+        constraints = [models.CheckConstraint(condition=models.Q(pk=1), name="custody_policy_single_row")]
+
+    def __str__(self) -> str:
+        return "Custody policy"
+
+
+class Withdrawal(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for approval")
+        APPROVED = "approved", _("Approved")
+        PROCESSING = "processing", _("Processing")
+        SIGNED = "signed", _("Signed")
+        BROADCAST = "broadcast", _("Sent to the network")
+        COMPLETED = "completed", _("Completed")
+        FAILED = "failed", _("Failed")
+        REJECTED = "rejected", _("Rejected")
+
+    OPEN = (Status.PENDING, Status.APPROVED, Status.PROCESSING, Status.SIGNED, Status.BROADCAST)
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="withdrawals")
+    amount = models.DecimalField(**money_field_kwargs())
+    fee = models.DecimalField(**money_field_kwargs())
+    net_amount = models.DecimalField(**money_field_kwargs())
+    address = models.CharField(max_length=34)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True)
+    approvals_required = models.PositiveSmallIntegerField(default=1)
+    history = models.ForeignKey(Transaction, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    txid = models.CharField(max_length=64, blank=True)
+    failure_reason = models.CharField(max_length=300, blank=True)
+    rejected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="withdrawal_amount_positive"),
+            models.CheckConstraint(
+                condition=models.Q(net_amount=models.F("amount") - models.F("fee")),
+                name="withdrawal_net_is_amount_less_fee",
+            ),
+        ]
+        indexes = [models.Index(fields=["user", "-created_at"], name="withdrawal_user_recent")]
+
+    def __str__(self) -> str:
+        return f"withdrawal {self.pk} {self.amount}"
+
+
+class WithdrawalApproval(models.Model):
+    withdrawal = models.ForeignKey(Withdrawal, on_delete=models.PROTECT, related_name="approvals")
+    staff = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["withdrawal", "staff"], name="withdrawal_approval_once_per_staff"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.staff_id} approved {self.withdrawal_id}"
+
+
+class ChainTransfer(models.Model):
+    """A transaction Phonix signed, stored before it is broadcast.
+
+    One row per signature: a withdrawal or sweep step gets a second row only once the first
+    transaction is provably dead (expired and absent from the solidified chain).
+    """
+
+    class Purpose(models.TextChoices):
+        WITHDRAWAL = "withdrawal", _("Withdrawal")
+        SWEEP_GAS = "sweep_gas", _("Gas for a sweep")
+        SWEEP = "sweep", _("Sweep")
+
+    class State(models.TextChoices):
+        SIGNED = "signed", _("Signed")
+        BROADCAST = "broadcast", _("Broadcast")
+        CONFIRMED = "confirmed", _("Confirmed")
+        FAILED = "failed", _("Failed on chain")
+        DEAD = "dead", _("Expired, never mined")
+
+    purpose = models.CharField(max_length=20, choices=Purpose.choices)
+    withdrawal = models.ForeignKey(
+        Withdrawal, null=True, blank=True, on_delete=models.PROTECT, related_name="transfers"
+    )
+    sweep = models.ForeignKey("DepositSweep", null=True, blank=True, on_delete=models.PROTECT, related_name="transfers")
+    attempt = models.PositiveSmallIntegerField(default=1)
+    txid = models.CharField(max_length=64, unique=True)
+    signed_tx = models.JSONField()
+    expiration_ms = models.BigIntegerField()
+    state = models.CharField(max_length=20, choices=State.choices, default=State.SIGNED, db_index=True)
+    broadcast_count = models.PositiveIntegerField(default=0)
+    last_broadcast_code = models.CharField(max_length=60, blank=True)
+    block_number = models.BigIntegerField(null=True, blank=True)
+    receipt_result = models.CharField(max_length=40, blank=True)
+    fee_sun = models.BigIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            # At most one live transaction per withdrawal or sweep step: never two signatures in flight.
+            models.UniqueConstraint(
+                fields=["withdrawal"], condition=models.Q(state__in=["signed", "broadcast", "confirmed"]),
+                name="chain_transfer_one_live_per_withdrawal",
+            ),
+            models.UniqueConstraint(
+                fields=["sweep", "purpose"], condition=models.Q(state__in=["signed", "broadcast", "confirmed"]),
+                name="chain_transfer_one_live_per_sweep_step",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(withdrawal__isnull=False, sweep__isnull=True)
+                | models.Q(withdrawal__isnull=True, sweep__isnull=False),
+                name="chain_transfer_has_one_owner",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.txid
+
+
+class DepositSweep(models.Model):
+    """Moving one deposit address's USDT to the hot wallet: gas first if needed, then the transfer."""
+
+    class Status(models.TextChoices):
+        NEEDS_GAS = "needs_gas", _("Waiting for gas")
+        READY = "ready", _("Ready to sweep")
+        SWEEPING = "sweeping", _("Sweeping")
+        COMPLETED = "completed", _("Completed")
+        FAILED = "failed", _("Failed")
+
+    deposit_address = models.ForeignKey(DepositAddress, on_delete=models.PROTECT, related_name="sweeps")
+    amount_units = models.BigIntegerField()
+    status = models.CharField(max_length=20, choices=Status.choices, db_index=True)
+    failure_reason = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["deposit_address"], condition=models.Q(status__in=["needs_gas", "ready", "sweeping"]),
+                name="deposit_sweep_one_open_per_address",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"sweep {self.deposit_address_id} {self.amount_units}"

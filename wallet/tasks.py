@@ -16,3 +16,31 @@ def ledger_reconcile_task() -> bool:
             report.total, len(report.drifted_accounts), report.unbalanced_transactions,
         )
     return report.ok
+
+
+# TRON custody ---------------------------------------------------------------------------------
+# Chain work runs on the `chain` queue; transient node errors are retried with backoff, domain
+# refusals never are.
+
+from django.db import InterfaceError, OperationalError  # noqa: E402
+
+from wallet.chain import ChainUnavailable  # noqa: E402
+
+CHAIN_TRANSIENT = (ChainUnavailable, OperationalError, InterfaceError)
+CHAIN_TASK = {"acks_late": True, "queue": "chain", "autoretry_for": CHAIN_TRANSIENT, "retry_backoff": True,
+              "retry_jitter": True, "max_retries": 5}
+
+
+@shared_task(soft_time_limit=240, time_limit=300, **CHAIN_TASK)
+def deposits_scan_task() -> dict:
+    from wallet.deposits import deposits_scan
+
+    result = deposits_scan()
+    return {"from": result.from_block, "to": result.to_block, "credited": result.credited, "busy": result.busy}
+
+
+@shared_task(acks_late=True, soft_time_limit=120, time_limit=150)
+def deposits_credited_notify_task(deposit_ids: list[int]) -> int:
+    from wallet.deposits import deposits_credited_notify
+
+    return deposits_credited_notify(deposit_ids=deposit_ids)

@@ -1,10 +1,11 @@
 from django.urls import path
 
-from . import views
+from . import views, views_custody
 
 app_name = "wallet"
 
 urlpatterns = [
     path("", views.overview, name="overview"),
     path("transactions/", views.transactions, name="transactions"),
+    path("deposit/", views_custody.deposit, name="deposit"),
 ]

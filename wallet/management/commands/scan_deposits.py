@@ -1,0 +1,41 @@
+import sys
+
+from django.core.management.base import BaseCommand, CommandError
+
+from wallet.chain import ChainUnavailable
+
+
+class Command(BaseCommand):
+    help = "Read TRON blocks from the scan cursor (or a given range), record and credit USDT deposits."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--from-block", type=int, default=None, help="start here instead of the cursor")
+        parser.add_argument("--to-block", type=int, default=None, help="stop after this block")
+        parser.add_argument("--max-blocks", type=int, default=None)
+
+    def handle(self, *args, from_block, to_block, max_blocks, **options):
+        from wallet.deposits import deposits_scan
+
+        bar = None
+        if sys.stdout.isatty():
+            from tqdm import tqdm
+
+            bar = tqdm(unit="block")
+        try:
+            result = deposits_scan(from_block=from_block, to_block=to_block, max_blocks=max_blocks,
+                                   progress=bar.update if bar else None)
+        except ChainUnavailable as error:
+            raise CommandError(f"the TRON node did not answer: {error}") from error
+        finally:
+            if bar:
+                bar.close()
+        if result.busy:
+            self.stdout.write("another scan is running; nothing done")
+            return
+        per_block = result.node_calls / result.blocks_read if result.blocks_read else 0
+        self.stdout.write(
+            f"scanned blocks {result.from_block}..{result.to_block} (head {result.head}, confirmed "
+            f"{result.confirmed}): {result.recorded} deposits recorded, {result.credited} credited, "
+            f"{result.below_minimum} below minimum, {result.orphaned} orphaned; "
+            f"{result.node_calls} node calls ({per_block:.2f}/block)"
+        )
