@@ -90,6 +90,8 @@ def prepare_environment() -> list[callable]:
     DATA.mkdir(exist_ok=True)
     (DATA / "run").mkdir(mode=0o700, exist_ok=True)
     os.environ.setdefault("XDG_RUNTIME_DIR", str(DATA / "run"))
+    # Procfile commands (python, celery) come from this virtualenv.
+    os.environ["PATH"] = f"{Path(PYTHON).parent}{os.pathsep}{os.environ.get('PATH', '')}"
     stops = []
     if not os.environ.get("DATABASE_URL"):
         os.environ["DATABASE_URL"], stop = _start_postgres()
@@ -113,7 +115,7 @@ def run_stack() -> int:
     manage("setup_periodic_tasks")
     manage("seed_demo")
     manage("collectstatic", "--no-input", "--verbosity", "0")
-    port = os.environ.get("PORT", "8000")
+    port = os.environ.setdefault("WEB_PORT", "8000")
     print(
         "\nPhonix is starting:\n"
         f"  web     http://127.0.0.1:{port}/   (admin: http://127.0.0.1:{port}/admin/)\n"
