@@ -25,8 +25,8 @@ class NodeHandle:
         self.url = node.url
         self.session = requests.Session()
 
-    def op(self, name: str, **body) -> dict:
-        response = self.session.post(f"{self.url}devnode/{name}", json=body, timeout=30)
+    def op(self, endpoint: str, /, **body) -> dict:
+        response = self.session.post(f"{self.url}devnode/{endpoint}", json=body, timeout=30)
         response.raise_for_status()
         return response.json()
 

@@ -1,0 +1,218 @@
+"""Deposit scanning against the devnode, with deposits sent by unmodified tronpy-compatible txs."""
+
+from decimal import Decimal
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+from django.urls import reverse
+from tronpy.keys import PrivateKey
+
+from accounts.tests.factories import UserFactory
+from phonix.schedules import SCHEDULES
+from wallet.deposits import custody_compare, deposit_address_get_or_create, deposits_scan
+from wallet.models import AccountCode, Deposit, LedgerTransaction, ScanCursor, Transaction
+from wallet.services import member_account, platform_account
+from wallet.tasks import deposits_scan_task
+
+from .custody_fixtures import SUN, chain_settings, devnode, signer  # noqa: F401
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def member(signer):  # noqa: F811
+    user = UserFactory()
+    return user, deposit_address_get_or_create(user=user).address
+
+
+def _main(user) -> Decimal:
+    return member_account(user_id=user.pk, code=AccountCode.MAIN).balance
+
+
+def _deposits_ledger() -> int:
+    return LedgerTransaction.objects.filter(kind=LedgerTransaction.Kind.DEPOSIT).count()
+
+
+def test_the_address_comes_from_the_xpub_at_the_members_id(member, signer):  # noqa: F811
+    from wallet.keys import deposit_private_key
+
+    user, address = member
+    assert deposit_address_get_or_create(user=user).address == address  # stable
+    assert deposit_private_key(index=user.pk).public_key.to_base58check_address() == address
+
+
+def test_a_deposit_is_credited_once_after_solidification_and_not_before(
+    member, devnode, invariants, django_capture_on_commit_callbacks  # noqa: F811
+):
+    user, address = member
+    devnode.op("deposit", to=address, amount=25_500_000)
+    devnode.mine()
+    deposits_scan()
+    deposit = Deposit.objects.get(user=user)
+    assert deposit.status == Deposit.Status.SEEN and deposit.amount == Decimal("25.5")
+    assert _main(user) == 0
+    devnode.mine()
+    deposits_scan()
+    deposit.refresh_from_db()
+    assert deposit.status == Deposit.Status.CONFIRMING and _main(user) == 0
+    devnode.solidify()
+    with django_capture_on_commit_callbacks(execute=True):
+        deposits_scan()
+    deposit.refresh_from_db()
+    assert deposit.status == Deposit.Status.CREDITED
+    assert _main(user) == Decimal("25.5")
+    assert platform_account(AccountCode.CUSTODY).balance == Decimal("-25.5")
+    history = Transaction.objects.get(user=user, type=Transaction.Type.DEPOSIT)
+    assert history.txn_hash == deposit.txid and history.wallet_address == address
+    assert deposit.ledger_transaction.idempotency_key == f"deposit:{deposit.txid}:{deposit.log_index}"
+    assert len(mail.outbox) == 1 and "25.50" in mail.outbox[0].body
+    deposits_scan()
+    assert _main(user) == Decimal("25.5") and _deposits_ledger() == 1
+
+
+def test_the_same_blocks_scanned_twice_credit_nothing_twice(member, devnode, invariants):  # noqa: F811
+    user, address = member
+    devnode.op("deposit", to=address, amount=10 * SUN)
+    devnode.op("deposit", to=address, amount=5 * SUN)
+    devnode.solidify()
+    first = deposits_scan()
+    assert first.credited == 2
+    again = deposits_scan(from_block=0)
+    call_command("scan_deposits", "--from-block", "0", stdout=open("/dev/null", "w"))
+    assert again.credited == 0 and again.recorded == 2
+    assert _main(user) == 15 and _deposits_ledger() == 2 and Deposit.objects.count() == 2
+
+
+def test_a_fork_that_removes_an_unsolidified_deposit_orphans_it(member, devnode, invariants):  # noqa: F811
+    user, address = member
+    devnode.op("deposit", to=address, amount=40 * SUN)
+    devnode.mine(2)
+    deposits_scan()
+    assert Deposit.objects.get().status in (Deposit.Status.SEEN, Deposit.Status.CONFIRMING)
+    devnode.op("fork")
+    result = deposits_scan()
+    assert result.orphaned == 1
+    devnode.solidify()
+    deposits_scan()
+    assert Deposit.objects.get().status == Deposit.Status.ORPHANED
+    assert _main(user) == 0 and _deposits_ledger() == 0
+    assert devnode.usdt_of(address) == 0
+
+
+def test_a_deposit_moved_to_another_block_by_a_fork_is_credited_once(member, devnode, invariants):  # noqa: F811
+    user, address = member
+    devnode.op("deposit", to=address, amount=3 * SUN)
+    devnode.mine()
+    deposits_scan()
+    devnode.op("fork", reinclude=True)
+    devnode.solidify()
+    deposits_scan()
+    deposit = Deposit.objects.get()
+    assert deposit.status == Deposit.Status.CREDITED and _main(user) == 3
+
+
+def test_a_fake_token_named_usdt_is_ignored(member, devnode, invariants):  # noqa: F811
+    user, address = member
+    fake = devnode.op("create_token", name="Tether USD", symbol="USDT", decimals=6)["address"]
+    devnode.op("deposit", to=address, amount=1000 * SUN, token=fake)
+    devnode.solidify()
+    result = deposits_scan()
+    assert result.recorded == 0 and not Deposit.objects.exists() and _main(user) == 0
+
+
+@pytest.mark.parametrize("fail", ["revert", "out_of_energy"])
+def test_a_failed_transfer_is_ignored(member, devnode, fail, invariants):  # noqa: F811
+    user, address = member
+    devnode.op("deposit", to=address, amount=50 * SUN, fail=fail)
+    devnode.solidify()
+    deposits_scan()
+    assert not Deposit.objects.exists() and _main(user) == 0
+
+
+def test_an_amount_below_the_minimum_is_recorded_but_not_credited(member, devnode, settings, invariants):  # noqa: F811
+    settings.DEPOSIT_MINIMUM = Decimal("1")
+    user, address = member
+    devnode.op("deposit", to=address, amount=999_999)
+    devnode.solidify()
+    result = deposits_scan()
+    deposit = Deposit.objects.get()
+    assert deposit.status == Deposit.Status.BELOW_MINIMUM and deposit.amount == Decimal("0.999999")
+    assert result.below_minimum == 1 and _main(user) == 0 and _deposits_ledger() == 0
+
+
+def test_transfers_to_addresses_that_are_not_ours_are_ignored(member, devnode):  # noqa: F811
+    devnode.op("deposit", to=PrivateKey.random().public_key.to_base58check_address(), amount=9 * SUN)
+    devnode.solidify()
+    assert deposits_scan().recorded == 0 and not Deposit.objects.exists()
+
+
+def test_node_calls_grow_with_blocks_not_with_members(signer, devnode):  # noqa: F811
+    addresses = [deposit_address_get_or_create(user=UserFactory()).address for _ in range(30)]
+    for address in addresses:
+        devnode.op("deposit", to=address, amount=2 * SUN)
+    devnode.solidify()
+    result = deposits_scan()
+    assert result.credited == 30
+    # one getnodeinfo plus one receipts call per block read
+    assert result.node_calls == result.blocks_read + 1
+
+
+def test_the_cursor_moves_only_over_confirmed_blocks(member, devnode):  # noqa: F811
+    devnode.mine(10)
+    deposits_scan()
+    cursor = ScanCursor.objects.get()
+    assert cursor.next_block == devnode.chain.solid_number + 1
+    assert cursor.head_seen == devnode.chain.head["number"]
+
+
+def test_the_block_count_rule_credits_after_n_blocks(member, devnode, settings):  # noqa: F811
+    settings.TRON_CONFIRMATION_RULE = "blocks:2"
+    user, address = member
+    devnode.op("deposit", to=address, amount=5 * SUN)
+    devnode.mine(2)
+    deposits_scan()
+    assert _main(user) == 0
+    devnode.mine()
+    deposits_scan()
+    assert _main(user) == 5
+
+
+def test_the_scan_task_run_twice_leaves_the_same_state(member, devnode, invariants):  # noqa: F811
+    user, address = member
+    devnode.op("deposit", to=address, amount=7 * SUN)
+    devnode.solidify()
+    deposits_scan_task.delay()
+    state = list(Deposit.objects.values_list("status", "amount"))
+    deposits_scan_task.delay()
+    assert list(Deposit.objects.values_list("status", "amount")) == state and _main(user) == 7
+    assert SCHEDULES["scan-deposits"][0] == "wallet.tasks.deposits_scan_task"
+
+
+def test_custody_is_compared_with_what_the_chain_holds(member, devnode, signer):  # noqa: F811
+    user, address = member
+    devnode.op("deposit", to=address, amount=12 * SUN)
+    devnode.solidify()
+    deposits_scan()
+    report = custody_compare()
+    assert report.ledger_custody == 12 and report.deposit_addresses == 12
+    assert report.hot_wallet == 1_000_000  # the operator's own float, not owed to anyone
+    assert report.difference == 1_000_000
+
+
+def test_the_deposit_page_shows_the_address_network_minimum_and_states(
+    member, devnode, client, django_assert_max_num_queries  # noqa: F811
+):
+    user, address = member
+    devnode.op("deposit", to=address, amount=8 * SUN)
+    devnode.mine()
+    deposits_scan()
+    client.force_login(user)
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("wallet:deposit"))
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert address in page and "TRC20" in page and "<svg" in page and "1.00 USDT" in page
+    assert "8.00" in page and "Seen" in page
+    partial = client.get(reverse("wallet:deposit"), HTTP_HX_REQUEST="true").content.decode()
+    assert "8.00" in partial and "<html" not in partial
