@@ -120,6 +120,10 @@ class WeeklyBonus(models.Model):
     ledger_transaction = models.ForeignKey(
         "wallet.LedgerTransaction", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # The plan whose cap multiple applied.
+    plan_version = models.ForeignKey(
+        "investment.PlanVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -12,10 +12,11 @@ from django.db.models import Count, Max, Sum
 from django.utils import timezone
 
 from accounts.models import User
+from earnings.caps import cap_multiple, cap_room_sql
 
 from .ladder import BADGES, LADDER, LEVELS, RankStep, next_step
 from .models import MemberVolume, Rank, RankAchievement, RankCode, WeeklyBonus
-from .services import CAP_ROOM_SQL, week_monday
+from .services import week_monday
 
 ZERO = Decimal(0)
 
@@ -148,12 +149,12 @@ def coming_week_bonus_total(*, today: dt.date | None = None) -> ComingWeek:
         cursor.execute(
             f"""
             SELECT count(*), coalesce(sum(r.weekly_bonus_amount), 0),
-                   coalesce(sum(LEAST(r.weekly_bonus_amount, {CAP_ROOM_SQL})), 0)
+                   coalesce(sum(LEAST(r.weekly_bonus_amount, {cap_room_sql("u")})), 0)
             FROM ranks_rank r JOIN accounts_user u ON u.id = r.user_id
             WHERE r.weeks_remaining > 0 AND r.bonus_start_week <= %(monday)s
               AND (r.last_paid_week IS NULL OR r.last_paid_week < %(monday)s)
             """,
-            {"monday": monday},
+            {"monday": monday, "cap_multiple": cap_multiple()},
         )
         members, owed, payable = cursor.fetchone()
     return ComingWeek(week=monday, members=members, owed=owed, payable=payable)

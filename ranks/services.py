@@ -12,6 +12,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from earnings.caps import cap_room_sql
+from investment.models import PlanVersion
+from investment.selectors import plan_current
 from wallet.models import AccountCode, LedgerTransaction, Transaction
 from wallet.services import HistoryLine, Posting, ledger_post_batch, member_account_ids, platform_account
 
@@ -24,10 +27,6 @@ _RANK_CHECK_LOCK = 0x52414E4B01
 _RECOMPUTE_LOCK = 0x52414E4B02
 
 PAYOUT_CHUNK = 5_000
-
-# A member's room under the 3× cap. Kept equal to the cap helper of the earnings app.
-CAP_ROOM_SQL = "GREATEST(3 * u.total_invested - u.total_earnings, 0)"
-
 
 # Leg volumes ---------------------------------------------------------------------------------
 
@@ -275,6 +274,7 @@ def weekly_bonuses_pay(
     """
     target = week_monday(week or timezone.now().astimezone(dt.UTC).date())
     result = WeeklyRunResult(week=iso_week_label(target), dry_run=dry_run)
+    plan = plan_current()  # its cap multiple applies, and each settled week records it
     with connection.cursor() as cursor:
         cursor.execute(
             """
@@ -289,7 +289,7 @@ def weekly_bonuses_pay(
     for start in range(0, len(candidates), PAYOUT_CHUNK):
         chunk = candidates[start : start + PAYOUT_CHUNK]
         with transaction.atomic():
-            _pay_chunk(user_ids=chunk, target=target, result=result)
+            _pay_chunk(user_ids=chunk, target=target, plan=plan, result=result)
             if dry_run:
                 transaction.set_rollback(True)
         if progress:
@@ -297,15 +297,15 @@ def weekly_bonuses_pay(
     return result
 
 
-def _pay_chunk(*, user_ids: list[int], target: dt.date, result: WeeklyRunResult) -> None:
+def _pay_chunk(*, user_ids: list[int], target: dt.date, plan: PlanVersion, result: WeeklyRunResult) -> None:
     with connection.cursor() as cursor:
         # Members first, in id order, like every payout: their totals decide the cap room.
         cursor.execute(
             f"""
-            SELECT u.id, {CAP_ROOM_SQL} FROM accounts_user u
-            WHERE u.id = ANY(%s) ORDER BY u.id FOR UPDATE
+            SELECT u.id, {cap_room_sql("u")} FROM accounts_user u
+            WHERE u.id = ANY(%(ids)s) ORDER BY u.id FOR UPDATE
             """,
-            [user_ids],
+            {"ids": user_ids, "cap_multiple": plan.cap_multiple},
         )
         room = dict(cursor.fetchall())
         # Re-read each rank under its lock: a concurrent run may have settled these weeks already.
@@ -338,13 +338,13 @@ def _pay_chunk(*, user_ids: list[int], target: dt.date, result: WeeklyRunResult)
         cursor.execute(
             """
             INSERT INTO ranks_weeklybonus
-                (user_id, week, iso_week, rank, amount, paid_amount, capped_amount, created_at)
-            SELECT *, now() FROM unnest(%s::bigint[], %s::date[], %s::text[], %s::text[],
-                                        %s::numeric[], %s::numeric[], %s::numeric[])
+                (user_id, week, iso_week, rank, amount, paid_amount, capped_amount, plan_version_id, created_at)
+            SELECT *, %s, now() FROM unnest(%s::bigint[], %s::date[], %s::text[], %s::text[],
+                                            %s::numeric[], %s::numeric[], %s::numeric[])
             ON CONFLICT (user_id, week) DO NOTHING
             RETURNING user_id, week
             """,
-            [list(col) for col in zip(*rows, strict=True)],
+            [plan.pk, *(list(col) for col in zip(*rows, strict=True))],
         )
         claimed = set(cursor.fetchall())
     settled = [row for row in rows if (row[0], row[1]) in claimed]

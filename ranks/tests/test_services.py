@@ -7,6 +7,7 @@ from django.db.models import Sum
 from accounts.models import User
 from accounts.tests.factories import UserFactory
 from investment.models import Subscription
+from investment.selectors import plan_current
 from ranks.models import MemberVolume, Rank, RankAchievement, RankCode, WeeklyBonus
 from ranks.selectors import leg_volumes_for, member_legs
 from ranks.services import (
@@ -266,6 +267,7 @@ def test_a_bonus_over_the_3x_cap_is_cut_and_the_cut_is_recorded():
     weekly_bonuses_pay(week=week(0))
     bonus = WeeklyBonus.objects.get(user=sponsor, week=week(0))
     assert (bonus.paid_amount, bonus.capped_amount) == (Decimal(20), Decimal(30))
+    assert bonus.plan_version == plan_current()  # whose cap multiple (3) applied
     assert "cap" in Transaction.objects.get(user=sponsor, type=Transaction.Type.WEEKLY_BONUS).description
 
     result = weekly_bonuses_pay(week=week(1))  # nothing left under the cap; the week still counts

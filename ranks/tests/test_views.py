@@ -3,6 +3,8 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.tests.factories import UserFactory
 from ranks.services import ranks_check, weekly_bonuses_pay
@@ -65,12 +67,17 @@ def test_ranks_page_runs_a_fixed_number_of_queries(client, django_assert_max_num
 
 def test_staff_see_rank_distribution_and_the_coming_week_total(client):
     staff = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(staff)
+    # Staff use the admin with a verified second factor, as django-otp records it in the session.
+    device = TOTPDevice.objects.create(user=staff, name="test", confirmed=True)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
     member = UserFactory()
     invest(member, "1000")
     invest(UserFactory(sponsor=member), "5000")
     invest(UserFactory(sponsor=member), "5000")
     ranks_check(now=dt.datetime.now(dt.UTC))
-    client.force_login(staff)
     response = client.get(reverse("admin:ranks_rank_changelist"))
     assert response.status_code == 200
     body = response.content.decode()
