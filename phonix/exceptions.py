@@ -35,3 +35,7 @@ class PlanChanged(PhonixError):
 
 class BonusUnavailable(PhonixError):
     """The registration bonus was asked for but is already spent (or was never granted)."""
+
+
+class WithdrawalRefused(PhonixError):
+    """A withdrawal request or staff decision that the rules do not allow."""
