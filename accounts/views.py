@@ -256,7 +256,10 @@ def _members_context(request: HttpRequest, stats) -> dict:
         # The per-level counts already answer "how many", so the paginator need not count again.
         paginator.count = stats.per_level[level - 1] if level else stats.team_size
     page = paginator.get_page(request.GET.get("page"))
-    rows = [{"member": m, "level": m.depth - user.depth} for m in page.object_list]
+    from ranks.selectors import leg_volumes_for  # a member's volume is their sponsor's leg
+
+    legs = leg_volumes_for([m.pk for m in page.object_list])
+    rows = [{"member": m, "level": m.depth - user.depth, "leg_volume": legs[m.pk]} for m in page.object_list]
     return {
         "page": page, "rows": rows, "level": level, "status": status, "q": search,
         "level_choices": range(1, 21),

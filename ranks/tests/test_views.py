@@ -88,3 +88,18 @@ def test_staff_see_rank_distribution_and_the_coming_week_total(client):
     assert (coming.members, coming.owed, coming.payable) == (1, Decimal(50), Decimal(50))
     for name in ("weeklybonus", "rankachievement", "membervolume"):
         assert client.get(reverse(f"admin:ranks_{name}_changelist")).status_code == 200
+
+
+def test_team_page_shows_each_directs_leg_volume(client):
+    member = UserFactory()
+    direct = UserFactory(sponsor=member)
+    invest(direct, "1000")
+    invest(UserFactory(sponsor=UserFactory(sponsor=direct)), "2345.67")
+    UserFactory(sponsor=member)  # a direct with no volume
+    client.force_login(member)
+    response = client.get(reverse("team:members") + "?level=1")
+    assert response.status_code == 200
+    volumes = {row["member"].pk: row["leg_volume"] for row in response.context["rows"]}
+    assert volumes[direct.pk] == Decimal("3345.67")
+    assert sorted(volumes.values()) == [Decimal(0), Decimal("3345.67")]
+    assert "3,345.67" in response.content.decode()
