@@ -37,3 +37,21 @@ def test_purchase_adds_to_buyer_and_every_ancestor_in_one_query():
     assert _group(chain[0]) == Decimal("1123.456789")
     assert _group(chain[10]) == Decimal("1123.456789")
     assert _group(chain[11]) == Decimal("123.456789")
+
+
+def test_the_purchase_service_keeps_leg_volumes_current():
+    from investment.tests.factories import buy
+    from ranks.services import leg_volumes_recompute
+
+    root = UserFactory()
+    direct = UserFactory(sponsor=root)
+    buyer = UserFactory(sponsor=direct)
+    token = "3f1c2a8e-8d0b-4a47-9a55-1f2e3d4c5b6a"
+    buy(buyer, "250", token=token)
+    buy(buyer, "250", token=token, funded=False)  # the same form again: one purchase
+    buy(direct, "100")
+
+    assert _group(root) == Decimal("350")
+    assert _group(direct) == Decimal("350")
+    assert MemberVolume.objects.get(user=buyer).personal_volume == Decimal("250")
+    assert leg_volumes_recompute(dry_run=True).differences == 0
