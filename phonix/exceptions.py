@@ -39,3 +39,7 @@ class BonusUnavailable(PhonixError):
 
 class WithdrawalRefused(PhonixError):
     """A withdrawal request or staff decision that the rules do not allow."""
+
+
+class FuturePeriod(PhonixError):
+    """A payout run was asked for a day or week that has not begun yet."""
