@@ -292,6 +292,10 @@ class Withdrawal(models.Model):
     def __str__(self) -> str:
         return f"withdrawal {self.pk} {self.amount}"
 
+    @property
+    def explorer_url(self) -> str:
+        return settings.TRON_EXPLORER_TX_URL.format(txid=self.txid) if self.txid else ""
+
 
 class WithdrawalApproval(models.Model):
     withdrawal = models.ForeignKey(Withdrawal, on_delete=models.PROTECT, related_name="approvals")

@@ -44,3 +44,27 @@ def deposits_credited_notify_task(deposit_ids: list[int]) -> int:
     from wallet.deposits import deposits_credited_notify
 
     return deposits_credited_notify(deposit_ids=deposit_ids)
+
+
+@shared_task(soft_time_limit=540, time_limit=600, **CHAIN_TASK)
+def withdrawals_process_task() -> dict:
+    from wallet.withdrawals import withdrawals_process
+
+    result = withdrawals_process()
+    return {"sent": result.sent, "completed": result.completed, "failed": result.failed,
+            "resigned": result.resigned}
+
+
+@shared_task(soft_time_limit=240, time_limit=300, **CHAIN_TASK)
+def withdrawals_watchdog_task() -> dict:
+    from wallet.withdrawals import withdrawals_watchdog
+
+    report = withdrawals_watchdog()
+    return {"released": report.released, "stuck": report.stuck, "completed": report.followed.completed}
+
+
+@shared_task(acks_late=True, soft_time_limit=60, time_limit=90)
+def withdrawal_notify_task(withdrawal_id: int, status: str) -> bool:
+    from wallet.withdrawals import withdrawal_notify
+
+    return withdrawal_notify(withdrawal_id=withdrawal_id, status=status)

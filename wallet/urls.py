@@ -8,4 +8,5 @@ urlpatterns = [
     path("", views.overview, name="overview"),
     path("transactions/", views.transactions, name="transactions"),
     path("deposit/", views_custody.deposit, name="deposit"),
+    path("withdraw/", views_custody.withdraw, name="withdraw"),
 ]

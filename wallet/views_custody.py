@@ -1,9 +1,17 @@
 """Member pages for moving USDT in and out: /wallet/deposit/ and /wallet/withdraw/."""
 
+from decimal import Decimal
+
+from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
+
+from phonix.exceptions import PhonixError
 
 from .deposits import deposit_page
+from .withdrawals import withdraw_page, withdrawal_request
 
 
 @login_required
@@ -11,3 +19,41 @@ def deposit(request):
     page = deposit_page(user=request.user)
     template = "wallet/partials/deposit_recent.html" if request.htmx else "wallet/deposit.html"
     return render(request, template, {"page": page})
+
+
+class WithdrawForm(forms.Form):
+    amount = forms.DecimalField(label=_("Amount (USDT)"), min_value=Decimal("0.000001"), max_digits=20,
+                                decimal_places=6)
+    password = forms.CharField(label=_("Password"),
+                               widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+    otp_token = forms.CharField(label=_("Authentication code"), required=False, max_length=16,
+                                widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}))
+
+    def __init__(self, *args, two_factor: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not two_factor:
+            del self.fields["otp_token"]
+        else:
+            self.fields["otp_token"].required = True
+
+
+@login_required
+def withdraw(request):
+    from accounts.selectors import two_factor_enabled
+
+    two_factor = two_factor_enabled(user=request.user)
+    form = WithdrawForm(request.POST or None, two_factor=two_factor)
+    if request.method == "POST" and form.is_valid():
+        try:
+            withdrawal = withdrawal_request(
+                user=request.user, amount=form.cleaned_data["amount"], password=form.cleaned_data["password"],
+                otp_token=form.cleaned_data.get("otp_token", ""),
+            )
+        except PhonixError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("Your withdrawal of %(amount)s USDT is waiting for approval.")
+                             % {"amount": f"{withdrawal.amount:.2f}"})
+            return redirect("wallet:withdraw")
+    page = withdraw_page(user=request.user)
+    return render(request, "wallet/withdraw.html", {"page": page, "form": form, "two_factor": two_factor})

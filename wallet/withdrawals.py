@@ -1,0 +1,455 @@
+"""Withdrawals: request, staff approval, the signer worker, following to a solidified receipt.
+
+Life of a withdrawal: pending → approved (enough staff approvals) → processing (claimed by one
+worker) → signed (the signed transaction and txid are stored before anything is sent) →
+broadcast → completed, or failed (on-chain failure, amount returned), or rejected by staff
+(amount returned). A stored transaction is re-sent byte for byte until it is mined or provably
+dead — expired by the solidified chain's clock and absent from it; only then is the withdrawal
+put back to approved and signed again.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from phonix.exceptions import WithdrawalRefused
+from phonix.money import parse_amount, round_down
+
+from .chain import ChainClient, chain_client
+from .deposits import amount_to_units
+from .keys import hot_wallet_key
+from .models import (
+    AccountCode,
+    ChainTransfer,
+    CustodyPolicy,
+    LedgerTransaction,
+    Transaction,
+    Withdrawal,
+    WithdrawalApproval,
+)
+from .services import HistoryLine, ledger_post, member_account, platform_account
+
+logger = logging.getLogger(__name__)
+
+LIVE = (ChainTransfer.State.SIGNED, ChainTransfer.State.BROADCAST)
+CLAIM_TIMEOUT = timedelta(minutes=2)
+
+
+def custody_policy() -> CustodyPolicy:
+    policy, _ = CustodyPolicy.objects.get_or_create(pk=1)
+    return policy
+
+
+def withdrawal_fee(amount: Decimal) -> Decimal:
+    return round_down(amount * settings.WITHDRAWAL_FEE_PERCENT / 100)
+
+
+# Request ------------------------------------------------------------------------------------
+
+
+def withdrawal_request(*, user, amount, password: str, otp_token: str = "") -> Withdrawal:
+    """Move `amount` from main to withdrawal_hold and open a withdrawal to the saved address."""
+    from accounts.selectors import two_factor_enabled
+    from accounts.services import two_factor_verify
+    from accounts.validators import tron_address_is_valid
+
+    amount = parse_amount(amount)
+    if not user.check_password(password or ""):
+        raise WithdrawalRefused(_("The password is not correct."))
+    if two_factor_enabled(user=user) and two_factor_verify(user=user, token=otp_token) is None:
+        raise WithdrawalRefused(_("The authentication code is not correct."))
+    address = (user.trc20_wallet_address or "").strip()
+    if not tron_address_is_valid(address):
+        raise WithdrawalRefused(_("Save a valid TRON (TRC20) withdrawal address in your profile first."))
+    changed = user.withdrawal_address_changed_at
+    cooldown = timedelta(hours=settings.WITHDRAWAL_ADDRESS_COOLDOWN_HOURS)
+    if changed and timezone.now() - changed < cooldown:
+        raise WithdrawalRefused(
+            _("Your withdrawal address changed recently; withdrawals open again at %(time)s UTC.")
+            % {"time": (changed + cooldown).strftime("%Y-%m-%d %H:%M")}
+        )
+    if amount < settings.WITHDRAWAL_MINIMUM:
+        raise WithdrawalRefused(
+            _("The minimum withdrawal is %(minimum)s USDT.") % {"minimum": f"{settings.WITHDRAWAL_MINIMUM:.2f}"}
+        )
+    fee = withdrawal_fee(amount)
+    required = 2 if amount > custody_policy().two_approvals_above else 1
+    with transaction.atomic():
+        withdrawal = Withdrawal.objects.create(
+            user=user, amount=amount, fee=fee, net_amount=amount - fee, address=address,
+            approvals_required=required,
+        )
+        main = member_account(user_id=user.pk, code=AccountCode.MAIN)
+        hold = member_account(user_id=user.pk, code=AccountCode.WITHDRAWAL_HOLD)
+        posted = ledger_post(  # InsufficientFunds rolls the whole request back
+            key=f"withdrawal:{withdrawal.pk}:hold", kind=LedgerTransaction.Kind.WITHDRAWAL,
+            entries=[(main.id, -amount), (hold.id, amount)], memo=f"withdrawal {withdrawal.pk} requested",
+            history=[HistoryLine(
+                user_id=user.pk, type=Transaction.Type.WITHDRAWAL, amount=amount, fee=fee,
+                status=Transaction.Status.PENDING, wallet_address=address,
+                description=_("Withdrawal to %(address)s") % {"address": address},
+            )],
+        )
+        withdrawal.history = Transaction.objects.get(ledger_transaction=posted, user=user)
+        withdrawal.save(update_fields=["history"])
+        _notify(withdrawal)
+    return withdrawal
+
+
+# Staff decisions ----------------------------------------------------------------------------
+
+
+def withdrawal_approve(*, withdrawal_id: int, staff) -> Withdrawal:
+    """Record one staff approval; the withdrawal is approved once enough different staff agree."""
+    if not staff.is_staff:
+        raise WithdrawalRefused(_("Only staff approve withdrawals."))
+    with transaction.atomic():
+        withdrawal = Withdrawal.objects.select_for_update().get(pk=withdrawal_id)
+        if withdrawal.status != Withdrawal.Status.PENDING:
+            return withdrawal  # already decided; approving again changes nothing
+        if withdrawal.user_id == staff.pk:
+            raise WithdrawalRefused(_("Nobody approves their own withdrawal."))
+        WithdrawalApproval.objects.get_or_create(withdrawal=withdrawal, staff=staff)
+        if withdrawal.approvals.count() >= withdrawal.approvals_required:
+            withdrawal.status = Withdrawal.Status.APPROVED
+            withdrawal.save(update_fields=["status", "updated_at"])
+            _notify(withdrawal)
+            from .tasks import withdrawals_process_task
+
+            transaction.on_commit(withdrawals_process_task.delay)
+    return withdrawal
+
+
+def withdrawal_reject(*, withdrawal_id: int, staff, reason: str) -> Withdrawal:
+    if not staff.is_staff:
+        raise WithdrawalRefused(_("Only staff reject withdrawals."))
+    with transaction.atomic():
+        withdrawal = Withdrawal.objects.select_for_update().get(pk=withdrawal_id)
+        if withdrawal.status == Withdrawal.Status.REJECTED:
+            return withdrawal
+        if withdrawal.status not in (Withdrawal.Status.PENDING, Withdrawal.Status.APPROVED):
+            raise WithdrawalRefused(_("This withdrawal is already being sent and can no longer be rejected."))
+        _refund(withdrawal, Withdrawal.Status.REJECTED, reason or _("Rejected by staff."))
+        withdrawal.rejected_by = staff
+        withdrawal.save(update_fields=["rejected_by"])
+    return withdrawal
+
+
+def _refund(withdrawal: Withdrawal, status: str, reason: str) -> None:
+    """Return the held amount in full (inside the caller's transaction, row locked)."""
+    hold = member_account(user_id=withdrawal.user_id, code=AccountCode.WITHDRAWAL_HOLD)
+    main = member_account(user_id=withdrawal.user_id, code=AccountCode.MAIN)
+    ledger_post(
+        key=f"withdrawal:{withdrawal.pk}:refund", kind=LedgerTransaction.Kind.WITHDRAWAL,
+        entries=[(hold.id, -withdrawal.amount), (main.id, withdrawal.amount)],
+        memo=f"withdrawal {withdrawal.pk} {status}: {reason}"[:500],
+    )
+    withdrawal.status = status
+    withdrawal.failure_reason = reason[:300]
+    withdrawal.save(update_fields=["status", "failure_reason", "updated_at"])
+    history_status = Transaction.Status.CANCELLED if status == Withdrawal.Status.REJECTED else Transaction.Status.FAILED
+    Transaction.objects.filter(pk=withdrawal.history_id).update(
+        status=history_status, description=reason[:500], updated_at=timezone.now()
+    )
+    _notify(withdrawal)
+
+
+# The signer worker --------------------------------------------------------------------------
+
+
+@dataclass
+class ProcessResult:
+    sent: list[int] = field(default_factory=list)
+    completed: list[int] = field(default_factory=list)
+    failed: list[int] = field(default_factory=list)
+    resigned: list[int] = field(default_factory=list)
+
+
+def withdrawals_process(*, client: ChainClient | None = None, limit: int | None = None) -> ProcessResult:
+    """Follow what is in flight, then claim approved withdrawals one at a time and send them."""
+    client = client or chain_client()
+    result = ProcessResult()
+    withdrawals_follow(client=client, result=result)
+    while limit is None or len(result.sent) < limit:
+        claimed = _claim_next()
+        if claimed is None:
+            break
+        withdrawal_id, claimed_at = claimed
+        withdrawal_sign_and_send(withdrawal_id=withdrawal_id, claimed_at=claimed_at, client=client)
+        result.sent.append(withdrawal_id)
+    return result
+
+
+def _claim_next() -> tuple[int, object] | None:
+    """Claim the oldest approved withdrawal; concurrent workers skip each other's rows."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            UPDATE wallet_withdrawal SET status = 'processing', claimed_at = clock_timestamp(), updated_at = now()
+            WHERE id = (SELECT id FROM wallet_withdrawal WHERE status = 'approved'
+                        ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
+              AND status = 'approved'
+            RETURNING id, claimed_at
+            """
+        )
+        row = cursor.fetchone()
+    return (row[0], row[1]) if row else None
+
+
+def withdrawal_sign_and_send(*, withdrawal_id: int, claimed_at, client: ChainClient) -> ChainTransfer | None:
+    withdrawal = Withdrawal.objects.get(pk=withdrawal_id)
+    key = hot_wallet_key()
+    txn = client.build_usdt_transfer(
+        owner=settings.TRON_HOT_WALLET_ADDRESS, to=withdrawal.address,
+        amount_units=amount_to_units(withdrawal.net_amount), fee_limit=settings.TRON_FEE_LIMIT_SUN,
+        expiration_seconds=settings.TRON_TX_EXPIRATION_SECONDS,
+    ).sign(key)
+    signed = txn.to_json()
+    try:
+        with transaction.atomic():
+            locked = Withdrawal.objects.select_for_update().get(pk=withdrawal_id)
+            if locked.status != Withdrawal.Status.PROCESSING or locked.claimed_at != claimed_at:
+                return None  # the claim was taken over; this signature is thrown away unsent
+            transfer = ChainTransfer.objects.create(
+                purpose=ChainTransfer.Purpose.WITHDRAWAL, withdrawal=locked,
+                attempt=locked.transfers.count() + 1, txid=txn.txid, signed_tx=signed,
+                expiration_ms=signed["raw_data"]["expiration"],
+            )
+            locked.status = Withdrawal.Status.SIGNED
+            locked.txid = txn.txid
+            locked.save(update_fields=["status", "txid", "updated_at"])
+            Transaction.objects.filter(pk=locked.history_id).update(
+                status=Transaction.Status.PROCESSING, txn_hash=txn.txid, updated_at=timezone.now()
+            )
+    except IntegrityError:
+        logger.warning("withdrawal %s already has a live transaction; not signing another", withdrawal_id)
+        return None
+    transfer_broadcast(transfer=transfer, client=client)
+    return transfer
+
+
+def transfer_broadcast(*, transfer: ChainTransfer, client: ChainClient) -> bool:
+    """Send the stored bytes; safe to repeat (the node answers DUP for what it already has)."""
+    outcome = client.broadcast(transfer.signed_tx)
+    updates = {"broadcast_count": transfer.broadcast_count + 1, "last_broadcast_code": outcome.code[:60],
+               "updated_at": timezone.now()}
+    if outcome.accepted and transfer.state == ChainTransfer.State.SIGNED:
+        updates["state"] = ChainTransfer.State.BROADCAST
+    ChainTransfer.objects.filter(pk=transfer.pk).update(**updates)
+    for name, value in updates.items():
+        setattr(transfer, name, value)
+    if not outcome.accepted:
+        logger.warning("broadcast of %s refused: %s %s", transfer.txid, outcome.code, outcome.message)
+    elif transfer.withdrawal_id:
+        Withdrawal.objects.filter(pk=transfer.withdrawal_id, status=Withdrawal.Status.SIGNED).update(
+            status=Withdrawal.Status.BROADCAST, updated_at=timezone.now()
+        )
+    return outcome.accepted
+
+
+@dataclass(frozen=True)
+class TransferOutcome:
+    state: str  # "pending", "confirmed", "failed", "dead"
+    receipt: dict | None = None
+
+
+def transfer_check(*, transfer: ChainTransfer, client: ChainClient) -> TransferOutcome:
+    """Where a stored transaction stands; re-sends it while it can still be mined."""
+    receipt = client.receipt(transfer.txid, solid=True)
+    if receipt:
+        failed = receipt.get("result") == "FAILED" or receipt.get("receipt", {}).get("result", "SUCCESS") != "SUCCESS"
+        return TransferOutcome("failed" if failed else "confirmed", receipt)
+    heights = client.heights()
+    solid_time = client.block_timestamp(heights.solid) or 0
+    if transfer.expiration_ms < solid_time:
+        # Any block holding it would be older than its expiration, so solidified and found above.
+        return TransferOutcome("dead")
+    if client.receipt(transfer.txid, solid=False) is None:
+        transfer_broadcast(transfer=transfer, client=client)
+    return TransferOutcome("pending")
+
+
+def withdrawals_follow(*, client: ChainClient | None = None, result: ProcessResult | None = None) -> ProcessResult:
+    client = client or chain_client()
+    result = result or ProcessResult()
+    live = ChainTransfer.objects.filter(purpose=ChainTransfer.Purpose.WITHDRAWAL, state__in=LIVE).order_by("id")
+    for transfer in live:
+        outcome = transfer_check(transfer=transfer, client=client)
+        if outcome.state == "confirmed":
+            _complete(transfer, outcome.receipt)
+            result.completed.append(transfer.withdrawal_id)
+        elif outcome.state == "failed":
+            _fail(transfer, outcome.receipt)
+            result.failed.append(transfer.withdrawal_id)
+        elif outcome.state == "dead":
+            _requeue(transfer)
+            result.resigned.append(transfer.withdrawal_id)
+    return result
+
+
+def _complete(transfer: ChainTransfer, receipt: dict) -> None:
+    with transaction.atomic():
+        withdrawal = Withdrawal.objects.select_for_update().get(pk=transfer.withdrawal_id)
+        if withdrawal.status == Withdrawal.Status.COMPLETED:
+            return
+        hold = member_account(user_id=withdrawal.user_id, code=AccountCode.WITHDRAWAL_HOLD)
+        entries = [(hold.id, -withdrawal.amount),
+                   (platform_account(AccountCode.CUSTODY).id, withdrawal.net_amount)]
+        if withdrawal.fee:
+            entries.append((platform_account(AccountCode.FEES).id, withdrawal.fee))
+        ledger_post(key=f"withdrawal:{withdrawal.pk}:complete", kind=LedgerTransaction.Kind.WITHDRAWAL,
+                    entries=entries, memo=f"withdrawal {withdrawal.pk} sent in {transfer.txid}")
+        now = timezone.now()
+        ChainTransfer.objects.filter(pk=transfer.pk).update(
+            state=ChainTransfer.State.CONFIRMED, block_number=receipt.get("blockNumber"),
+            receipt_result=receipt.get("receipt", {}).get("result", "SUCCESS"), fee_sun=receipt.get("fee", 0),
+            updated_at=now,
+        )
+        withdrawal.status = Withdrawal.Status.COMPLETED
+        withdrawal.txid = transfer.txid
+        withdrawal.completed_at = now
+        withdrawal.save(update_fields=["status", "txid", "completed_at", "updated_at"])
+        Transaction.objects.filter(pk=withdrawal.history_id).update(
+            status=Transaction.Status.COMPLETED, txn_hash=transfer.txid, completed_at=now, updated_at=now
+        )
+        _notify(withdrawal)
+
+
+def _fail(transfer: ChainTransfer, receipt: dict) -> None:
+    result = receipt.get("receipt", {}).get("result", "FAILED")
+    with transaction.atomic():
+        withdrawal = Withdrawal.objects.select_for_update().get(pk=transfer.withdrawal_id)
+        ChainTransfer.objects.filter(pk=transfer.pk).update(
+            state=ChainTransfer.State.FAILED, block_number=receipt.get("blockNumber"), receipt_result=result[:40],
+            fee_sun=receipt.get("fee", 0), updated_at=timezone.now(),
+        )
+        if withdrawal.status in Withdrawal.OPEN:
+            _refund(withdrawal, Withdrawal.Status.FAILED,
+                    _("The network did not complete the transfer (%(result)s). The amount was returned to your "
+                      "balance.") % {"result": result})
+
+
+def _requeue(transfer: ChainTransfer) -> None:
+    """The transaction expired unmined: mark it dead so that the withdrawal can be signed again."""
+    with transaction.atomic():
+        withdrawal = Withdrawal.objects.select_for_update().get(pk=transfer.withdrawal_id)
+        ChainTransfer.objects.filter(pk=transfer.pk, state__in=LIVE).update(
+            state=ChainTransfer.State.DEAD, updated_at=timezone.now()
+        )
+        if withdrawal.status in (Withdrawal.Status.SIGNED, Withdrawal.Status.BROADCAST):
+            withdrawal.status = Withdrawal.Status.APPROVED
+            withdrawal.save(update_fields=["status", "updated_at"])
+    logger.warning("withdrawal %s: transaction %s expired unmined; it will be signed again",
+                   transfer.withdrawal_id, transfer.txid)
+
+
+# Watchdog -----------------------------------------------------------------------------------
+
+
+@dataclass
+class WatchdogReport:
+    released: list[int] = field(default_factory=list)
+    followed: ProcessResult = field(default_factory=ProcessResult)
+    stuck: dict[str, list[int]] = field(default_factory=dict)
+
+
+def withdrawals_watchdog(*, client: ChainClient | None = None) -> WatchdogReport:
+    """Find withdrawals stuck in any state; release dead claims and push in-flight ones along."""
+    now = timezone.now()
+    report = WatchdogReport()
+    # A claim that never got as far as a stored signature: nothing was sent, so it can be retried.
+    abandoned = Withdrawal.objects.filter(status=Withdrawal.Status.PROCESSING, claimed_at__lt=now - CLAIM_TIMEOUT)
+    for withdrawal in abandoned:
+        released = Withdrawal.objects.filter(
+            pk=withdrawal.pk, status=Withdrawal.Status.PROCESSING, claimed_at=withdrawal.claimed_at
+        ).exclude(transfers__state__in=LIVE).update(status=Withdrawal.Status.APPROVED, updated_at=now)
+        if released:
+            report.released.append(withdrawal.pk)
+    if ChainTransfer.objects.filter(purpose=ChainTransfer.Purpose.WITHDRAWAL, state__in=LIVE).exists():
+        report.followed = withdrawals_follow(client=client)
+    threshold = now - timedelta(minutes=settings.WITHDRAWAL_STUCK_MINUTES)
+    for status in (Withdrawal.Status.APPROVED, Withdrawal.Status.PROCESSING, Withdrawal.Status.SIGNED,
+                   Withdrawal.Status.BROADCAST):
+        ids = list(Withdrawal.objects.filter(status=status, updated_at__lt=threshold).values_list("pk", flat=True))
+        if ids:
+            report.stuck[str(status)] = ids
+            logger.error("withdrawals stuck in %s for more than %s minutes: %s", status,
+                         settings.WITHDRAWAL_STUCK_MINUTES, ids)
+    if Withdrawal.objects.filter(status=Withdrawal.Status.APPROVED).exists():
+        from .tasks import withdrawals_process_task
+
+        transaction.on_commit(withdrawals_process_task.delay)
+    return report
+
+
+# Notifications ------------------------------------------------------------------------------
+
+
+def _notify(withdrawal: Withdrawal) -> None:
+    from .tasks import withdrawal_notify_task
+
+    withdrawal_id, status = withdrawal.pk, str(withdrawal.status)
+    transaction.on_commit(lambda: withdrawal_notify_task.delay(withdrawal_id, status))
+
+
+def withdrawal_notify(*, withdrawal_id: int, status: str) -> bool:
+    from django.core.mail import send_mail
+
+    from .chain import tronscan_url
+
+    withdrawal = Withdrawal.objects.select_related("user").get(pk=withdrawal_id)
+    if not withdrawal.user.email:
+        return False
+    lines = [
+        _("Withdrawal of %(amount)s USDT to %(address)s: %(status)s.") % {
+            "amount": f"{withdrawal.amount:.2f}", "address": withdrawal.address,
+            "status": Withdrawal.Status(status).label,
+        },
+        _("Fee %(fee)s USDT, you receive %(net)s USDT.") % {"fee": f"{withdrawal.fee:.2f}",
+                                                           "net": f"{withdrawal.net_amount:.2f}"},
+    ]
+    if status == Withdrawal.Status.COMPLETED:
+        lines.append(tronscan_url(withdrawal.txid))
+    if withdrawal.failure_reason and status in (Withdrawal.Status.FAILED, Withdrawal.Status.REJECTED):
+        lines.append(withdrawal.failure_reason)
+    send_mail(_("Withdrawal %(status)s") % {"status": Withdrawal.Status(status).label.lower()}, "\n".join(lines),
+              settings.DEFAULT_FROM_EMAIL, [withdrawal.user.email])
+    return True
+
+
+# What the withdraw page shows ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WithdrawPage:
+    address: str
+    address_valid: bool
+    cooldown_until: object
+    available: Decimal
+    minimum: Decimal
+    fee_percent: Decimal
+    recent: list[Withdrawal]
+
+
+def withdraw_page(*, user, limit: int = 10) -> WithdrawPage:
+    from accounts.validators import tron_address_is_valid
+
+    from .selectors import member_balance
+
+    changed = user.withdrawal_address_changed_at
+    until = changed + timedelta(hours=settings.WITHDRAWAL_ADDRESS_COOLDOWN_HOURS) if changed else None
+    return WithdrawPage(
+        address=user.trc20_wallet_address, address_valid=tron_address_is_valid(user.trc20_wallet_address or ""),
+        cooldown_until=until if until and until > timezone.now() else None,
+        available=member_balance(user=user, code=AccountCode.MAIN),
+        minimum=settings.WITHDRAWAL_MINIMUM, fee_percent=settings.WITHDRAWAL_FEE_PERCENT,
+        recent=list(Withdrawal.objects.filter(user=user).order_by("-created_at", "-id")[:limit]),
+    )
