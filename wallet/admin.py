@@ -106,3 +106,6 @@ class TransactionAdmin(ReadOnlyAdmin):
     list_select_related = ("user",)
     date_hierarchy = "created_at"
     show_full_result_count = False
+
+
+from . import admin_custody  # noqa: E402,F401  (custody admin classes register themselves)

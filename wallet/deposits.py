@@ -367,3 +367,26 @@ def deposit_page(*, user, limit: int = 10) -> DepositPage:
         address=address, qr_svg=qr_svg(address), minimum=settings.DEPOSIT_MINIMUM,
         confirmation_blocks=int(rule.split(":", 1)[1]) if rule.startswith("blocks:") else None, rows=rows,
     )
+
+
+def custody_overview() -> dict:
+    """For the admin: hot wallet USDT and TRX, pending withdrawals, member balances against the chain."""
+    from django.db.models import Count, Sum
+
+    from .models import LedgerAccount, Withdrawal
+
+    open_withdrawals = Withdrawal.objects.filter(status__in=Withdrawal.OPEN).aggregate(
+        n=Count("id"), total=Sum("amount")
+    )
+    members = LedgerAccount.objects.filter(user__isnull=False).aggregate(total=Sum("balance"))["total"] or Decimal(0)
+    overview = {"withdrawals_open": open_withdrawals["n"], "withdrawals_open_total": open_withdrawals["total"] or 0,
+                "member_balances": members, "chain_error": ""}
+    try:
+        client = chain_client()
+        report = custody_compare(client=client)
+        hot_trx = client.trx_balance(settings.TRON_HOT_WALLET_ADDRESS) if settings.TRON_HOT_WALLET_ADDRESS else 0
+    except Exception as error:  # the overview still shows the ledger side when the node is down
+        overview["chain_error"] = f"{type(error).__name__}: {error}"[:200]
+        return overview
+    overview.update(report=report, hot_trx=Decimal(hot_trx) / 10**6)
+    return overview

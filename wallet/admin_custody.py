@@ -1,0 +1,142 @@
+"""Custody in the admin: withdrawals to approve or reject, deposits, signed transfers, sweeps."""
+
+from django.contrib import admin, messages
+from django.db.models import Count
+from django.utils.translation import gettext_lazy as _
+
+from phonix.exceptions import PhonixError
+
+from .models import ChainTransfer, CustodyPolicy, Deposit, DepositAddress, DepositSweep, Withdrawal
+
+
+class _ReadOnly(admin.ModelAdmin):
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ChainTransferInline(admin.TabularInline):
+    model = ChainTransfer
+    fields = ("attempt", "txid", "state", "broadcast_count", "last_broadcast_code", "block_number",
+              "receipt_result", "created_at")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Withdrawal)
+class WithdrawalAdmin(_ReadOnly):
+    list_display = ("id", "user", "amount", "fee", "net_amount", "address", "status", "approvals_given",
+                    "approvals_required", "txid", "created_at")
+    list_filter = ("status", "approvals_required")
+    search_fields = ("user__username", "user__email", "address", "txid")
+    list_select_related = ("user",)
+    date_hierarchy = "created_at"
+    inlines = [ChainTransferInline]
+    actions = ["approve", "reject"]
+    show_full_result_count = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(_approvals=Count("approvals"))
+
+    @admin.display(description=_("approvals"), ordering="_approvals")
+    def approvals_given(self, obj) -> int:
+        return obj._approvals
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_staff
+
+    @admin.action(description=_("Approve the selected withdrawals"))
+    def approve(self, request, queryset):
+        from .withdrawals import withdrawal_approve
+
+        done = refused = 0
+        for withdrawal_id in queryset.values_list("pk", flat=True):
+            try:
+                withdrawal = withdrawal_approve(withdrawal_id=withdrawal_id, staff=request.user)
+            except PhonixError as error:
+                refused += 1
+                self.message_user(request, f"#{withdrawal_id}: {error}", messages.ERROR)
+            else:
+                done += withdrawal.status == Withdrawal.Status.APPROVED
+        self.message_user(request, _("%(done)d approved and queued for sending; %(refused)d refused.")
+                          % {"done": done, "refused": refused})
+
+    @admin.action(description=_("Reject the selected withdrawals (returns the amount)"))
+    def reject(self, request, queryset):
+        from .withdrawals import withdrawal_reject
+
+        done = 0
+        for withdrawal_id in queryset.values_list("pk", flat=True):
+            try:
+                withdrawal_reject(withdrawal_id=withdrawal_id, staff=request.user, reason=str(_("Rejected by staff.")))
+                done += 1
+            except PhonixError as error:
+                self.message_user(request, f"#{withdrawal_id}: {error}", messages.ERROR)
+        self.message_user(request, _("%(done)d rejected; the amounts were returned.") % {"done": done})
+
+
+@admin.register(Deposit)
+class DepositAdmin(_ReadOnly):
+    list_display = ("id", "user", "amount", "status", "txid", "log_index", "block_number", "created_at",
+                    "credited_at")
+    list_filter = ("status",)
+    search_fields = ("user__username", "txid", "from_address", "deposit_address__address")
+    list_select_related = ("user",)
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+
+
+@admin.register(DepositAddress)
+class DepositAddressAdmin(_ReadOnly):
+    list_display = ("address", "user", "derivation_index", "last_checked", "created_at")
+    search_fields = ("address", "user__username")
+    list_select_related = ("user",)
+    show_full_result_count = False
+
+
+@admin.register(ChainTransfer)
+class ChainTransferAdmin(_ReadOnly):
+    list_display = ("txid", "purpose", "withdrawal", "sweep", "attempt", "state", "broadcast_count",
+                    "last_broadcast_code", "block_number", "created_at")
+    list_filter = ("purpose", "state")
+    search_fields = ("txid",)
+    exclude = ("signed_tx",)
+    show_full_result_count = False
+
+
+@admin.register(DepositSweep)
+class DepositSweepAdmin(_ReadOnly):
+    list_display = ("id", "deposit_address", "amount_units", "status", "failure_reason", "created_at",
+                    "completed_at")
+    list_filter = ("status",)
+    list_select_related = ("deposit_address",)
+    show_full_result_count = False
+
+
+@admin.register(CustodyPolicy)
+class CustodyPolicyAdmin(admin.ModelAdmin):
+    """The staff-set rules, and the custody overview: hot wallet, pending withdrawals, chain vs ledger."""
+
+    list_display = ("__str__", "two_approvals_above", "updated_at")
+    change_form_template = "admin/wallet/custody_policy_change_form.html"
+
+    def has_add_permission(self, request, obj=None):
+        return not CustodyPolicy.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        from .deposits import custody_overview
+
+        extra_context = {**(extra_context or {}), "overview": custody_overview()}
+        return super().changeform_view(request, object_id, form_url, extra_context)
