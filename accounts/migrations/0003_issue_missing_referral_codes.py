@@ -1,0 +1,22 @@
+from django.db import migrations
+
+BATCH = 5000
+
+
+def issue_codes(apps, schema_editor):
+    """Members created before codes were issued at registration get theirs now."""
+    from accounts.codes import referral_code_for
+
+    User = apps.get_model("accounts", "User")
+    while True:
+        ids = list(User.objects.filter(referral_code__isnull=True).values_list("pk", flat=True)[:BATCH])
+        if not ids:
+            return
+        for pk in ids:
+            User.objects.filter(pk=pk).update(referral_code=referral_code_for(pk))
+
+
+class Migration(migrations.Migration):
+    dependencies = [("accounts", "0002_sponsor_change")]
+
+    operations = [migrations.RunPython(issue_codes, migrations.RunPython.noop)]
