@@ -15,6 +15,7 @@ from accounts.models import User
 from earnings.caps import cap_room_sql
 from investment.models import PlanVersion
 from investment.selectors import plan_current
+from phonix.exceptions import FuturePeriod
 from wallet.models import AccountCode, LedgerTransaction, Transaction
 from wallet.services import HistoryLine, Posting, ledger_post_batch, member_account_ids, platform_account
 
@@ -272,7 +273,10 @@ def weekly_bonuses_pay(
     up. Payouts are cut to the member's room under the 3× cap; the cut part is recorded as
     capped and the week still counts. Work is done in chunks of members, one transaction each.
     """
-    target = week_monday(week or timezone.now().astimezone(dt.UTC).date())
+    this_week = week_monday(timezone.now().astimezone(dt.UTC).date())
+    target = week_monday(week) if week else this_week
+    if target > this_week:
+        raise FuturePeriod(_("Weekly bonuses cannot be paid for a week that has not begun."))
     result = WeeklyRunResult(week=iso_week_label(target), dry_run=dry_run)
     plan = plan_current()  # its cap multiple applies, and each settled week records it
     with connection.cursor() as cursor:

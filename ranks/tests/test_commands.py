@@ -4,12 +4,19 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db.models import F
 
 from accounts.tests.factories import UserFactory
 from ranks.models import MemberVolume, Rank, WeeklyBonus
 from ranks.tests.factories import invest
 
 pytestmark = pytest.mark.django_db
+
+
+def _a_week_later(sponsor) -> dt.date:
+    """Move the promotion's first bonus week back a week, as if the check had run last Sunday."""
+    Rank.objects.filter(user=sponsor).update(bonus_start_week=F("bonus_start_week") - dt.timedelta(weeks=1))
+    return Rank.objects.get(user=sponsor).bonus_start_week
 
 
 def _run(*args) -> str:
@@ -38,7 +45,7 @@ def test_check_ranks_dry_run_reports_and_changes_nothing():
 def test_pay_weekly_bonuses_for_a_given_week_then_again():
     sponsor = _connector()
     _run("check_ranks")
-    week = Rank.objects.get(user=sponsor).bonus_start_week
+    week = _a_week_later(sponsor)
     label = f"{week.isocalendar()[0]}-W{week.isocalendar()[1]:02d}"
     assert "would settle 1 bonus weeks" in _run("pay_weekly_bonuses", "--week", label, "--dry-run")
     assert not WeeklyBonus.objects.exists()
@@ -82,6 +89,12 @@ def test_a_week_given_as_any_day_settles_that_iso_week():
 
     sponsor = _connector()
     _run("check_ranks")
-    start = Rank.objects.get(user=sponsor).bonus_start_week
+    start = _a_week_later(sponsor)
     result = weekly_bonuses_pay_task.delay((start + dt.timedelta(days=4)).isoformat()).get()
     assert result["members"] == 1 and result["paid"] == "50.000000"
+
+
+def test_pay_weekly_bonuses_refuses_a_future_week():
+    next_year = dt.date.today().isocalendar()[0] + 1
+    with pytest.raises(CommandError, match="not begun"):
+        _run("pay_weekly_bonuses", "--week", f"{next_year}-W02")

@@ -8,6 +8,7 @@ from accounts.models import User
 from accounts.tests.factories import UserFactory
 from investment.models import Subscription
 from investment.selectors import plan_current
+from phonix.exceptions import FuturePeriod
 from ranks.models import MemberVolume, Rank, RankAchievement, RankCode, WeeklyBonus
 from ranks.selectors import leg_volumes_for, member_legs
 from ranks.services import (
@@ -255,7 +256,7 @@ def test_missed_mondays_are_caught_up_by_the_next_run_but_never_beyond_52_weeks(
     assert (result.weeks_settled, result.paid) == (3, Decimal(150))
     assert list(WeeklyBonus.objects.filter(user=sponsor).order_by("week").values_list("iso_week", flat=True)) == [
         "2025-W10", "2025-W11", "2025-W12", "2025-W13"]
-    result = weekly_bonuses_pay(week=week(100))
+    result = weekly_bonuses_pay(week=week(80))
     assert result.weeks_settled == 48
     assert WeeklyBonus.objects.filter(user=sponsor).count() == 52
     assert Rank.objects.get(user=sponsor).weeks_remaining == 0
@@ -308,6 +309,14 @@ def test_dry_runs_change_nothing():
     assert result.paid == 0 and result.capped == Decimal(50) and result.dry_run  # nothing invested
     assert not WeeklyBonus.objects.exists()
     assert Rank.objects.get(user=sponsor).weeks_remaining == 52
+
+
+def test_a_week_that_has_not_begun_is_refused():
+    ranked("5000", "5000")
+    next_week = dt.date.today() + dt.timedelta(days=7)
+    with pytest.raises(FuturePeriod):
+        weekly_bonuses_pay(week=next_week)
+    assert not WeeklyBonus.objects.exists()
 
 
 def test_iso_week_labels_round_trip():

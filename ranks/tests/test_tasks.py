@@ -1,4 +1,7 @@
+import datetime as dt
+
 import pytest
+from django.db.models import F
 
 from accounts.tests.factories import UserFactory
 from ranks.models import Rank, RankAchievement, WeeklyBonus
@@ -7,6 +10,12 @@ from ranks.tests.factories import invest
 from wallet.tests.conftest import assert_ledger_invariants
 
 pytestmark = pytest.mark.django_db
+
+
+def _a_week_later(sponsor) -> dt.date:
+    """Move the promotion's first bonus week back a week, as if the check had run last Sunday."""
+    Rank.objects.filter(user=sponsor).update(bonus_start_week=F("bonus_start_week") - dt.timedelta(weeks=1))
+    return Rank.objects.get(user=sponsor).bonus_start_week
 
 
 def _state() -> tuple:
@@ -28,7 +37,7 @@ def test_every_rank_task_run_twice_leaves_the_same_state():
     assert ranks_check_task.delay().get() == {"checked": 1, "promoted": 0}
     assert _state() == first
 
-    week = Rank.objects.get(user=sponsor).bonus_start_week.isoformat()
+    week = _a_week_later(sponsor).isoformat()
     assert weekly_bonuses_pay_task.delay(week).get()["paid"] == "200.000000"
     paid = _state()
     assert weekly_bonuses_pay_task.delay(week).get()["paid"] == "0"

@@ -4,6 +4,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
+from phonix.exceptions import FuturePeriod
 from ranks.services import parse_iso_week, weekly_bonuses_pay
 
 
@@ -27,7 +28,10 @@ class Command(BaseCommand):
         started = time.monotonic()
         bar = tqdm(unit="members", disable=not sys.stderr.isatty(), file=sys.stderr)
         with bar:
-            result = weekly_bonuses_pay(week=monday, dry_run=dry_run, progress=bar.update)
+            try:
+                result = weekly_bonuses_pay(week=monday, dry_run=dry_run, progress=bar.update)
+            except FuturePeriod as error:
+                raise CommandError(str(error)) from None
         prefix = "DRY RUN — would settle" if dry_run else "settled"
         self.stdout.write(
             f"{prefix} {result.weeks_settled} bonus weeks up to {result.week} for {result.members} members: "
