@@ -1,6 +1,7 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
+from earnings.selectors import earnings_summary
 from wallet.selectors import member_balances, recent_history
 
 
@@ -9,5 +10,6 @@ def home(request):
     return render(
         request,
         "dashboard/home.html",
-        {"balances": member_balances(user=request.user), "recent": recent_history(user=request.user)},
+        {"balances": member_balances(user=request.user), "recent": recent_history(user=request.user),
+         "earnings": earnings_summary(user=request.user)},
     )

@@ -6,8 +6,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
-from phonix.money import round_down
+from phonix.exceptions import BonusUnavailable, InsufficientFunds, InvalidAmount
+from phonix.money import parse_amount, round_down
 
 from .models import PlanVersion, Subscription
 
@@ -42,16 +44,48 @@ class PurchasePreview:
     plan_version_id: int
 
 
-def purchase_preview(*, plan: PlanVersion, amount: Decimal, bonus_available: Decimal,
-                     use_bonus: bool) -> PurchasePreview:
-    """What a purchase of `amount` would be, shown before the member confirms it."""
+def purchase_preview(*, plan: PlanVersion, amount: Decimal, use_bonus: bool, main_balance: Decimal,
+                     bonus_balance: Decimal) -> PurchasePreview:
+    """What a purchase of `amount` would be, or the refusal the purchase itself would raise.
+
+    The purchase service runs the same checks on the balances it reads, so what the member is
+    shown before confirming is what the confirmation does.
+    """
+    if amount < plan.minimum_amount:
+        minimum = _plain(plan.minimum_amount)
+        raise InvalidAmount(_("The minimum subscription is %(minimum)s USDT.") % {"minimum": minimum})
+    bonus_used = min(bonus_balance, amount) if use_bonus else Decimal(0)
+    if use_bonus and bonus_used <= 0:
+        raise BonusUnavailable(_("Your registration bonus has already been used."))
+    from_main = amount - bonus_used
+    if from_main > main_balance:
+        raise InsufficientFunds(
+            _("This purchase needs %(needed)s USDT from your main balance; you have %(available)s USDT.")
+            % {"needed": _plain(from_main), "available": _plain(main_balance)}
+        )
     tier, rate = plan.tier_for(amount)
-    bonus_used = min(bonus_available, amount) if use_bonus else Decimal(0)
     return PurchasePreview(
         amount=amount, tier=tier, tier_label=str(Subscription.Tier(tier).label), monthly_rate=rate,
         daily_income=daily_income_amount(amount=amount, monthly_rate=rate),
         earnings_cap=round_down(amount * plan.cap_multiple), bonus_used=bonus_used,
-        from_main=amount - bonus_used, plan_version_id=plan.pk,
+        from_main=from_main, plan_version_id=plan.pk,
+    )
+
+
+def _plain(amount: Decimal) -> str:
+    """An exact amount without trailing zeros, for messages (3500, 100.01, 0.000001)."""
+    return f"{amount.normalize():f}"
+
+
+def purchase_quote(*, user, amount, use_bonus: bool) -> PurchasePreview:
+    """The preview shown before confirming, from the member's current balances."""
+    from wallet.models import AccountCode
+    from wallet.selectors import member_balances
+
+    balances = {b.code: b.amount for b in member_balances(user=user)}
+    return purchase_preview(
+        plan=plan_current(), amount=parse_amount(amount), use_bonus=use_bonus,
+        main_balance=balances[AccountCode.MAIN], bonus_balance=balances[AccountCode.BONUS],
     )
 
 

@@ -18,12 +18,12 @@ from phonix.exceptions import (
     InvalidAmount,
     PlanChanged,
 )
-from phonix.money import parse_amount, round_down
+from phonix.money import parse_amount
 from wallet.models import AccountCode, LedgerAccount, LedgerTransaction, Transaction
 from wallet.services import HistoryLine, ledger_post, platform_account
 
 from .models import Subscription
-from .selectors import plan_current
+from .selectors import plan_current, purchase_preview
 
 
 def purchase_key_for(*, user_id: int, token: str) -> str:
@@ -52,9 +52,6 @@ def subscription_purchase(
     plan = plan_current()
     if plan_version_id is not None and int(plan_version_id) != plan.pk:
         raise PlanChanged(_("The plan changed while you were deciding; please review the new terms."))
-    if amount < plan.minimum_amount:
-        raise InvalidAmount(_("The minimum subscription is %(minimum)s USDT.") % {"minimum": plan.minimum_amount})
-
     accounts = {
         code: (account_id, balance)
         for account_id, code, balance in LedgerAccount.objects.filter(
@@ -64,27 +61,21 @@ def subscription_purchase(
     }
     main_id, main_balance = accounts.get(AccountCode.MAIN, (None, Decimal(0)))
     bonus_id, bonus_balance = accounts.get(AccountCode.BONUS, (None, Decimal(0)))
-    bonus_used = min(bonus_balance, amount) if use_bonus else Decimal(0)
-    from_main = amount - bonus_used
-    refusal = None
-    if use_bonus and bonus_used <= 0:
-        refusal = BonusUnavailable(_("Your registration bonus has already been used."))
-    elif from_main > main_balance:
-        refusal = InsufficientFunds(
-            _("This purchase needs %(needed)s USDT from your main balance; you have %(available)s USDT.")
-            % {"needed": from_main, "available": main_balance}
-        )
-    if refusal is not None:
+    try:
+        terms = purchase_preview(plan=plan, amount=amount, use_bonus=use_bonus, main_balance=main_balance,
+                                 bonus_balance=bonus_balance)
+    except (BonusUnavailable, InsufficientFunds):
         # A retry of a purchase that went through finds the money already spent: answer with it.
         if Subscription.objects.filter(purchase_key=key).exists():
             return _purchase_already_made(key=key, amount=amount, use_bonus=use_bonus)
-        raise refusal
+        raise
+    bonus_used, from_main = terms.bonus_used, terms.from_main
     subscriptions_id = (accounts.get(AccountCode.SUBSCRIPTIONS) or (platform_account(AccountCode.SUBSCRIPTIONS).pk,))[0]
 
-    tier, rate = plan.tier_for(amount)
+    tier, rate = terms.tier, terms.monthly_rate
     subscription_id = _subscription_claim(
         user_id=user.pk, plan_version_id=plan.pk, amount=amount, tier=tier, rate=rate,
-        earnings_cap=round_down(amount * plan.cap_multiple), bonus_used=bonus_used, key=key,
+        earnings_cap=terms.earnings_cap, bonus_used=bonus_used, key=key,
     )
     if subscription_id is None:
         return _purchase_already_made(key=key, amount=amount, use_bonus=use_bonus)
@@ -119,7 +110,7 @@ def subscription_purchase(
     generation_distribute_task.delay_on_commit(subscription_id)
     return Subscription(
         pk=subscription_id, user=user, plan_version=plan, amount=amount, tier=tier, monthly_rate=rate,
-        earnings_cap=round_down(amount * plan.cap_multiple), bonus_used=bonus_used, purchase_key=key,
+        earnings_cap=terms.earnings_cap, bonus_used=bonus_used, purchase_key=key,
         total_earned=Decimal(0), is_active=True,
     )
 

@@ -1,5 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "investment"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.plans, name="plans"),
+    path("subscriptions/", views.subscriptions, name="subscriptions"),
+]

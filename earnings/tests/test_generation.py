@@ -13,6 +13,7 @@ from investment.models import PlanVersion, Subscription
 from investment.tests.factories import buy
 from wallet.models import AccountCode, LedgerTransaction, Transaction
 from wallet.selectors import member_balance
+from wallet.services import platform_accounts_open
 
 pytestmark = pytest.mark.django_db
 
@@ -132,6 +133,7 @@ def test_a_fan_out_with_every_level_qualifying_runs_at_most_fifteen_queries(inva
     for _level in range(20):
         sponsor = member(sponsor=sponsor, invested="5000", extra_directs=9)
     subscription = buy(member(sponsor=sponsor), "100")
+    platform_accounts_open()
     with CaptureQueriesContext(connection) as queries:
         result = generation_distribute(subscription_id=subscription.pk)
     assert all(o.amount > 0 for o in result.outcomes) and len(result.outcomes) == 20

@@ -14,6 +14,7 @@ from phonix.exceptions import BonusUnavailable, IdempotencyConflict, Insufficien
 from ranks.models import MemberVolume
 from wallet.models import AccountCode, LedgerAccount, Transaction
 from wallet.selectors import member_balance
+from wallet.services import platform_accounts_open
 from wallet.tests.factories import fund
 
 pytestmark = pytest.mark.django_db
@@ -145,6 +146,7 @@ def test_a_purchase_runs_at_most_ten_queries(invariants):
     sponsor = UserFactory()
     member = UserFactory(sponsor=sponsor)
     fund(member, "100")
+    plan_current(), platform_accounts_open()  # steady state: both exist long before any purchase
     with CaptureQueriesContext(connection) as queries:
         subscription_purchase(user=member, amount="100", use_bonus=False, token=str(uuid.uuid4()))
     # The test's own transaction turns the service's atomic block into one more savepoint pair.

@@ -1,0 +1,38 @@
+from django.contrib import admin
+
+from .models import Commission, DailyIncomeRun
+
+
+@admin.register(Commission)
+class CommissionAdmin(admin.ModelAdmin):
+    list_display = ("id", "commission_type", "user", "from_user", "level", "amount", "capped_amount", "skip_reason",
+                    "source_subscription_id", "plan_version_id", "payout_date", "paid_at")
+    list_filter = ("commission_type", "skip_reason", "level")
+    list_select_related = ("user", "from_user")
+    search_fields = ("user__username", "from_user__username", "=source_subscription__id")
+    date_hierarchy = "paid_at"
+    show_full_result_count = False  # millions of rows: no COUNT(*) per page
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(DailyIncomeRun)
+class DailyIncomeRunAdmin(admin.ModelAdmin):
+    list_display = ("payout_date", "started_at", "finished_at", "paid_count", "paid_total", "capped_total")
+    date_hierarchy = "payout_date"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

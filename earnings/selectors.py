@@ -1,0 +1,94 @@
+"""Reads of earnings: totals against the cap, the chart, the history, the why of each commission."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Q, QuerySet, Sum
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from investment.selectors import plan_current
+from phonix.money import ZERO
+from wallet.models import Transaction
+
+from .caps import cap_room
+from .models import Commission
+
+# The member-facing history types that are earnings, in the order pages show them.
+EARNING_TYPES = (
+    Transaction.Type.DAILY_INCOME, Transaction.Type.COMMISSION, Transaction.Type.WEEKLY_BONUS,
+    Transaction.Type.BONUS,
+)
+
+
+@dataclass(frozen=True)
+class EarningsSummary:
+    daily_income: Decimal
+    generation: Decimal
+    weekly_bonus: Decimal
+    registration_bonus: Decimal
+    counted: Decimal  # every kind that counts against the cap (User.total_earnings)
+    invested: Decimal
+    cap: Decimal
+    room: Decimal
+
+    @property
+    def cap_progress(self) -> Decimal:
+        return min(Decimal(100), self.counted * 100 / self.cap) if self.cap else Decimal(0)
+
+
+def earnings_summary(*, user) -> EarningsSummary:
+    """Totals by kind (from the history) and the member's position under the cap (two queries)."""
+    sums = Transaction.objects.filter(user=user, type__in=EARNING_TYPES).aggregate(
+        **{kind: Sum("amount", filter=Q(type=kind), default=ZERO) for kind in EARNING_TYPES}
+    )
+    multiple = plan_current().cap_multiple
+    return EarningsSummary(
+        daily_income=sums[Transaction.Type.DAILY_INCOME], generation=sums[Transaction.Type.COMMISSION],
+        weekly_bonus=sums[Transaction.Type.WEEKLY_BONUS], registration_bonus=sums[Transaction.Type.BONUS],
+        counted=user.total_earnings, invested=user.total_invested, cap=multiple * user.total_invested,
+        room=cap_room(total_invested=user.total_invested, total_earnings=user.total_earnings, multiple=multiple),
+    )
+
+
+def earnings_chart(*, user, days: int = 60) -> dict:
+    """Earnings per UTC day and kind over the last `days` days, zero-filled, for Chart.js."""
+    today = timezone.now().date()
+    since = today - dt.timedelta(days=days - 1)
+    rows = (
+        Transaction.objects.filter(
+            user=user, type__in=EARNING_TYPES,
+            created_at__gte=dt.datetime.combine(since, dt.time.min, tzinfo=dt.UTC),
+        )
+        .annotate(day=TruncDate("created_at", tzinfo=dt.UTC)).values("day", "type")
+        .annotate(total=Sum("amount")).order_by()
+    )
+    totals = {(row["day"], row["type"]): row["total"] for row in rows}
+    labels = [since + dt.timedelta(days=i) for i in range(days)]
+    return {
+        "labels": [day.isoformat() for day in labels],
+        "datasets": [
+            {"label": str(Transaction.Type(kind).label),
+             "data": [float(totals.get((day, kind), 0)) for day in labels]}
+            for kind in EARNING_TYPES
+        ],
+    }
+
+
+def earnings_history(*, user, type: str | None = None) -> QuerySet[Transaction]:
+    history = Transaction.objects.filter(user=user, type__in=[type] if type else EARNING_TYPES)
+    return history.order_by("-created_at", "-id")
+
+
+def generation_commissions(*, user) -> QuerySet[Commission]:
+    """Every generation decision about the member — paid, cut by the cap, or skipped and why."""
+    return (
+        Commission.objects.filter(user=user, commission_type=Commission.Type.GENERATION)
+        .select_related("from_user", "source_subscription")
+        .only("level", "amount", "capped_amount", "skip_reason", "paid_at", "from_user__username",
+              "source_subscription__amount")
+        .order_by("-paid_at", "-id")
+    )

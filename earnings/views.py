@@ -1,0 +1,30 @@
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import render
+
+from .forms import EarningsFilterForm
+from .selectors import earnings_chart, earnings_history, earnings_summary, generation_commissions
+
+PAGE_SIZE = 25
+
+
+@login_required
+def overview(request):
+    form = EarningsFilterForm(request.GET or None)
+    kind = form.cleaned_data.get("type") if form.is_valid() else ""
+    page = Paginator(earnings_history(user=request.user, type=kind or None), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    if request.htmx:
+        return render(request, "earnings/partials/_history.html", {"page": page})
+    return render(request, "earnings/overview.html", {
+        "summary": earnings_summary(user=request.user), "chart": earnings_chart(user=request.user),
+        "page": page, "filter_form": form,
+    })
+
+
+@login_required
+def generation(request):
+    page = Paginator(generation_commissions(user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    template = "earnings/partials/_generation.html" if request.htmx else "earnings/generation.html"
+    return render(request, template, {"page": page})

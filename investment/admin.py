@@ -1,0 +1,52 @@
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from .models import PlanVersion, Subscription
+
+
+@admin.register(PlanVersion)
+class PlanVersionAdmin(admin.ModelAdmin):
+    """Versions are never edited in place: saving a change writes a new version, which becomes
+    the plan in force; purchases and payouts keep pointing at the version they used."""
+
+    list_display = ("__str__", "minimum_amount", "tier_1_rate", "tier_2_rate", "tier_3_rate", "cap_multiple",
+                    "directs_must_be_investors", "created_by", "created_at")
+    list_select_related = ("created_by",)
+    readonly_fields = ("created_by", "created_at")
+    fieldsets = (
+        (None, {"fields": ("note",)}),
+        (_("Subscriptions"), {"fields": ("minimum_amount", ("tier_1_max", "tier_1_rate"),
+                                         ("tier_2_max", "tier_2_rate"), "tier_3_rate", "cap_multiple")}),
+        (_("Generation income"), {"fields": ("generation_rates", "generation_directs",
+                                             "directs_must_be_investors")}),
+        (None, {"fields": ("created_by", "created_at")}),
+    )
+
+    def save_model(self, request, obj, form, change):
+        obj.pk = None  # a change is a new version
+        obj._state.adding = True
+        obj.created_by = request.user
+        super().save_model(request, obj, form, change=False)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Subscription)
+class SubscriptionAdmin(admin.ModelAdmin):
+    list_display = ("id", "user", "amount", "tier", "monthly_rate", "total_earned", "earnings_cap", "is_active",
+                    "bonus_used", "plan_version", "started_at", "generation_paid_at")
+    list_filter = ("tier", "is_active", "plan_version")
+    list_select_related = ("user", "plan_version")
+    search_fields = ("user__username", "user__email", "=id")
+    date_hierarchy = "started_at"
+    raw_id_fields = ("user",)
+
+    def has_add_permission(self, request):
+        return False  # purchases go through the purchase service (money moves with them)
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
