@@ -181,6 +181,10 @@ def user_sponsor_change(*, user: User, new_sponsor: User | None, changed_by: Use
         user=user, old_sponsor_id=old_sponsor_id, new_sponsor=new_sponsor, changed_by=changed_by,
         reason=reason[:500], moved_members=len(subtree) + 1,
     )
+    # Group volumes hang on the tree: rebuild them once the move is committed.
+    from ranks.tasks import leg_volumes_recompute_task
+
+    leg_volumes_recompute_task.delay_on_commit()
     user.refresh_from_db()
     return change
 

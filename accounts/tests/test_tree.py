@@ -1,5 +1,7 @@
 """The referral tree against a hand-built tree of 25 members, and the staff sponsor change."""
 
+from decimal import Decimal
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -142,3 +144,15 @@ def test_a_sponsor_change_needs_a_reason_and_a_real_change(tree25):
     with pytest.raises(SponsorChangeRefused):
         user_sponsor_change(user=tree25["e"], new_sponsor=tree25["b"], changed_by=None, reason="same")
     assert tree_inconsistencies() == 0
+
+
+def test_a_sponsor_change_moves_the_leg_volume_to_the_new_upline(tree25, django_capture_on_commit_callbacks):
+    from ranks.selectors import leg_volumes_for
+    from ranks.tests.factories import invest
+
+    invest(tree25["x"], "1000")
+    b, c, e = tree25["b"].pk, tree25["c"].pk, tree25["e"].pk
+    assert leg_volumes_for([b, c]) == {b: Decimal("1000"), c: Decimal("0")}
+    with django_capture_on_commit_callbacks(execute=True):
+        user_sponsor_change(user=tree25["e"], new_sponsor=tree25["c"], changed_by=None, reason="fix")
+    assert leg_volumes_for([b, c, e]) == {b: Decimal("0"), c: Decimal("1000"), e: Decimal("1000")}
