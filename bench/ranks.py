@@ -21,8 +21,8 @@ from investment.models import PlanVersion  # noqa: E402
 from ranks.services import (  # noqa: E402
     leg_volumes_add,
     leg_volumes_recompute,
-    next_monday,
     ranks_check,
+    week_monday,
     weekly_bonuses_pay,
 )
 
@@ -123,7 +123,7 @@ def main() -> None:
     bench_incremental(members)
     now = dt.datetime.now(dt.UTC)
     bench_check(members, now)
-    bench_weekly(scaled(10_000), next_monday(now.date()))
+    bench_weekly(scaled(10_000), week_monday(now.date()))
 
 
 if __name__ == "__main__":

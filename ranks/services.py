@@ -16,8 +16,8 @@ from earnings.caps import cap_room_sql
 from investment.models import PlanVersion
 from investment.selectors import plan_current
 from phonix.exceptions import FuturePeriod
-from wallet.models import AccountCode, LedgerTransaction, Transaction
-from wallet.services import HistoryLine, Posting, ledger_post_batch, member_account_ids, platform_account
+from wallet.models import LedgerTransaction, Transaction
+from wallet.services import ledger_post_payouts_sql
 
 from .ladder import BONUS_WEEKS, LEVELS, ladder_sql_values
 from .models import RankCode
@@ -387,20 +387,30 @@ def _pay_chunk(*, user_ids: list[int], target: dt.date, plan: PlanVersion, resul
 
 
 def _post_bonuses(rows: list[tuple[int, dt.date, str, str, Decimal, Decimal, Decimal]]) -> None:
-    payouts = platform_account(AccountCode.PAYOUTS).id
-    mains = member_account_ids(user_ids={row[0] for row in rows}, code=AccountCode.MAIN)
-    postings = []
+    """One ledger transaction per paid week (payouts −, member main +), keyed weekly:<user>:<week>.
+
+    The postings are built by the ledger's set-based payout path, so the rows never travel
+    through Python objects one by one.
+    """
+    keys, user_ids, amounts, descriptions = [], [], [], []
     for user_id, _monday, label, rank, _amount, paid, capped in rows:
         description = _("Weekly bonus %(week)s (%(rank)s)") % {"week": label, "rank": RankCode(rank).label}
         if capped:
             description += "; " + _("%(amount)s not paid: 3× cap reached") % {"amount": capped}
-        postings.append(Posting(
-            key=f"weekly:{user_id}:{label}", kind=LedgerTransaction.Kind.WEEKLY_BONUS,
-            entries=[(payouts, -paid), (mains[user_id], paid)], memo=description,
-            history=[HistoryLine(user_id=user_id, type=Transaction.Type.WEEKLY_BONUS, amount=paid,
-                                 description=description)],
-        ))
-    ledger_post_batch(postings=postings)
+        keys.append(f"weekly:{user_id}:{label}")
+        user_ids.append(user_id)
+        amounts.append(paid)
+        descriptions.append(description)
+    ledger_post_payouts_sql(
+        source_sql="""
+            SELECT key, user_id, amount, NULL::bigint AS subscription_id, description
+            FROM unnest(%(keys)s::text[], %(user_ids)s::bigint[], %(amounts)s::numeric[],
+                        %(descriptions)s::text[]) AS t(key, user_id, amount, description)
+        """,
+        params={"keys": keys, "user_ids": user_ids, "amounts": amounts, "descriptions": descriptions},
+        kind=LedgerTransaction.Kind.WEEKLY_BONUS,
+        history_type=Transaction.Type.WEEKLY_BONUS,
+    )
     with connection.cursor() as cursor:
         cursor.execute(
             """
