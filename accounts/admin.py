@@ -10,7 +10,7 @@ from phonix.exceptions import PhonixError
 
 from .forms import SponsorChangeForm
 from .models import SponsorChange, User
-from .services import user_sponsor_change
+from .services import referral_code_issue, user_sponsor_change
 
 
 @admin.register(User)
@@ -45,6 +45,11 @@ class UserAdmin(DjangoUserAdmin):
             return "—"
         url = reverse("admin:accounts_user_sponsor", args=[obj.pk])
         return format_html('{} · <a href="{}">{}</a>', obj.referred_by or "—", url, _("change sponsor"))
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change:
+            referral_code_issue(user=obj)  # staff-made accounts share links like everyone
 
     def get_urls(self):
         urls = [

@@ -42,3 +42,18 @@ def test_registrations_under_a_subtree_while_it_moves_get_the_new_upline():
     assert not [r for r in results if isinstance(r, Exception)], results
     assert tree_inconsistencies() == 0
     assert all(other.pk in u.upline_ids for u in User.objects.filter(username__startswith="late"))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_simultaneous_registrations_under_one_sponsor_all_count():
+    sponsor = UserFactory()
+
+    def work(i):
+        return user_create(username=f"rush{i}", email=f"rush{i}@example.com", password="pw-12345678",
+                           sponsor=sponsor)
+
+    results = run_in_threads(8, work)
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert User.objects.get(pk=sponsor.pk).direct_referrals_count == 8
+    assert len({u.referral_code for u in results}) == 8
+    assert tree_inconsistencies() == 0

@@ -382,3 +382,14 @@ def test_team_page_queries_do_not_grow_with_the_team(client):
     with CaptureQueriesContext(connection) as large:
         client.get(reverse("team:home"))
     assert len(large) == len(small)
+
+
+def test_a_member_added_by_staff_in_the_admin_gets_a_referral_code(client):
+    staff = UserFactory(is_staff=True, is_superuser=True)
+    verified_login(client, staff)
+    response = client.post(reverse("admin:accounts_user_add"), {
+        "username": "byhand", "password1": "Sturdy-pass-2026", "password2": "Sturdy-pass-2026",
+        "usable_password": "true",
+    })
+    assert response.status_code == 302
+    assert User.objects.get(username="byhand").referral_code
