@@ -68,3 +68,19 @@ def withdrawal_notify_task(withdrawal_id: int, status: str) -> bool:
     from wallet.withdrawals import withdrawal_notify
 
     return withdrawal_notify(withdrawal_id=withdrawal_id, status=status)
+
+
+@shared_task(soft_time_limit=1800, time_limit=1900, **CHAIN_TASK)
+def deposits_sweep_task() -> dict:
+    from wallet.sweeps import deposits_sweep
+
+    report = deposits_sweep()
+    return {"planned": len(report.planned), "gas_sent": len(report.gas_sent), "sent": len(report.sweeps_sent)}
+
+
+@shared_task(soft_time_limit=240, time_limit=300, **CHAIN_TASK)
+def sweeps_advance_task() -> dict:
+    from wallet.sweeps import sweeps_advance
+
+    report = sweeps_advance()
+    return {"gas_sent": len(report.gas_sent), "sent": len(report.sweeps_sent), "completed": len(report.completed)}
