@@ -135,7 +135,15 @@ def market_data_refresh(*, now: datetime | None = None) -> RefreshReport:
     for line in report.errors:
         logger.warning("market data source failed: %s", line)
     report.snapshot = _snapshot_store(live=live, report=report, now=now)
+    if report.snapshot is not None:
+        _history_cache_refresh()
     return report
+
+
+def _history_cache_refresh() -> None:
+    from .selectors import HISTORY_CACHE_KEY, HISTORY_CACHE_S, HISTORY_DAYS, market_history
+
+    cache.set(HISTORY_CACHE_KEY, market_history(days=HISTORY_DAYS), timeout=HISTORY_CACHE_S)
 
 
 def _snapshot_store(*, live: dict[str, object], report: RefreshReport, now: datetime) -> NetworkSnapshot | None:

@@ -10,7 +10,7 @@ from .forms import CalculatorForm, CompareForm
 from .selectors import (
     calculator_compare,
     history_chart_data,
-    market_history,
+    market_history_cached,
     market_latest,
     projection_chart_data,
 )
@@ -28,7 +28,7 @@ def calculator(request):
                        projection_chart=projection_chart_data(outlook), market=market)
     if request.htmx:
         return render(request, "mining/partials/_results.html", context)
-    history = market_history()
+    history = market_history_cached()
     context["history_chart"] = history_chart_data(history) if len(history) > 1 else None
     return render(request, "mining/calculator.html", context)
 

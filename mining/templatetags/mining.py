@@ -3,7 +3,6 @@
 from decimal import ROUND_HALF_UP, Decimal
 
 from django import template
-from django.contrib.humanize.templatetags.humanize import intcomma
 
 from mining.selectors import ticker_prices
 
@@ -14,7 +13,8 @@ def _fixed(value, places: int) -> str:
     if value in (None, ""):
         return "—"
     quantum = Decimal(1).scaleb(-places)
-    return intcomma(f"{Decimal(value).quantize(quantum, rounding=ROUND_HALF_UP):.{places}f}")
+    # Format-spec grouping: intcomma does the same for these pages at several times the cost.
+    return f"{Decimal(value).quantize(quantum, rounding=ROUND_HALF_UP):,.{places}f}"
 
 
 @register.filter

@@ -116,3 +116,18 @@ def market_server(settings):
     yield stand_in
     server.shutdown()
     server.server_close()
+
+
+@pytest.fixture
+def catalogue(db):
+    """The seeded ASIC catalogue. A transactional test anywhere in the suite empties every table
+    (migration data included), so load it again the way the data migration does when it is gone."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from mining.models import AsicMiner
+
+    if not AsicMiner.objects.exists():
+        import_module("mining.migrations.0002_load_asic_catalogue").load(apps, None)
+    return AsicMiner.objects.all()

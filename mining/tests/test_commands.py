@@ -32,7 +32,7 @@ def test_setup_periodic_tasks_schedules_the_refresh_every_five_minutes():
     assert task.crontab.minute == "*/5"
 
 
-def test_the_catalogue_is_loaded_by_the_data_migration():
+def test_the_catalogue_is_loaded_by_the_data_migration(catalogue):
     assert AsicMiner.objects.count() == 27
     s19 = AsicMiner.objects.get(maker="Bitmain", model="Antminer S19")
     assert (s19.hashrate_ths, s19.power_w, s19.year) == (95, 3250, 2020)

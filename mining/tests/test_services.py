@@ -5,6 +5,7 @@ from decimal import Decimal as D
 
 import pytest
 from django.core.cache import cache
+from django.utils import timezone
 
 from mining.models import NetworkSnapshot
 from mining.selectors import market_history, market_latest, ticker_prices
@@ -144,3 +145,13 @@ def test_history_leaves_out_values_carried_over(market_server):
     assert history[0]["price"] == D("87978.225")
     assert history[1]["price"] == D(90000)
     assert history[0]["difficulty"] == D("102289354981091.8")
+
+
+def test_refresh_keeps_the_history_chart_warm_in_the_cache(market_server):
+    from mining.selectors import HISTORY_CACHE_KEY
+
+    market_data_refresh(now=timezone.now() - timedelta(days=1))
+    market_data_refresh()
+    rows = cache.get(HISTORY_CACHE_KEY)
+    assert len(rows) == 2
+    assert rows[-1]["price"] == D("85956.45")

@@ -14,7 +14,7 @@ from mining.services import TICKER_CACHE_KEY
 
 from .factories import snapshot
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("catalogue")]
 CALCULATOR = "/mining/calculator/"
 COMPARE = "/mining/compare/"
 
@@ -186,3 +186,12 @@ def test_ticker_reads_only_the_cache(django_assert_num_queries):
 def test_ticker_is_absent_when_nothing_was_ever_fetched(django_assert_num_queries):
     with django_assert_num_queries(0):
         assert "price-ticker" not in render_to_string("partials/_ticker.html")
+
+
+def test_calculator_draws_price_and_difficulty_history(client):
+    now = timezone.now()
+    snapshot(at=now - timedelta(days=2), btc_price_usd=D(80000))
+    snapshot(at=now - timedelta(days=1), btc_price_usd=D(82000))
+    snapshot(at=now)
+    html = client.get(CALCULATOR).content.decode()
+    assert 'id="history-data"' in html and "80000.00" in html and "82000.00" in html
