@@ -216,3 +216,33 @@ def test_the_deposit_page_shows_the_address_network_minimum_and_states(
     assert "8.00" in page and "Seen" in page
     partial = client.get(reverse("wallet:deposit"), HTTP_HX_REQUEST="true").content.decode()
     assert "8.00" in partial and "<html" not in partial
+
+
+def test_reconcile_ledger_reports_custody_and_fails_on_a_shortfall(member, devnode, signer, capsys):  # noqa: F811
+    from django.core.management.base import CommandError
+    from tronpy import Tron
+    from tronpy.contract import Contract
+    from tronpy.providers import HTTPProvider
+
+    from wallet.chain import TRC20_ABI
+    from wallet.keys import deposit_private_key
+
+    user, address = member
+    devnode.op("deposit", to=address, amount=30 * SUN)
+    devnode.solidify()
+    deposits_scan()
+    call_command("reconcile_ledger")
+    assert "custody: ledger 30.000000" in capsys.readouterr().out
+    # The whole float and the deposit leave behind Phonix's back: the chain now holds less than owed.
+    devnode.op("fund_trx", address=address, amount=50 * SUN)
+    devnode.op("fund_trx", address=signer.hot_address, amount=50 * SUN)
+    devnode.solidify()
+    tron = Tron(HTTPProvider(endpoint_uri=devnode.url))
+    usdt = Contract(addr=devnode.usdt, abi=TRC20_ABI, client=tron)
+    outside = devnode.chain.info()["outside"]
+    for key, owner, amount in ((deposit_private_key(index=user.pk), address, 30 * SUN),
+                               (signer.hot, signer.hot_address, 1_000_000 * SUN)):
+        usdt.functions.transfer(outside, amount).with_owner(owner).fee_limit(50 * SUN).build().sign(key).broadcast()
+    devnode.solidify()
+    with pytest.raises(CommandError, match="difference -30"):
+        call_command("reconcile_ledger")

@@ -15,6 +15,10 @@ class Command(BaseCommand):
             f"{len(report.drifted_accounts)} drifted accounts, "
             f"{report.unbalanced_transactions} unbalanced transactions"
         )
-        if not report.ok:
+        from wallet.deposits import custody_check
+
+        custody_line, custody_ok = custody_check()
+        line = f"{line}; {custody_line}"
+        if not report.ok or not custody_ok:
             raise CommandError(f"DRIFT — {line}")
         self.stdout.write(f"OK — {line}")
