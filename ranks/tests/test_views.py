@@ -103,3 +103,18 @@ def test_team_page_shows_each_directs_leg_volume(client):
     assert volumes[direct.pk] == Decimal("3345.67")
     assert sorted(volumes.values()) == [Decimal(0), Decimal("3345.67")]
     assert "3,345.67" in response.content.decode()
+
+
+def test_ranks_page_at_the_top_rank_has_no_next_requirement(client):
+    member = UserFactory()
+    invest(member, "100000")
+    invest(UserFactory(sponsor=member), "200000")
+    invest(UserFactory(sponsor=member), "200000")
+    ranks_check(now=SUNDAY)
+    client.force_login(member)
+    response = client.get("/ranks/")
+    body = response.content.decode()
+    assert 'data-rank="crown"' in body
+    assert "You hold the highest rank." in body
+    assert response.context["o"].weekly_bonus_amount == Decimal(5000)
+    assert response.context["o"].next_payment_week == dt.date(2025, 3, 3)
