@@ -38,10 +38,11 @@
   function drawHistory() {
     const d = data("history-data");
     if (!d) return;
-    const options = { maintainAspectRatio: false, spanGaps: true, plugins: { legend: { display: true } } };
+    const options = { maintainAspectRatio: false, spanGaps: true };
     const num = (v) => (v === null ? null : Number(v));
     draw("history-price", { type: "line", data: { labels: d.labels, datasets: [{ label: d.names.price, data: d.price.map(num), borderColor: "#fd7e14", pointRadius: 0 }] }, options: options });
-    draw("history-difficulty", { type: "line", data: { labels: d.labels, datasets: [{ label: d.names.difficulty, data: d.difficulty.map(num), borderColor: "#6f42c1", pointRadius: 0, stepped: true }] }, options: options });
+    const tera = { maintainAspectRatio: false, spanGaps: true, scales: { y: { ticks: { callback: (v) => (v / 1e12).toFixed(1) + " T" } } } };
+    draw("history-difficulty", { type: "line", data: { labels: d.labels, datasets: [{ label: d.names.difficulty, data: d.difficulty.map(num), borderColor: "#6f42c1", pointRadius: 0, stepped: true }] }, options: tera });
   }
 
   // A catalogue model brings its own hashrate and power; the custom fields only count for "Custom".
