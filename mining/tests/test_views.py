@@ -195,3 +195,18 @@ def test_calculator_draws_price_and_difficulty_history(client):
     snapshot(at=now)
     html = client.get(CALCULATOR).content.decode()
     assert 'id="history-data"' in html and "80000.00" in html and "82000.00" in html
+
+
+def test_all_sources_down_the_calculator_says_its_values_are_stale(client, market_server):
+    from mining.services import market_data_refresh
+
+    market_data_refresh(now=timezone.now() - timedelta(minutes=20))
+    for prefix in ("/coingecko", "/mempool", "/bci"):
+        market_server.down(prefix)
+    report = market_data_refresh()
+    assert report.stale and not report.live
+    response = client.get(CALCULATOR)
+    html = response.content.decode()
+    assert "Live sources are not answering" in html
+    assert html.count("stale, 20") == 6  # every value, with its age
+    assert response.context["market"].price_usd == D("85956.45")  # last known values still calculate
