@@ -273,6 +273,8 @@ OPERATOR_ROUTES = {
 class Handler(BaseHTTPRequestHandler):
     server: DevnodeHTTPServer
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in two writes; with Nagle on, each answer waits for a delayed ACK.
+    disable_nagle_algorithm = True
 
     def log_message(self, format, *args):  # noqa: A002 - the signature is the base class's
         logger.debug("devnode %s", format % args)
