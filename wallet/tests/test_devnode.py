@@ -264,3 +264,43 @@ def test_blocks_and_node_info_have_the_java_tron_shape(devnode, tron, funded):  
     assert tron.get_block(block["blockID"])["blockID"] == block["blockID"]
     receipts = tron.provider.make_request("wallet/gettransactioninfobyblocknum", {"num": block["block_header"]["raw_data"]["number"]})
     assert [r["id"] for r in receipts] == [block["transactions"][0]["txID"]]
+
+
+def test_the_tron_devnode_command_serves_and_keeps_its_state_across_restarts(tmp_path):
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+
+    from django.conf import settings
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    snapshot = tmp_path / "node.json"
+    command = [sys.executable, "manage.py", "tron_devnode", "--port", str(port), "--block-time", "0",
+               "--solid-lag", "2", "--snapshot", str(snapshot)]
+    url = f"http://127.0.0.1:{port}/"
+
+    def start():
+        process = subprocess.Popen(command, cwd=settings.BASE_DIR, env=os.environ.copy(),
+                                   stdout=subprocess.PIPE, text=True)
+        assert "devnode on" in process.stdout.readline()
+        return process
+
+    def stop(process):
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=20) == 0
+
+    process = start()
+    try:
+        requests.post(url + "devnode/mine", json={"blocks": 5}, timeout=10).raise_for_status()
+        head = Tron(HTTPProvider(endpoint_uri=url)).get_latest_block_id()
+    finally:
+        stop(process)
+    process = start()
+    try:
+        assert Tron(HTTPProvider(endpoint_uri=url)).get_latest_block_id() == head
+    finally:
+        stop(process)
