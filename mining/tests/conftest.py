@@ -112,7 +112,8 @@ def market_server(settings):
     settings.COINGECKO_URL = base + "/coingecko"
     settings.MEMPOOL_URL = base + "/mempool"
     settings.BLOCKCHAIN_INFO_URL = base + "/bci"
-    settings.MARKET_HTTP_TIMEOUT_S = 0.5
+    # Generous, so that a loaded test machine never times out a healthy stand-in by accident.
+    settings.MARKET_HTTP_TIMEOUT_S = 3.0
     yield stand_in
     server.shutdown()
     server.server_close()

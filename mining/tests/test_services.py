@@ -47,11 +47,12 @@ def test_refresh_keeps_the_ticker_in_the_cache(market_server):
 
 
 @pytest.mark.parametrize("failure", ["down", "slow", "garbage"])
-def test_mempool_failing_falls_through_to_blockchain_info(market_server, failure):
+def test_mempool_failing_falls_through_to_blockchain_info(market_server, settings, failure):
     if failure == "down":
         market_server.down("/mempool")
     elif failure == "slow":
-        market_server.slow("/mempool", delay_s=1.5)
+        settings.MARKET_HTTP_TIMEOUT_S = 1.0
+        market_server.slow("/mempool", delay_s=4)
     else:
         market_server.garbage("/mempool")
     report = market_data_refresh(now=T0)

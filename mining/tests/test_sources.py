@@ -101,9 +101,10 @@ def test_error_status_is_refused(client, market_server):
         sources.mempool_height(client)
 
 
-def test_a_source_that_does_not_answer_in_time_is_refused(client, market_server):
-    market_server.slow("/bci/q/getblockcount", delay_s=1.5)  # the timeout is 0.5 s in tests
-    with pytest.raises(SourceError, match="Timeout"):
+def test_a_source_that_does_not_answer_in_time_is_refused(market_server, settings):
+    settings.MARKET_HTTP_TIMEOUT_S = 0.5
+    market_server.slow("/bci/q/getblockcount", delay_s=3)
+    with sources.http_client() as client, pytest.raises(SourceError, match="Timeout"):
         sources.blockchain_info_height(client)
 
 
