@@ -1,5 +1,7 @@
 """Validation of TRON (TRC20) addresses: base58check, mainnet version byte 0x41, 21 bytes."""
 
+import re
+
 import base58
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -22,7 +24,7 @@ def tron_address_is_valid(value: str) -> bool:
 def validate_tron_address(value: str) -> None:
     """Form/model validator: refuses hex form, other chains, typos (bad checksum)."""
     value = (value or "").strip()
-    if value.lower().startswith(("0x", "41")) and len(value) in (42, 44):
+    if re.fullmatch(r"(0x)?41[0-9a-fA-F]{40}", value):
         raise ValidationError(
             _("Enter the address in its usual form starting with T, not the hex form."), code="hex"
         )
