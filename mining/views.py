@@ -4,6 +4,7 @@ from decimal import Decimal
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django.views.decorators.vary import vary_on_headers
 
 from .calculator import profitability, projection
 from .forms import CalculatorForm, CompareForm
@@ -16,6 +17,8 @@ from .selectors import (
 )
 
 
+# The same URL answers with a fragment for htmx and a page otherwise; caches must keep them apart.
+@vary_on_headers("HX-Request")
 def calculator(request):
     state = market_latest()
     # Anything the link leaves out takes its default, so a link can name just a miner.
@@ -33,6 +36,7 @@ def calculator(request):
     return render(request, "mining/calculator.html", context)
 
 
+@vary_on_headers("HX-Request")
 def compare(request):
     state = market_latest()
     form = CompareForm({**CompareForm.defaults(), **request.GET.dict()})

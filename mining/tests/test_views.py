@@ -210,3 +210,12 @@ def test_all_sources_down_the_calculator_says_its_values_are_stale(client, marke
     assert "Live sources are not answering" in html
     assert html.count("stale, 20") == 6  # every value, with its age
     assert response.context["market"].price_usd == D("85956.45")  # last known values still calculate
+
+
+def test_results_name_the_figures_used_and_which_are_the_members_own(client):
+    snapshot()
+    html = client.get(CALCULATOR, {"price_usd": "50000"}).content.decode()
+    assert "BTC $50,000.00 (yours)" in html
+    assert "102.29 T ·" in html  # the latest difficulty, not marked as the member's
+    response = client.get(CALCULATOR, HTTP_HX_REQUEST="true")
+    assert "HX-Request" in response["Vary"]
