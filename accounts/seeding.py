@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from .codes import referral_code_for
 from .models import User
+from .services import team_stats_forget
 
 _COLUMNS = (
     "id", "password", "is_superuser", "username", "first_name", "last_name", "email", "is_staff",
@@ -110,6 +111,7 @@ def network_seed(*, users: int, seed: int = 1, prefix: str | None = None, passwo
                 ))
         cursor.execute("ANALYZE accounts_user")
     member_accounts_open(user_ids=ids)
+    team_stats_forget(member_ids=base_upline)
     posted = _bonuses_post(ids) if bonuses else 0
     return SeedResult(root_id=ids[0], users=users, max_depth=max(depths) - base_depth, bonuses=posted)
 

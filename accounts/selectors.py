@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db import connection
@@ -20,10 +21,20 @@ class TeamStats:
     deepest_level: int
 
 
-def user_upline(*, user: User, levels: int = MAX_LEVELS) -> list[User]:
+# What upline walks read (payout qualification, display). Ancestors' own upline arrays can be
+# hundreds of ids long, so they are left out; pass fields=None for whole rows.
+UPLINE_FIELDS = (
+    "id", "username", "referral_code", "depth", "referred_by_id", "direct_referrals_count",
+    "is_active_investor", "total_invested", "total_earnings", "is_active", "joined_at",
+)
+
+
+def user_upline(*, user: User, levels: int = MAX_LEVELS,
+                fields: Sequence[str] | None = UPLINE_FIELDS) -> list[User]:
     """The sponsors above `user`, nearest first (index 0 = level 1), in one query."""
     ids = user.upline_ids[:levels]
-    by_id = User.objects.in_bulk(ids)
+    members = User.objects.only(*fields) if fields else User.objects.all()
+    by_id = members.in_bulk(ids)
     return [by_id[pk] for pk in ids if pk in by_id]
 
 
@@ -51,6 +62,39 @@ def team_stats(*, user: User, levels: int = MAX_LEVELS) -> TeamStats:
         team_size=sum(counts.values()),
         deepest_level=max(counts, default=0),
     )
+
+
+TEAM_STATS_TTL = 300
+
+
+def team_stats_cache_key(user_id: int) -> str:
+    return f"team-stats:{user_id}"
+
+
+def team_stats_cached(*, user: User) -> TeamStats:
+    """team_stats through the cache. Every change of the tree forgets the entries of the members
+    above it (accounts.services), so the TTL only bounds a rare race with a reader in flight."""
+    from django.core.cache import cache
+
+    key = team_stats_cache_key(user.pk)
+    stats = cache.get(key)
+    if stats is None:
+        stats = team_stats(user=user)
+        cache.set(key, stats, TEAM_STATS_TTL)
+    return stats
+
+
+def qr_svg_cached(data: str) -> str:
+    import hashlib
+
+    from django.core.cache import cache
+
+    key = "qr:" + hashlib.sha256(data.encode()).hexdigest()
+    svg = cache.get(key)
+    if svg is None:
+        svg = qr_svg(data)
+        cache.set(key, svg, 24 * 3600)
+    return svg
 
 
 def team_members(*, user: User, level: int | None = None, active: bool | None = None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 
 from django.conf import settings
@@ -59,7 +60,19 @@ def user_create(*, username: str, email: str, password: str | None, sponsor: Use
     )
     user.set_password(password) if password else user.set_unusable_password()
     user.save(force_insert=True)
+    team_stats_forget(member_ids=upline_ids)
     return user
+
+
+def team_stats_forget(*, member_ids: Sequence[int]) -> None:
+    """Drop the cached team counts of these members once the tree change is committed."""
+    from django.core.cache import cache
+
+    from .selectors import team_stats_cache_key
+
+    keys = [team_stats_cache_key(pk) for pk in member_ids]
+    if keys:
+        transaction.on_commit(lambda: cache.delete_many(keys))
 
 
 def registration_bonus_amount() -> Decimal:
@@ -141,8 +154,8 @@ def user_sponsor_change(*, user: User, new_sponsor: User | None, changed_by: Use
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_TREE_MOVE_LOCK])
         subtree = _subtree_lock(cursor, user.pk, new_sponsor.pk if new_sponsor else None)
-        cursor.execute("SELECT referred_by_id, depth FROM accounts_user WHERE id = %s", [user.pk])
-        old_sponsor_id, old_depth = cursor.fetchone()
+        cursor.execute("SELECT referred_by_id, depth, upline_ids FROM accounts_user WHERE id = %s", [user.pk])
+        old_sponsor_id, old_depth, old_upline = cursor.fetchone()
         new_upline, new_depth = [], 0
         if new_sponsor is not None:
             if new_sponsor.pk == user.pk or new_sponsor.pk in subtree:
@@ -177,6 +190,7 @@ def user_sponsor_change(*, user: User, new_sponsor: User | None, changed_by: Use
             """,
             [new_sponsor_id, new_sponsor_id, old_sponsor_id],
         )
+    team_stats_forget(member_ids=[*old_upline, *new_upline])
     change = SponsorChange.objects.create(
         user=user, old_sponsor_id=old_sponsor_id, new_sponsor=new_sponsor, changed_by=changed_by,
         reason=reason[:500], moved_members=len(subtree) + 1,

@@ -226,9 +226,9 @@ def team(request: HttpRequest) -> HttpResponse:
     if not user.referral_code:
         services.referral_code_issue(user=user)
     link = request.build_absolute_uri(reverse("referral_link", args=[user.referral_code]))
-    stats = selectors.team_stats(user=user)
+    stats = selectors.team_stats_cached(user=user)
     context = {
-        "link": link, "qr": selectors.qr_svg(link), "stats": stats,
+        "link": link, "qr": selectors.qr_svg_cached(link), "stats": stats,
         "levels": list(enumerate(stats.per_level, start=1)),
         "chart": {"labels": [str(level) for level in range(1, 21)], "counts": stats.per_level},
         **_members_context(request, stats),

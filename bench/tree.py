@@ -8,13 +8,14 @@ from _common import report, scaled, setup_django
 
 setup_django()
 
+from django.core.cache import cache  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from accounts.models import User  # noqa: E402
 from accounts.seeding import network_seed  # noqa: E402
-from accounts.selectors import team_stats, user_upline  # noqa: E402
+from accounts.selectors import team_stats, team_stats_cache_key, user_upline  # noqa: E402
 from accounts.services import user_register  # noqa: E402
 from wallet.services import platform_accounts_open  # noqa: E402
 
@@ -70,7 +71,15 @@ def main() -> None:
         response = client.get("/team/")
         samples.append(time.perf_counter() - t0)
         assert response.status_code == 200
+    # Warm: the per-level counts come from the cache (forgotten whenever the tree changes).
     report("tree_team_page_ms", median_ms(samples), "ms", size)
+    samples = []
+    for _ in range(7):
+        cache.delete(team_stats_cache_key(root.pk))
+        t0 = time.perf_counter()
+        client.get("/team/")
+        samples.append(time.perf_counter() - t0)
+    report("tree_team_page_cold_ms", median_ms(samples), "ms", size)
 
     samples = []
     for _ in range(5):

@@ -156,3 +156,10 @@ def test_a_sponsor_change_moves_the_leg_volume_to_the_new_upline(tree25, django_
     with django_capture_on_commit_callbacks(execute=True):
         user_sponsor_change(user=tree25["e"], new_sponsor=tree25["c"], changed_by=None, reason="fix")
     assert leg_volumes_for([b, c, e]) == {b: Decimal("0"), c: Decimal("1000"), e: Decimal("1000")}
+
+
+def test_the_upline_can_be_read_as_whole_rows(tree25):
+    upline = user_upline(user=tree25["x"], fields=None)
+    with CaptureQueriesContext(connection) as queries:
+        assert upline[0].upline_ids == tree25["w"].upline_ids and upline[0].email == tree25["w"].email
+    assert len(queries) == 0

@@ -371,16 +371,23 @@ def test_genealogy_expands_only_inside_the_own_downline(client, tree25):
 
 
 def test_team_page_queries_do_not_grow_with_the_team(client):
+    from django.core.cache import cache
+
+    from accounts.selectors import team_stats_cache_key
+
     top = UserFactory()
     UserFactory(sponsor=top)
     client.force_login(top)
     client.get(reverse("team:home"))
+    cache.delete(team_stats_cache_key(top.pk))  # measure with the counts computed afresh
     with CaptureQueriesContext(connection) as small:
         client.get(reverse("team:home"))
     for _ in range(30):
         UserFactory(sponsor=UserFactory(sponsor=top))
+    cache.delete(team_stats_cache_key(top.pk))
     with CaptureQueriesContext(connection) as large:
-        client.get(reverse("team:home"))
+        response = client.get(reverse("team:home"))
+    assert response.context["stats"].team_size == 61
     assert len(large) == len(small)
 
 
@@ -393,3 +400,20 @@ def test_a_member_added_by_staff_in_the_admin_gets_a_referral_code(client):
     })
     assert response.status_code == 302
     assert User.objects.get(username="byhand").referral_code
+
+
+def test_cached_team_counts_are_forgotten_when_the_tree_changes(client, django_capture_on_commit_callbacks):
+    from accounts.services import user_sponsor_change
+
+    top, other = UserFactory(), UserFactory()
+    mid = UserFactory(sponsor=top)
+    client.force_login(top)
+    assert client.get(reverse("team:home")).context["stats"].team_size == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        UserFactory(sponsor=mid)
+    assert client.get(reverse("team:home")).context["stats"].per_level[:2] == [1, 1]
+    with django_capture_on_commit_callbacks(execute=True):
+        user_sponsor_change(user=mid, new_sponsor=other, changed_by=None, reason="move")
+    assert client.get(reverse("team:home")).context["stats"].team_size == 0
+    client.force_login(other)
+    assert client.get(reverse("team:home")).context["stats"].team_size == 2
