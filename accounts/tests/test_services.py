@@ -131,3 +131,15 @@ def test_seed_network_under_a_member_with_bonuses():
     assert User.objects.filter(upline_ids__contains=[founder.pk]).count() == 50
     assert LedgerTransaction.objects.filter(kind=LedgerTransaction.Kind.BONUS).count() == 50
     assert ledger_reconcile().ok
+
+
+def test_check_referral_tree_command_finds_drift(capsys):
+    from django.core.management.base import CommandError
+
+    top = UserFactory()
+    UserFactory(sponsor=top)
+    call_command("check_referral_tree")
+    assert "2 members, all consistent" in capsys.readouterr().out
+    User.objects.filter(pk=top.pk).update(direct_referrals_count=5)
+    with pytest.raises(CommandError, match="1 of 2 members inconsistent"):
+        call_command("check_referral_tree")
