@@ -2,7 +2,6 @@
 
 from axes.backends import AxesStandaloneBackend
 from django.contrib.auth.backends import ModelBackend
-from django.db.models import Q
 
 from .models import User
 
@@ -29,8 +28,11 @@ class UsernameOrEmailBackend(ModelBackend):
         if not username or password is None:
             return None
         login = username.strip()
-        field = Q(email__iexact=login) if "@" in login else Q(username__iexact=login)
-        user = User.objects.filter(field).first()
+        user = None
+        if "@" in login:
+            user = User.objects.filter(email__iexact=login).first()
+        if user is None:  # registration keeps "@" out of usernames, staff-made ones may have it
+            user = User.objects.filter(username__iexact=login).first()
         if user is None:
             # Spend the time of a hash anyway, so that timing does not tell which logins exist.
             User().set_password(password)

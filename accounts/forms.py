@@ -13,7 +13,7 @@ from .validators import validate_tron_address
 class RegistrationForm(forms.Form):
     username = forms.CharField(
         label=_("Username"), max_length=150, validators=[UnicodeUsernameValidator()],
-        help_text=_("Letters, digits and @ . + - _ only."),
+        help_text=_("Letters, digits and . + - _ only."),
         widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}),
     )
     email = forms.EmailField(label=_("Email"), max_length=254,
@@ -27,6 +27,9 @@ class RegistrationForm(forms.Form):
 
     def clean_username(self) -> str:
         username = User.normalize_username(self.cleaned_data["username"].strip())
+        if "@" in username:
+            # Sign-in takes a username or an email address; keep the two apart.
+            raise forms.ValidationError(_("A username cannot contain @."), code="at")
         if User.objects.filter(username__iexact=username).exists():
             raise forms.ValidationError(_("That username is taken."), code="taken")
         return username

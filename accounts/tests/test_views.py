@@ -96,6 +96,7 @@ def test_a_wrong_or_unknown_code_is_a_form_error_and_writes_nothing(client, code
         ("username", "x" * 151),
         ("username", "<script>alert(1)</script>"),
         ("username", "NEWBIE-TAKEN"),
+        ("username", "someone@example.com"),
         ("email", ""),
         ("email", "not-an-email"),
         ("email", "TAKEN@Example.com"),
@@ -139,6 +140,11 @@ def test_login_with_username_or_email_in_any_case(client, login):
     response = _login(client, login)
     assert response.status_code == 302
     assert "_auth_user_id" in client.session
+
+
+def test_a_staff_made_username_with_an_at_sign_can_still_sign_in(client):
+    UserFactory(username="ops@phonix", email="ops@example.com")
+    assert _login(client, "ops@phonix").status_code == 302
 
 
 def test_logout_and_password_reset_email(client):
