@@ -143,3 +143,12 @@ def test_check_referral_tree_command_finds_drift(capsys):
     User.objects.filter(pk=top.pk).update(direct_referrals_count=5)
     with pytest.raises(CommandError, match="1 of 2 members inconsistent"):
         call_command("check_referral_tree")
+
+
+def test_seed_network_refuses_to_reuse_a_prefix():
+    from django.core.management.base import CommandError
+
+    call_command("seed_network", users=5, seed=3)
+    with pytest.raises(CommandError, match="exists"):
+        call_command("seed_network", users=5, seed=3)
+    assert User.objects.filter(username__startswith="net3-").count() == 5

@@ -423,3 +423,38 @@ def test_cached_team_counts_are_forgotten_when_the_tree_changes(client, django_c
     assert client.get(reverse("team:home")).context["stats"].team_size == 0
     client.force_login(other)
     assert client.get(reverse("team:home")).context["stats"].team_size == 2
+
+
+def test_the_2fa_step_keeps_the_next_page_and_expires(client, member_with_2fa):
+    _user, device, _codes = member_with_2fa
+    client.post(reverse("accounts:login") + "?next=/team/", {"username": "careful", "password": PASSWORD,
+                                                             "next": "/team/"})
+    response = client.post(reverse("accounts:login_verify"), {"token": _code_now(device, 1)})
+    assert response.url == "/team/"
+    client.post(reverse("accounts:logout"))
+    _login(client, "careful")
+    session = client.session
+    session["pending_2fa"]["at"] -= 3600
+    session.save()
+    late = client.post(reverse("accounts:login_verify"), {"token": _code_now(device, 2)})
+    assert late.url == reverse("accounts:login")
+    assert "_auth_user_id" not in client.session
+
+
+def test_genealogy_pages_through_many_direct_referrals(client):
+    top = UserFactory()
+    for _ in range(55):
+        UserFactory(sponsor=top)
+    client.force_login(top)
+    first = client.get(reverse("team:tree", args=[top.pk]))
+    assert len(first.context["children"]) == 50 and first.context["more"]
+    rest = client.get(reverse("team:tree", args=[top.pk]), {"offset": 50})
+    assert len(rest.context["children"]) == 5 and not rest.context["more"]
+    names = [row["member"].username for row in first.context["children"] + rest.context["children"]]
+    assert len(set(names)) == 55
+
+
+def test_pages_need_a_login(client):
+    for name in ("accounts:profile", "accounts:security", "team:home", "team:members"):
+        response = client.get(reverse(name))
+        assert response.status_code == 302 and reverse("accounts:login") in response.url
