@@ -25,7 +25,7 @@ def test_task_run_twice_leaves_the_same_state(market_server):
            [{k: v for k, v in row.items() if k not in ignore} for row in state]
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_two_workers_refreshing_at_once_write_one_row(market_server):
     barrier = threading.Barrier(2)
     errors = []
