@@ -458,3 +458,16 @@ def test_pages_need_a_login(client):
     for name in ("accounts:profile", "accounts:security", "team:home", "team:members"):
         response = client.get(reverse(name))
         assert response.status_code == 302 and reverse("accounts:login") in response.url
+
+
+@pytest.mark.django_db(transaction=True)
+def test_registration_survives_a_broker_outage_at_commit(client, monkeypatch):
+    from accounts import tasks
+
+    def broker_down(*args, **kwargs):
+        raise ConnectionError("broker unreachable")
+
+    monkeypatch.setattr(tasks.welcome_email_send_task, "delay", broker_down)
+    response = _join(client)
+    assert response.status_code == 302
+    assert User.objects.filter(username="newbie").exists()
