@@ -24,8 +24,12 @@ class Commission(models.Model):
         DIRECTS = "directs", _("Not enough direct referrals")
         CAP = "cap", _("3× cap reached")
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="commissions")
-    from_user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # Few indexes on purpose: a daily run inserts a row per subscription. `user` is covered by
+    # commission_user_recent; members, buyers and plan versions are never deleted.
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="commissions",
+                             db_index=False)
+    from_user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                  db_index=False)
     level = models.PositiveSmallIntegerField()
     amount = models.DecimalField(**money_field_kwargs())
     # The part a cap cut off (not paid, shown to the member).
@@ -35,7 +39,8 @@ class Commission(models.Model):
     source_subscription = models.ForeignKey(
         "investment.Subscription", on_delete=models.PROTECT, related_name="commissions"
     )
-    plan_version = models.ForeignKey("investment.PlanVersion", on_delete=models.PROTECT, related_name="+")
+    plan_version = models.ForeignKey("investment.PlanVersion", on_delete=models.PROTECT, related_name="+",
+                                     db_index=False)
     # The weekday a daily income belongs to; NULL for generation income.
     payout_date = models.DateField(null=True, blank=True)
     description = models.CharField(max_length=300, blank=True)

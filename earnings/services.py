@@ -221,11 +221,13 @@ class DailyIncomeResult:
     completed: int = 0  # subscriptions that reached their 3× cap in this run
 
 
-# The payout of a subscription due on a date: active, started before that day began, not yet paid.
+# The payout of a subscription due on a date: active, started before that day began, not yet
+# settled for it. Dates are settled in order (the scheduled job catches up oldest first), so one
+# date column replaces an anti-join against millions of commissions; the unique (subscription,
+# date) constraint stays the guarantee.
 _DUE = """
     s.is_active AND s.started_at < %(day_start)s
-    AND NOT EXISTS (SELECT 1 FROM earnings_commission c WHERE c.source_subscription_id = s.id
-                    AND c.commission_type = 'daily_bond' AND c.payout_date = %(date)s)
+    AND (s.daily_paid_through IS NULL OR s.daily_paid_through < %(date)s)
 """
 
 
@@ -323,37 +325,46 @@ def _daily_batch(result: DailyIncomeResult, params: dict) -> None:
             """
         )
         written, paid_count, paid_total, capped_total = cursor.fetchone()
-        if not paid_count:
-            result.subscriptions += written
-            result.capped_total += capped_total
-            return
         cursor.execute(
             """
-            WITH earned AS (
+            WITH settled AS (
                 UPDATE investment_subscription s
                 SET total_earned = s.total_earned + b.amount,
                     is_active = s.total_earned + b.amount < s.earnings_cap,
-                    completed_at = CASE WHEN s.total_earned + b.amount >= s.earnings_cap THEN %(now)s END
-                FROM earnings_daily_batch b WHERE s.id = b.subscription_id AND b.amount > 0
+                    completed_at = CASE WHEN s.total_earned + b.amount >= s.earnings_cap THEN %(now)s END,
+                    daily_paid_through = %(date)s
+                FROM earnings_daily_batch b WHERE s.id = b.subscription_id
                 RETURNING s.is_active
             )
-            SELECT count(*) FILTER (WHERE NOT is_active) FROM earned
+            SELECT count(*) FILTER (WHERE NOT is_active) FROM settled
             """,
             params,
         )
         (completed,) = cursor.fetchone()
-        # A member whose last subscription completed is no longer an active investor.
+        result.subscriptions += written
+        result.capped_total += capped_total
+        result.completed += completed
+        if not paid_count:
+            return
         cursor.execute(
             """
-            UPDATE accounts_user u
-            SET total_earnings = u.total_earnings + t.total,
-                is_active_investor = EXISTS (
-                    SELECT 1 FROM investment_subscription s WHERE s.user_id = u.id AND s.is_active)
+            UPDATE accounts_user u SET total_earnings = u.total_earnings + t.total
             FROM (SELECT user_id, sum(amount) AS total FROM earnings_daily_batch
                   GROUP BY user_id HAVING sum(amount) > 0) t
             WHERE u.id = t.user_id
             """
         )
+        if completed:
+            # A member whose last subscription completed is no longer an active investor.
+            cursor.execute(
+                """
+                UPDATE accounts_user u SET is_active_investor = false
+                WHERE u.id IN (SELECT b.user_id FROM earnings_daily_batch b
+                               JOIN investment_subscription s ON s.id = b.subscription_id
+                               WHERE NOT s.is_active)
+                  AND NOT EXISTS (SELECT 1 FROM investment_subscription s WHERE s.user_id = u.id AND s.is_active)
+                """
+            )
     ledger_post_payouts_sql(
         source_sql="""
             SELECT 'daily:' || subscription_id || ':' || %(date_text)s AS key, user_id, amount,
@@ -365,11 +376,8 @@ def _daily_batch(result: DailyIncomeResult, params: dict) -> None:
         kind=LedgerTransaction.Kind.DAILY_INCOME,
         history_type=Transaction.Type.DAILY_INCOME,
     )
-    result.subscriptions += written
     result.paid_count += paid_count
     result.paid_total += paid_total
-    result.capped_total += capped_total
-    result.completed += completed
 
 
 def _daily_run_record(result: DailyIncomeResult) -> None:

@@ -126,6 +126,8 @@ class Subscription(models.Model):
     purchase_key = models.CharField(max_length=80, unique=True)
     # Set in the transaction that paid the 20-level generation income; NULL = still owed.
     generation_paid_at = models.DateTimeField(null=True, blank=True)
+    # The last weekday whose daily income run settled this subscription (paid, or cut to 0 by the cap).
+    daily_paid_through = models.DateField(null=True, blank=True)
 
     class Meta:
         constraints = [

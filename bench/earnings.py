@@ -1,0 +1,181 @@
+"""Earnings speed: purchase and 20-level fan-out (queries and p50), daily income over 100k subscriptions.
+
+The daily run is compared with the SQL floor: one plain INSERT … SELECT of the same number of
+commission rows with no business logic (no caps, no ledger, no history).
+"""
+
+import statistics
+import time
+import uuid
+from decimal import Decimal
+
+from _common import report, scaled, setup_django
+
+setup_django()
+
+import datetime as dt  # noqa: E402
+
+from django.db import connection, transaction  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+from accounts.models import User  # noqa: E402
+from accounts.seeding import network_seed  # noqa: E402
+from accounts.services import user_create  # noqa: E402
+from earnings import tasks as earnings_tasks  # noqa: E402
+from earnings.services import daily_income_pay, generation_distribute  # noqa: E402
+from investment.selectors import plan_current  # noqa: E402
+from investment.services import subscription_purchase  # noqa: E402
+from wallet.models import AccountCode  # noqa: E402
+from wallet.services import balance_adjust, platform_accounts_open  # noqa: E402
+
+PAYOUT_DATE = dt.date(2030, 1, 7)  # a Monday after every subscription below started
+
+
+def qualifying_chain(levels: int = 20) -> User:
+    """A chain where every level qualifies: active investors with 10 directs and a large cap room."""
+    sponsor = None
+    for level in range(levels):
+        member = user_create(username=f"chain{level}", email="", password=None, sponsor=sponsor)
+        for extra in range(9):
+            user_create(username=f"chain{level}-d{extra}", email="", password=None, sponsor=member)
+        sponsor = member
+    chain_ids = list(User.objects.filter(username__regex=r"^chain[0-9]+$").values_list("pk", flat=True))
+    User.objects.filter(pk__in=chain_ids).update(total_invested=Decimal(10_000_000), is_active_investor=True)
+    return User.objects.get(pk=sponsor.pk)
+
+
+def bench_purchase_and_fan_out() -> None:
+    platform_accounts_open()
+    plan_current()
+    bottom = qualifying_chain()
+    count = scaled(60)
+    buyers = []
+    for i in range(count):
+        buyer = user_create(username=f"buyer{i}", email="", password=None, sponsor=bottom)
+        balance_adjust(user_id=buyer.pk, amount=Decimal(1000), reason="bench", created_by_id=None)
+        buyers.append(buyer)
+    # The fan-out is timed on its own below, as the worker runs it; here the enqueue is left out.
+    earnings_tasks.generation_distribute_task.delay_on_commit = lambda *args, **kwargs: None
+
+    purchase_times, subscription_ids, purchase_queries = [], [], None
+    for i, buyer in enumerate(buyers):
+        started = time.perf_counter()
+        if i == 0:
+            with CaptureQueriesContext(connection) as queries:
+                subscription = subscription_purchase(user=buyer, amount="500", use_bonus=False,
+                                                     token=str(uuid.uuid4()))
+            purchase_queries = len(queries)
+            for query in queries:
+                print("#", query["time"], query["sql"][:100].replace("\n", " "))
+        else:
+            subscription = subscription_purchase(user=buyer, amount="500", use_bonus=False, token=str(uuid.uuid4()))
+        purchase_times.append(time.perf_counter() - started)
+        subscription_ids.append(subscription.pk)
+    report("earnings_purchase_queries", purchase_queries, "queries", 1)
+    report("earnings_purchase_p50_ms", statistics.median(purchase_times[1:]) * 1000, "ms", count)
+
+    fan_out_times, fan_out_queries = [], None
+    for i, subscription_id in enumerate(subscription_ids):
+        started = time.perf_counter()
+        if i == 0:
+            with CaptureQueriesContext(connection) as queries:
+                result = generation_distribute(subscription_id=subscription_id)
+            fan_out_queries = len(queries)
+            for query in queries:
+                print("#", query["time"], query["sql"][:100].replace("\n", " "))
+        else:
+            result = generation_distribute(subscription_id=subscription_id)
+        fan_out_times.append(time.perf_counter() - started)
+        assert sum(1 for o in result.outcomes if o.amount > 0) == 20, result
+    report("earnings_fanout_queries", fan_out_queries, "queries", 20)
+    report("earnings_fanout_p50_ms", statistics.median(fan_out_times[1:]) * 1000, "ms", count)
+
+
+def seed_subscriptions(count: int) -> None:
+    """Two subscriptions per member of a seeded network, written in one statement."""
+    network_seed(users=count // 2, seed=7, prefix="daily-")
+    plan_id = plan_current().pk
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO investment_subscription
+                (user_id, plan_version_id, amount, tier, monthly_rate, total_earned, earnings_cap, is_active,
+                 bonus_used, started_at, purchase_key, generation_paid_at)
+            SELECT u.id, %s, a.amount,
+                   CASE WHEN a.amount <= 3000 THEN 'tier_1' WHEN a.amount <= 5000 THEN 'tier_2' ELSE 'tier_3' END,
+                   CASE WHEN a.amount <= 3000 THEN 6 WHEN a.amount <= 5000 THEN 8 ELSE 10 END,
+                   0, a.amount * 3, true, 0, now() - interval '1 day', 'bench:' || u.id || ':' || n, now()
+            FROM accounts_user u
+            CROSS JOIN generate_series(1, 2) AS n
+            CROSS JOIN LATERAL (SELECT round((50 + random() * 9950)::numeric, 2) AS amount) a
+            WHERE u.username LIKE 'daily-%%'
+            """,
+            [plan_id],
+        )
+        cursor.execute(
+            """
+            UPDATE accounts_user u SET total_invested = s.total, is_active_investor = true
+            FROM (SELECT user_id, sum(amount) AS total FROM investment_subscription
+                  WHERE purchase_key LIKE 'bench:%%' GROUP BY user_id) s
+            WHERE u.id = s.user_id
+            """
+        )
+        cursor.execute("ANALYZE")
+
+
+def sql_floor(count: int) -> float:
+    """One INSERT … SELECT of `count` commission rows with no business logic, rolled back."""
+    with transaction.atomic():
+        started = time.perf_counter()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                """
+                INSERT INTO earnings_commission
+                    (user_id, from_user_id, level, amount, capped_amount, commission_type, skip_reason,
+                     source_subscription_id, plan_version_id, payout_date, description, paid_at)
+                SELECT user_id, user_id, 0, 1, 0, 'daily_bond', '', id, plan_version_id, %s, '', now()
+                FROM investment_subscription WHERE purchase_key LIKE 'bench:%%'
+                """,
+                [PAYOUT_DATE + dt.timedelta(days=1)],
+            )
+            assert cursor.rowcount == count, cursor.rowcount
+        elapsed = time.perf_counter() - started
+        transaction.set_rollback(True)
+    return elapsed
+
+
+def slow_statements(execute, sql, params, many, context):
+    """Print every statement of the daily run slower than 0.2 s (where the time goes)."""
+    started = time.perf_counter()
+    try:
+        return execute(sql, params, many, context)
+    finally:
+        elapsed = time.perf_counter() - started
+        if elapsed > 0.2:
+            print(f"# {elapsed:.2f} s  {' '.join(sql.split())[:110]}", flush=True)
+
+
+def bench_daily_income() -> None:
+    count = scaled(100_000)
+    started = time.perf_counter()
+    seed_subscriptions(count)
+    print(f"# seeded {count} subscriptions in {time.perf_counter() - started:.1f} s", flush=True)
+    floor = sql_floor(count)
+    started = time.perf_counter()
+    with connection.execute_wrapper(slow_statements):
+        result = daily_income_pay(payout_date=PAYOUT_DATE)
+    first = time.perf_counter() - started
+    assert result.paid_count >= count, result  # and the bench purchases above
+    started = time.perf_counter()
+    again = daily_income_pay(payout_date=PAYOUT_DATE)
+    rerun = time.perf_counter() - started
+    assert again.paid_count == 0, again
+    report("earnings_daily_100k_s", first, "s", count)
+    report("earnings_daily_rerun_s", rerun, "s", count)
+    report("earnings_daily_sql_floor_s", floor, "s", count)
+    report("earnings_daily_vs_sql_floor", first / floor, "x", count)
+
+
+if __name__ == "__main__":
+    bench_purchase_and_fan_out()
+    bench_daily_income()
