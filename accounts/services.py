@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal
-from functools import partial
 
 from django.conf import settings
 from django.contrib.auth.models import UserManager
@@ -73,7 +72,7 @@ def team_stats_forget(*, member_ids: Sequence[int]) -> None:
 
     keys = [team_stats_cache_key(pk) for pk in member_ids]
     if keys:
-        transaction.on_commit(partial(cache.delete_many, keys), robust=True)
+        transaction.on_commit(lambda: cache.delete_many(keys), robust=True)
 
 
 def registration_bonus_amount() -> Decimal:
@@ -113,7 +112,7 @@ def user_register(*, username: str, email: str, password: str, sponsor: User | N
     user = user_create(username=username, email=email, password=password, sponsor=sponsor)
     registration_bonus_post(user=user)
     # robust: a broker hiccup must not turn a committed registration into an error page.
-    transaction.on_commit(partial(welcome_email_send_task.delay, user.pk), robust=True)
+    transaction.on_commit(lambda: welcome_email_send_task.delay(user.pk), robust=True)
     return user
 
 
@@ -200,7 +199,7 @@ def user_sponsor_change(*, user: User, new_sponsor: User | None, changed_by: Use
     # Group volumes hang on the tree: rebuild them once the move is committed.
     from ranks.tasks import leg_volumes_recompute_task
 
-    transaction.on_commit(leg_volumes_recompute_task.delay, robust=True)
+    transaction.on_commit(lambda: leg_volumes_recompute_task.delay(), robust=True)
     user.refresh_from_db()
     return change
 
