@@ -98,8 +98,9 @@ def registration_bonus_post(*, user: User):
         entries=[(payouts, -amount), (accounts[AccountCode.BONUS], amount)],
         memo="registration bonus",
         history=[
+            # Stored in English whatever the member's language; pages translate by type.
             HistoryLine(user_id=user.pk, type=Transaction.Type.BONUS, amount=amount,
-                        description=_("Registration bonus"))
+                        description="Registration bonus")
         ],
     )
 
