@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
@@ -16,6 +17,9 @@ from .withdrawals import withdraw_page, withdrawal_request
 
 @login_required
 def deposit(request):
+    if not settings.TRON_XPUB:
+        # Without the account xpub no address can be derived; say so instead of failing.
+        return render(request, "wallet/deposit.html", {"page": None})
     page = deposit_page(user=request.user)
     template = "wallet/partials/deposit_recent.html" if request.htmx else "wallet/deposit.html"
     return render(request, template, {"page": page})

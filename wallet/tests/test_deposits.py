@@ -246,3 +246,11 @@ def test_reconcile_ledger_reports_custody_and_fails_on_a_shortfall(member, devno
     devnode.solidify()
     with pytest.raises(CommandError, match="difference -30"):
         call_command("reconcile_ledger")
+
+
+def test_without_an_xpub_the_deposit_page_says_deposits_are_unavailable(client, settings):
+    settings.TRON_XPUB = ""
+    user = UserFactory()
+    client.force_login(user)
+    response = client.get(reverse("wallet:deposit"))
+    assert response.status_code == 200 and "not available" in response.content.decode()
