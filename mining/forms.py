@@ -73,12 +73,6 @@ class CalculatorForm(ConditionsForm):
         super().__init__(*args, **kwargs)
         self.market_state = market_state
 
-    @classmethod
-    def defaults(cls) -> dict[str, str]:
-        values = super().defaults()
-        values.update(miner="", price_usd="", difficulty="", fees_btc="")
-        return values
-
     def clean(self):
         data = super().clean()
         miner = data.get("miner")

@@ -87,9 +87,11 @@ def coingecko_prices(client: httpx.Client, *, coin_ids: list[str]) -> dict[str, 
             usd = _number(row["usd"], what=f"{coin_id} price", high=MAX_PRICE_USD)
         except SourceError:
             continue
-        change = row.get("usd_24h_change")
-        change = _number(change, what="24h change", low=Decimal(-100), high=Decimal(100000),
-                         allow_equal_low=True) if change is not None else None
+        try:
+            change = _number(row.get("usd_24h_change"), what="24h change", low=Decimal(-100),
+                             high=Decimal(100000), allow_equal_low=True)
+        except SourceError:
+            change = None  # the price itself is still good
         updated = row.get("last_updated_at")
         prices[coin_id] = CoinPrice(coin_id, usd, change, int(updated) if isinstance(updated, Decimal) else None)
     if not prices:

@@ -5,8 +5,8 @@ from celery import shared_task
 logger = logging.getLogger(__name__)
 
 
-# Source failures are handled inside the refresh (fall back, then last known values), so only a
-# lost database connection is worth a retry; the next run is five minutes away anyway.
+# Not retried: source failures are already handled inside the refresh (next source, then last
+# known values), and the next run is five minutes away.
 @shared_task(soft_time_limit=120, time_limit=150, max_retries=0)
 def market_data_refresh_task() -> str:
     from mining.services import market_data_refresh
