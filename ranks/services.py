@@ -143,9 +143,9 @@ class RankCheckResult:
     checked: int  # members with at least one leg holding volume
     promoted: int
     promotions: dict[str, int] = field(default_factory=dict)  # new rank → members
+    overdue_weeks_settled: int = 0
 
 
-@transaction.atomic
 def ranks_check(*, now: dt.datetime | None = None, dry_run: bool = False) -> RankCheckResult:
     """Promote every member whose main leg and other legs both meet a higher rank.
 
@@ -153,8 +153,22 @@ def ranks_check(*, now: dt.datetime | None = None, dry_run: bool = False) -> Ran
     that also writes the achievement history. Ranks never go down; a promotion sets the new
     rank's weekly bonus for 52 weeks starting the next Monday. Running it again changes nothing
     but `last_rank_check`.
+
+    Bonus weeks still owed up to the current week (a Monday run was missed) are settled first,
+    at the rank that earned them, because a promotion replaces the running bonus. Normally the
+    Monday run has paid them all and this is a single empty query.
     """
     now = now or timezone.now()
+    overdue = 0
+    if not dry_run:
+        overdue = weekly_bonuses_pay(week=now.astimezone(dt.UTC).date()).weeks_settled
+    result = _ranks_promote(now=now, dry_run=dry_run)
+    return RankCheckResult(checked=result.checked, promoted=result.promoted, promotions=result.promotions,
+                           overdue_weeks_settled=overdue)
+
+
+@transaction.atomic
+def _ranks_promote(*, now: dt.datetime, dry_run: bool) -> RankCheckResult:
     ladder_values, ladder_params = ladder_sql_values()
     start_week = next_monday(now.astimezone(dt.UTC).date())
     with connection.cursor() as cursor:

@@ -16,7 +16,7 @@ def ranks_check_task() -> dict:
     from ranks.services import ranks_check
 
     result = ranks_check()
-    return {"checked": result.checked, "promoted": result.promoted}
+    return {"checked": result.checked, "promoted": result.promoted, "overdue_weeks": result.overdue_weeks_settled}
 
 
 @shared_task(acks_late=True, soft_time_limit=1800, time_limit=1860, **_RETRY)

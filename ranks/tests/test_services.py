@@ -173,11 +173,30 @@ def test_a_rank_is_not_lost_when_the_volume_no_longer_qualifies():
     # A purchase is reversed: the rebuilt volumes drop below every threshold.
     Subscription.objects.filter(user__referred_by=sponsor).update(amount=Decimal("100"), earnings_cap=300)
     leg_volumes_recompute()
-    ranks_check(now=SUNDAY + dt.timedelta(weeks=1))
+    result = ranks_check(now=SUNDAY + dt.timedelta(weeks=1))
     record = Rank.objects.get(user=sponsor)
     assert record.current_rank == RankCode.BUILDER
-    assert (record.weekly_bonus_amount, record.weeks_remaining) == (Decimal("200"), 52)
+    assert result.promoted == 0
+    # The week-one bonus nobody paid on Monday was settled by the check; the rest still runs.
+    assert result.overdue_weeks_settled == 1
+    assert (record.weekly_bonus_amount, record.weeks_remaining) == (Decimal("200"), 51)
     assert (record.main_leg_volume, record.other_legs_volume) == (Decimal("100"), Decimal("100"))
+
+
+def test_weeks_owed_at_the_old_rank_are_paid_at_the_old_amount_before_a_promotion():
+    sponsor = ranked("6000", "6000")
+    weekly_bonuses_pay(week=week(0))  # weeks 1 and 2 are missed
+    leg = User.objects.filter(referred_by=sponsor).order_by("pk").first()
+    invest(UserFactory(sponsor=leg), "4000")
+    invest(UserFactory(sponsor=sponsor), "4000")  # main 10,000, other 10,000 → builder
+    result = ranks_check(now=SUNDAY + dt.timedelta(weeks=3))
+    assert (result.promoted, result.overdue_weeks_settled) == (1, 2)
+    paid = list(WeeklyBonus.objects.filter(user=sponsor).order_by("week").values_list("rank", "paid_amount"))
+    assert paid == [(RankCode.CONNECTOR, Decimal(50))] * 3
+    record = Rank.objects.get(user=sponsor)
+    assert (record.current_rank, record.weeks_remaining, record.bonus_start_week) == (RankCode.BUILDER, 52, week(3))
+    weekly_bonuses_pay(week=week(3))
+    assert WeeklyBonus.objects.get(user=sponsor, week=week(3)).paid_amount == Decimal(200)
 
 
 def test_promotion_resets_to_52_weeks_at_the_new_amount():

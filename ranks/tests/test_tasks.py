@@ -32,9 +32,9 @@ def test_every_rank_task_run_twice_leaves_the_same_state():
     invest(UserFactory(sponsor=sponsor), "10000")
     invest(UserFactory(sponsor=sponsor), "10000")
 
-    assert ranks_check_task.delay().get() == {"checked": 1, "promoted": 1}
+    assert ranks_check_task.delay().get() == {"checked": 1, "promoted": 1, "overdue_weeks": 0}
     first = _state()
-    assert ranks_check_task.delay().get() == {"checked": 1, "promoted": 0}
+    assert ranks_check_task.delay().get() == {"checked": 1, "promoted": 0, "overdue_weeks": 0}
     assert _state() == first
 
     week = _a_week_later(sponsor).isoformat()
