@@ -86,6 +86,64 @@ def _secret_file(name: str) -> str:
     return path.read_text().strip()
 
 
+def _dev_custody() -> None:
+    """A local custody set-up for the devnode, made once under .data/ (never in the repository).
+
+    The mnemonic and wallet keys go into a Fernet-encrypted key file; only public values
+    (the account xpub, the wallet addresses) are put in the environment as such.
+    """
+    import json
+
+    from cryptography.fernet import Fernet
+    from tronpy.keys import PrivateKey
+
+    public_file, fernet_file, key_file = DATA / "custody.json", DATA / "signer.fernet", DATA / "signer.key"
+    if not public_file.exists():
+        sys.path.insert(0, str(ROOT))
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "phonix.settings.local")
+        from wallet.keys import SignerSecrets, account_xpub, keyfile_write, mnemonic_generate
+
+        mnemonic, hot, gas = mnemonic_generate(), PrivateKey.random(), PrivateKey.random()
+        fernet_key = Fernet.generate_key()
+        fernet_file.write_bytes(fernet_key)
+        fernet_file.chmod(0o600)
+        keyfile_write(path=key_file, fernet_key=fernet_key, secrets=SignerSecrets(
+            mnemonic=mnemonic, hot_wallet_key=hot.hex(), gas_wallet_key=gas.hex()))
+        public_file.write_text(json.dumps({
+            "xpub": account_xpub(mnemonic=mnemonic),
+            "hot": hot.public_key.to_base58check_address(),
+            "gas": gas.public_key.to_base58check_address(),
+        }))
+    public = json.loads(public_file.read_text())
+    os.environ.setdefault("TRON_XPUB", public["xpub"])
+    os.environ.setdefault("TRON_HOT_WALLET_ADDRESS", public["hot"])
+    os.environ.setdefault("TRON_GAS_WALLET_ADDRESS", public["gas"])
+    os.environ.setdefault("TRON_SIGNER_KEYFILE", str(key_file))
+    os.environ.setdefault("TRON_SIGNER_FERNET_KEY", fernet_file.read_text().strip())
+
+
+def _start_devnode() -> callable:
+    port = int(os.environ.get("TRON_DEVNODE_PORT", "8090"))
+    os.environ["TRON_NODE_URL"] = f"http://127.0.0.1:{port}/"
+    log = open(DATA / "devnode.log", "ab")
+    process = subprocess.Popen(
+        [PYTHON, "manage.py", "tron_devnode", "--port", str(port)], cwd=ROOT, stdout=log, stderr=log
+    )
+    for _ in range(200):
+        if _port_answers(port):
+            break
+        time.sleep(0.05)
+    else:
+        raise SystemExit(f"the TRON devnode did not start on port {port}; see .data/devnode.log")
+
+    def stop() -> None:
+        process.send_signal(signal.SIGINT)  # saves its snapshot
+        process.wait(timeout=15)
+        log.close()
+
+    return stop
+
+
 def prepare_environment() -> list[callable]:
     DATA.mkdir(exist_ok=True)
     (DATA / "run").mkdir(mode=0o700, exist_ok=True)
@@ -110,7 +168,10 @@ def manage(*args: str) -> None:
     subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, check=True)
 
 
-def run_stack() -> int:
+def run_stack(stops: list[callable]) -> int:
+    if not os.environ.get("TRON_NODE_URL"):
+        _dev_custody()
+        stops.append(_start_devnode())
     manage("migrate", "--no-input")
     manage("setup_periodic_tasks")
     manage("seed_demo")
@@ -120,8 +181,10 @@ def run_stack() -> int:
         "\nPhonix is starting:\n"
         f"  web     http://127.0.0.1:{port}/   (admin: http://127.0.0.1:{port}/admin/)\n"
         "  flower  http://127.0.0.1:5555/  (user admin, password below)\n"
+        f"  TRON    {os.environ['TRON_NODE_URL']}  (operator endpoints under /devnode/)\n"
         f"  demo logins: admin / alice / bob / carol — password: {os.environ['DEMO_PASSWORD']}\n"
-        "  (the password is kept in .data/demo-password)\n",
+        "  (the password is kept in .data/demo-password; staff enrol 2FA at /accounts/security/\n"
+        "   before the admin lets them in)\n",
         flush=True,
     )
     honcho = shutil.which("honcho", path=str(Path(PYTHON).parent))
@@ -145,7 +208,7 @@ def main() -> int:
     stops = prepare_environment()
     try:
         if options.action == "run":
-            return run_stack()
+            return run_stack(stops)
         command = [c for c in options.command if c != "--"]
         return _run_foreground(command)
     finally:

@@ -1,6 +1,8 @@
 import os
 import secrets
 
+import httpx
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
@@ -14,13 +16,21 @@ DEMO_MEMBERS = [
     ("bob", "alice", "bob@example.com", "1200"),
     ("carol", "bob", "carol@example.com", "300"),
 ]
+# What the platform wallets hold on the devnode after seeding: (TRX in sun, USDT in units).
+DEMO_HOT_WALLET = (5_000 * 10**6, 100_000 * 10**6)
+DEMO_GAS_WALLET = (5_000 * 10**6, 0)
 
 
 class Command(BaseCommand):
-    help = "Load demo data: a staff superuser and a few members with balances (idempotent)."
+    help = "Load demo data: a staff superuser, a few members with balances, funded devnode wallets (idempotent)."
+
+    def handle(self, *args, **options):
+        created = self._members()
+        funded = self._devnode_wallets()
+        self.stdout.write(f"demo data: {created} users created, {len(DEMO_MEMBERS)} members funded, {funded}")
 
     @transaction.atomic
-    def handle(self, *args, **options):
+    def _members(self) -> int:
         password = os.environ.get("DEMO_PASSWORD") or secrets.token_urlsafe(12)
         created = 0
         if not User.objects.filter(username="admin").exists():
@@ -35,4 +45,28 @@ class Command(BaseCommand):
             # A fixed key makes the demo credit happen once, however often this runs.
             balance_adjust(user_id=member.pk, amount=balance, reason="Demo balance",
                            created_by_id=None, key=f"demo:{username}:main")
-        self.stdout.write(f"demo data: {created} users created, {len(DEMO_MEMBERS)} members funded")
+        return created
+
+    def _devnode_wallets(self) -> str:
+        """Top the platform wallets up on the local devnode; never touches a real network."""
+        node = settings.TRON_NODE_URL.rstrip("/")
+        try:
+            httpx.post(f"{node}/devnode/info", json={}, timeout=3).raise_for_status()
+        except httpx.HTTPError:
+            return "no devnode to fund"
+        for address, (trx_sun, usdt_units) in (
+            (settings.TRON_HOT_WALLET_ADDRESS, DEMO_HOT_WALLET), (settings.TRON_GAS_WALLET_ADDRESS, DEMO_GAS_WALLET),
+        ):
+            if not address:
+                continue
+            held = httpx.post(f"{node}/devnode/balances", json={"address": address}, timeout=5).json()
+            if held["trx_sun"] < trx_sun:
+                self._operate(node, "fund_trx", address=address, amount=trx_sun - held["trx_sun"])
+            usdt_held = held["tokens"].get(settings.USDT_CONTRACT, 0)
+            if usdt_held < usdt_units:
+                self._operate(node, "mint_usdt", address=address, amount=usdt_units - usdt_held)
+        return "devnode wallets funded"
+
+    @staticmethod
+    def _operate(node: str, action: str, **body) -> None:
+        httpx.post(f"{node}/devnode/{action}", json={**body, "mine": True}, timeout=10).raise_for_status()
