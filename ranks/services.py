@@ -55,6 +55,33 @@ def leg_volumes_add(*, buyer: User, amount: Decimal) -> None:
         )
 
 
+def leg_volumes_move(*, member_id: int, old_upline_ids: list[int], new_upline_ids: list[int]) -> None:
+    """A member and their downline moved to another sponsor: their group volume leaves the old
+    upline and joins the new one (ancestors on both sides keep it). One statement, for the
+    sponsor-change service to call inside its transaction.
+    """
+    leaving = sorted(set(old_upline_ids) - set(new_upline_ids))
+    joining = sorted(set(new_upline_ids) - set(old_upline_ids))
+    if not leaving and not joining:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            WITH moved AS (
+                SELECT group_volume AS volume FROM ranks_membervolume
+                WHERE user_id = %(member)s AND group_volume > 0
+            ), left_behind AS (
+                UPDATE ranks_membervolume v SET group_volume = v.group_volume - moved.volume
+                FROM moved WHERE v.user_id = ANY(%(leaving)s::bigint[])
+            )
+            INSERT INTO ranks_membervolume AS v (user_id, personal_volume, group_volume)
+            SELECT j, 0, moved.volume FROM unnest(%(joining)s::bigint[]) AS j, moved ORDER BY j
+            ON CONFLICT (user_id) DO UPDATE SET group_volume = v.group_volume + EXCLUDED.group_volume
+            """,
+            {"member": member_id, "leaving": leaving, "joining": joining},
+        )
+
+
 @dataclass(frozen=True)
 class RecomputeResult:
     members: int  # members with any volume
@@ -74,24 +101,36 @@ def leg_volumes_recompute(*, dry_run: bool = False) -> RecomputeResult:
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_RECOMPUTE_LOCK])
         cursor.execute("LOCK TABLE ranks_membervolume IN SHARE ROW EXCLUSIVE MODE")
+        # Bottom-up over the sponsor links: each level adds its group volumes to its sponsors,
+        # deepest level first — linear in the members, whatever the depth. (The incremental
+        # path walks upline_ids instead, so a rebuild also cross-checks the two.)
         cursor.execute(
             """
             DROP TABLE IF EXISTS pg_temp.fresh_volume;
             CREATE TEMP TABLE fresh_volume ON COMMIT DROP AS
-            WITH personal AS (
-                SELECT user_id, sum(amount) AS volume FROM investment_subscription GROUP BY user_id
-            ), grouped AS (
-                SELECT a.id AS user_id, sum(p.volume) AS volume
-                FROM personal p
-                JOIN accounts_user u ON u.id = p.user_id
-                CROSS JOIN LATERAL unnest(u.upline_ids || u.id) AS a(id)
-                GROUP BY a.id
-            )
-            SELECT g.user_id, coalesce(p.volume, 0) AS personal_volume, g.volume AS group_volume
-            FROM grouped g LEFT JOIN personal p ON p.user_id = g.user_id
+            SELECT u.id AS user_id, u.referred_by_id AS sponsor_id, u.depth,
+                   coalesce(p.volume, 0) AS personal_volume, coalesce(p.volume, 0) AS group_volume
+            FROM accounts_user u
+            LEFT JOIN (SELECT user_id, sum(amount) AS volume FROM investment_subscription GROUP BY user_id) p
+                   ON p.user_id = u.id
             """
         )
         cursor.execute("ALTER TABLE fresh_volume ADD PRIMARY KEY (user_id)")
+        cursor.execute("CREATE INDEX ON fresh_volume (depth)")
+        cursor.execute("ANALYZE fresh_volume")
+        cursor.execute("SELECT coalesce(max(depth), 0), coalesce(min(depth), 0) FROM fresh_volume")
+        deepest, shallowest = cursor.fetchone()
+        for depth in range(deepest, shallowest, -1):
+            cursor.execute(
+                """
+                UPDATE fresh_volume s SET group_volume = s.group_volume + d.total
+                FROM (SELECT sponsor_id, sum(group_volume) AS total FROM fresh_volume
+                      WHERE depth = %s AND group_volume > 0 GROUP BY sponsor_id) d
+                WHERE s.user_id = d.sponsor_id
+                """,
+                [depth],
+            )
+        cursor.execute("DELETE FROM fresh_volume WHERE group_volume = 0")
         cursor.execute("SELECT count(*) FROM fresh_volume")
         (members,) = cursor.fetchone()
         cursor.execute(
