@@ -31,6 +31,27 @@ def _broker() -> str:
 CHECKS = {"database": _database, "redis": _redis, "broker": _broker}
 
 
+def _last_scan() -> dict:
+    from wallet.deposits import scan_lag
+
+    lag = scan_lag()
+    return {**lag, "updated_at": lag["updated_at"].isoformat() if lag["updated_at"] else None}
+
+
+def _last_payouts() -> dict | None:
+    from earnings.models import DailyIncomeRun
+
+    run = DailyIncomeRun.objects.filter(finished_at__isnull=False).order_by("-payout_date").first()
+    if run is None:
+        return None
+    return {"date": run.payout_date.isoformat(), "finished_at": run.finished_at.isoformat(),
+            "paid": run.paid_count}
+
+
+# Reported for operators; they do not decide the status code (a new install has neither).
+FACTS = {"last_scan": _last_scan, "last_payouts": _last_payouts}
+
+
 def health_report() -> dict:
     report: dict = {}
     for name, check in CHECKS.items():
@@ -39,4 +60,9 @@ def health_report() -> dict:
         except Exception as error:  # a health check reports every failure instead of raising
             report[name] = f"error: {type(error).__name__}"
     report["ok"] = all(value == "ok" for value in report.values())
+    for name, fact in FACTS.items():
+        try:
+            report[name] = fact()
+        except Exception as error:  # reported like a check, never raised
+            report[name] = f"error: {type(error).__name__}"
     return report

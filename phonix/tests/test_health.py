@@ -7,7 +7,25 @@ from phonix import health
 def test_healthz_reports_every_dependency_ok(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"database": "ok", "redis": "ok", "broker": "ok", "ok": True}
+    body = response.json()
+    assert {key: body[key] for key in ("database", "redis", "broker", "ok")} == {
+        "database": "ok", "redis": "ok", "broker": "ok", "ok": True,
+    }
+    assert body["last_scan"] == {"next_block": None, "behind": None, "updated_at": None}
+    assert body["last_payouts"] is None
+
+
+@pytest.mark.django_db
+def test_healthz_reports_the_last_finished_daily_payout(client):
+    from datetime import date
+
+    from django.utils import timezone
+
+    from earnings.models import DailyIncomeRun
+
+    DailyIncomeRun.objects.create(payout_date=date(2026, 11, 20), finished_at=timezone.now(), paid_count=7)
+    DailyIncomeRun.objects.create(payout_date=date(2026, 11, 23))  # still running: not reported
+    assert client.get("/healthz").json()["last_payouts"]["date"] == "2026-11-20"
 
 
 @pytest.mark.django_db
