@@ -118,3 +118,13 @@ def test_ranks_page_at_the_top_rank_has_no_next_requirement(client):
     assert "You hold the highest rank." in body
     assert response.context["o"].weekly_bonus_amount == Decimal(5000)
     assert response.context["o"].next_payment_week == dt.date(2025, 3, 3)
+
+
+def test_ranks_page_says_when_the_legs_already_meet_the_next_rank(client):
+    member = UserFactory()
+    invest(UserFactory(sponsor=member), "5000")
+    invest(UserFactory(sponsor=member), "5000")  # no check has run yet
+    client.force_login(member)
+    body = client.get("/ranks/").content.decode()
+    assert 'data-rank="none"' in body
+    assert "it is granted at the next rank check" in body
