@@ -100,7 +100,6 @@ def _dev_custody() -> None:
     public_file, fernet_file, key_file = DATA / "custody.json", DATA / "signer.fernet", DATA / "signer.key"
     if not public_file.exists():
         sys.path.insert(0, str(ROOT))
-        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "phonix.settings.local")
         from wallet.keys import SignerSecrets, account_xpub, keyfile_write, mnemonic_generate
 
         mnemonic, hot, gas = mnemonic_generate(), PrivateKey.random(), PrivateKey.random()
@@ -157,7 +156,6 @@ def prepare_environment() -> list[callable]:
     if not os.environ.get("REDIS_URL"):
         os.environ["REDIS_URL"], stop = _start_redis()
         stops.append(stop)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "phonix.settings.local")
     os.environ.setdefault("DJANGO_SECRET_KEY", _secret_file("secret-key"))
     os.environ.setdefault("DEMO_PASSWORD", _secret_file("demo-password"))
     os.environ.setdefault("FLOWER_BASIC_AUTH", f"admin:{os.environ['DEMO_PASSWORD']}")
