@@ -189,7 +189,8 @@ def ledger_post(
     content_hash = _content_hash(kind, normalised)
     with transaction.atomic():
         ledger_id, created_at, stored_hash, is_new = _ledger_call(
-            "SELECT * FROM ledger_post_one(%s::text, %s::text, %s::text, %s::text, %s::bigint, %s::bigint[], %s::numeric[])",
+            "SELECT * FROM ledger_post_one("
+            "%s::text, %s::text, %s::text, %s::text, %s::bigint, %s::bigint[], %s::numeric[])",
             [kind, key, content_hash, memo[:500], created_by_id,
              [account_id for account_id, _amount in normalised], [amount for _id, amount in normalised]],
         )
