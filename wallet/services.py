@@ -443,38 +443,24 @@ def ledger_post_payouts_sql(
             raise IdempotencyConflict(
                 _("The key %(key)s was already posted with different content.") % {"key": conflict_key}
             )
+        # Entries and balance caches move through ledger_apply(), like every other posting.
         cursor.execute(
             """
-            SELECT count(*) FROM (
-                SELECT id FROM wallet_ledgeraccount
-                WHERE id = %(platform)s
-                   OR id IN (SELECT account_id FROM ledger_payout_posting WHERE transaction_id IS NOT NULL)
-                ORDER BY id FOR UPDATE
-            ) locked
-            """,
-            values,
-        )
-        cursor.execute(
-            """
-            INSERT INTO wallet_ledgerentry (transaction_id, account_id, amount)
-            SELECT transaction_id, account_id, amount FROM ledger_payout_posting WHERE transaction_id IS NOT NULL
-            UNION ALL
-            SELECT transaction_id, %(platform)s, -amount FROM ledger_payout_posting
-            WHERE transaction_id IS NOT NULL
-            """,
-            values,
-        )
-        cursor.execute(
-            """
-            UPDATE wallet_ledgeraccount a SET balance = a.balance + d.delta
-            FROM (
-                SELECT account_id AS id, sum(amount) AS delta FROM ledger_payout_posting
-                WHERE transaction_id IS NOT NULL GROUP BY account_id
-                UNION ALL
-                SELECT %(platform)s, -sum(amount) FROM ledger_payout_posting WHERE transaction_id IS NOT NULL
-                HAVING count(*) > 0
-            ) d
-            WHERE a.id = d.id
+            WITH paid AS (
+                SELECT transaction_id, account_id, amount FROM ledger_payout_posting
+                WHERE transaction_id IS NOT NULL
+            ), entries AS (
+                SELECT transaction_id, account_id, amount FROM paid
+                UNION ALL SELECT transaction_id, %(platform)s, -amount FROM paid
+            ), deltas AS (
+                SELECT account_id, sum(amount) AS delta FROM entries GROUP BY account_id
+            )
+            SELECT ledger_apply(
+                (SELECT array_agg(account_id ORDER BY account_id) FROM deltas),
+                (SELECT array_agg(delta ORDER BY account_id) FROM deltas),
+                array_agg(transaction_id), array_agg(account_id), array_agg(amount)
+            )
+            FROM entries HAVING count(*) > 0
             """,
             values,
         )
