@@ -192,12 +192,17 @@ def user_sponsor_change(*, user: User, new_sponsor: User | None, changed_by: Use
             """,
             [new_sponsor_id, new_sponsor_id, old_sponsor_id],
         )
+    # The moved subtree's volume leaves the old upline and joins the new one, in this transaction.
+    from ranks.services import leg_volumes_move
+
+    leg_volumes_move(member_id=user.pk, old_upline_ids=old_upline, new_upline_ids=new_upline)
     team_stats_forget(member_ids=[*old_upline, *new_upline])
     change = SponsorChange.objects.create(
         user=user, old_sponsor_id=old_sponsor_id, new_sponsor=new_sponsor, changed_by=changed_by,
         reason=reason[:500], moved_members=len(subtree) + 1,
     )
-    # Group volumes hang on the tree: rebuild them once the move is committed.
+    # A purchase in the moved subtree that read its upline before the move committed credited
+    # the old upline; the rebuild after commit repairs that (and finds nothing otherwise).
     from ranks.tasks import leg_volumes_recompute_task
 
     transaction.on_commit(lambda: leg_volumes_recompute_task.delay(), robust=True)

@@ -158,6 +158,19 @@ def test_a_sponsor_change_moves_the_leg_volume_to_the_new_upline(tree25, django_
     assert leg_volumes_for([b, c, e]) == {b: Decimal("0"), c: Decimal("1000"), e: Decimal("1000")}
 
 
+def test_a_sponsor_change_moves_leg_volume_inside_its_own_transaction(tree25, django_capture_on_commit_callbacks):
+    from ranks.selectors import leg_volumes_for
+    from ranks.tests.factories import invest
+
+    invest(tree25["x"], "1000")
+    b, c = tree25["b"].pk, tree25["c"].pk
+    # The after-commit rebuild is captured but not run: the move alone must be exact.
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        user_sponsor_change(user=tree25["e"], new_sponsor=tree25["c"], changed_by=None, reason="fix")
+    assert leg_volumes_for([b, c]) == {b: Decimal("0"), c: Decimal("1000")}
+    assert callbacks  # the repair rebuild is still queued
+
+
 def test_the_upline_can_be_read_as_whole_rows(tree25):
     upline = user_upline(user=tree25["x"], fields=None)
     with CaptureQueriesContext(connection) as queries:
