@@ -1,10 +1,14 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from wallet.deposits import custody_check
 from wallet.services import ledger_reconcile
 
 
 class Command(BaseCommand):
-    help = "Prove that the ledger sums to zero and every cached balance equals its entries."
+    help = (
+        "Prove that the ledger sums to zero and every cached balance equals its entries, "
+        "and compare custody with the USDT held on chain."
+    )
 
     def handle(self, *args, **options):
         report = ledger_reconcile()
@@ -15,8 +19,6 @@ class Command(BaseCommand):
             f"{len(report.drifted_accounts)} drifted accounts, "
             f"{report.unbalanced_transactions} unbalanced transactions"
         )
-        from wallet.deposits import custody_check
-
         custody_line, custody_ok = custody_check()
         line = f"{line}; {custody_line}"
         if not report.ok or not custody_ok:
