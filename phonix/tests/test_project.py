@@ -92,3 +92,12 @@ def test_error_pages_use_the_layout(client, settings, url, status):
     response = client.get(url)
     assert response.status_code == status
     assert "Phonix" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_simplified_chinese_is_shipped(client):
+    response = client.get("/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert 'lang="zh-hans"' in page
+    assert "Log in" not in page  # the navigation is translated, not left in English
