@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import requests
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 from tronpy import Tron
 from tronpy.contract import Contract
@@ -86,27 +87,27 @@ class UsdtTransfer:
 
 
 class RateLimiter:
-    """A token bucket shared by the threads of one process."""
+    """At most `per_second` node calls in each clock second, counted in Redis across every process.
+
+    TronGrid counts calls per API key, not per process, so the count is shared by all workers.
+    """
 
     def __init__(self, per_second: float):
-        self.per_second = per_second
-        self.tokens = per_second
-        self.updated = time.monotonic()
-        self.lock = threading.Lock()
+        self.limit = max(1, int(per_second)) if per_second > 0 else 0
 
     def acquire(self) -> None:
-        if self.per_second <= 0:
+        if not self.limit:
             return
         while True:
-            with self.lock:
-                now = time.monotonic()
-                self.tokens = min(self.per_second, self.tokens + (now - self.updated) * self.per_second)
-                self.updated = now
-                if self.tokens >= 1:
-                    self.tokens -= 1
+            second = int(time.time())
+            key = f"tron-node-calls:{second}"
+            cache.add(key, 0, timeout=5)
+            try:
+                if cache.incr(key) <= self.limit:
                     return
-                wait = (1 - self.tokens) / self.per_second
-            time.sleep(wait)
+            except ValueError:  # the key expired between add and incr: count again
+                continue
+            time.sleep(max(0.0, second + 1 - time.time()))
 
 
 class PhonixProvider(HTTPProvider):
