@@ -226,6 +226,12 @@ def ledger_post_batch(*, postings: Sequence[Posting]) -> BatchResult:
     return BatchResult(created=created, already_posted=already)
 
 
+def _array_literal(numbers: Iterable) -> str:
+    """A PostgreSQL array literal of ints or Decimals: for 100k-element arrays it is several
+    times faster to send than a list the driver adapts element by element."""
+    return "{" + ",".join(map(str, numbers)) + "}"
+
+
 def _post_chunk(chunk: Sequence[Posting]) -> tuple[int, int]:
     prepared = []
     for posting in chunk:
@@ -276,8 +282,9 @@ def _post_chunk(chunk: Sequence[Posting]) -> tuple[int, int]:
         account_ids = sorted(account_id for account_id, delta in deltas.items() if delta)
         _ledger_call(
             "SELECT ledger_apply(%s::bigint[], %s::numeric[], %s::bigint[], %s::bigint[], %s::numeric[])",
-            [account_ids, [deltas[account_id] for account_id in account_ids],
-             [r[0] for r in entry_rows], [r[1] for r in entry_rows], [r[2] for r in entry_rows]],
+            [_array_literal(account_ids), _array_literal(deltas[account_id] for account_id in account_ids),
+             _array_literal(r[0] for r in entry_rows), _array_literal(r[1] for r in entry_rows),
+             _array_literal(r[2] for r in entry_rows)],
         )
     if history_pairs:
         _insert_history(history_pairs)
