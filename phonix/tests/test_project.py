@@ -101,3 +101,10 @@ def test_simplified_chinese_is_shipped(client):
     assert response.status_code == 200
     assert 'lang="zh-hans"' in page
     assert "Log in" not in page  # the navigation is translated, not left in English
+
+
+@pytest.mark.django_db
+def test_admin_login_tells_staff_where_to_set_up_two_factor(client):
+    page = client.get("/admin/login/").content.decode()
+    assert 'href="/accounts/security/"' in page
+    assert 'name="otp_token"' in page  # the second factor is asked for on the same form
