@@ -139,6 +139,7 @@ def _scan(client, heights, confirmed, from_block, to_block, max_blocks, progress
             if use_cursor:
                 ScanCursor.objects.filter(name=SCANNER, next_block__lt=chunk_end + 1).update(
                     next_block=chunk_end + 1, head_seen=heights.head, solid_seen=heights.solid,
+                    updated_at=timezone.now(),
                 )
         result.blocks_read += chunk_end - chunk_start + 1
         result.to_block = chunk_end
@@ -155,7 +156,10 @@ def _scan(client, heights, confirmed, from_block, to_block, max_blocks, progress
             result.blocks_read += tail_end - tail_start + 1
             result.to_block = max(result.to_block, tail_end)
     if use_cursor:
-        ScanCursor.objects.filter(name=SCANNER).update(head_seen=heights.head, solid_seen=heights.solid)
+        # update() skips auto_now: set updated_at so /healthz shows when the scanner last ran.
+        ScanCursor.objects.filter(name=SCANNER).update(
+            head_seen=heights.head, solid_seen=heights.solid, updated_at=timezone.now()
+        )
     return result
 
 

@@ -189,6 +189,19 @@ def test_the_scan_task_run_twice_leaves_the_same_state(member, devnode, invarian
     assert SCHEDULES["scan-deposits"][0] == "wallet.tasks.deposits_scan_task"
 
 
+def test_every_scan_stamps_the_cursor_for_healthz(member, devnode):  # noqa: F811
+    from django.utils import timezone
+
+    from wallet.deposits import scan_lag
+
+    deposits_scan()
+    first = scan_lag()["updated_at"]
+    before_second = timezone.now()
+    devnode.op("mine", blocks=1)
+    deposits_scan()
+    assert scan_lag()["updated_at"] >= before_second > first
+
+
 def test_custody_is_compared_with_what_the_chain_holds(member, devnode, signer):  # noqa: F811
     user, address = member
     devnode.op("deposit", to=address, amount=12 * SUN)
