@@ -374,6 +374,12 @@ class TestPage:
         assert response.status_code == 200
         assert member.trc20_wallet_address in page and "Fee (5 %)" in page and "38.00" in page
 
+    def test_the_available_balance_is_never_rounded_up(self, member, client):
+        fund(member, "0.999999")  # 200.999999 available: showing 201.00 would promise money that is not there
+        client.force_login(member)
+        page = client.get(reverse("wallet:withdraw")).content.decode()
+        assert "200.99 USDT" in page and "201.00" not in page
+
     def test_posting_the_form_requests_a_withdrawal(self, member, client):
         client.force_login(member)
         response = client.post(reverse("wallet:withdraw"), {"amount": "25", "password": PASSWORD})
