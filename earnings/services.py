@@ -147,16 +147,17 @@ def generation_distribute(*, subscription_id: int, dry_run: bool = False) -> Gen
         transaction.set_rollback(True)
         return GenerationResult(subscription_id, already_paid=False, outcomes=outcomes)
 
-    def describe(outcome: LevelOutcome) -> str:
-        return _("Level %(level)s generation income from %(member)s's purchase of %(amount)s USDT") % {
-            "level": outcome.level, "member": buyer.username, "amount": subscription.amount,
+    descriptions = {
+        o.level: _("Level %(level)s generation income from %(member)s's purchase of %(amount)s USDT") % {
+            "level": o.level, "member": buyer.username, "amount": subscription.amount,
         }
-
+        for o in outcomes
+    }
     Commission.objects.bulk_create([
         Commission(
             user_id=o.user_id, from_user_id=buyer.pk, level=o.level, amount=o.amount, capped_amount=o.capped,
             commission_type=Commission.Type.GENERATION, skip_reason=o.reason,
-            source_subscription_id=subscription_id, plan_version_id=plan.pk, description=describe(o),
+            source_subscription_id=subscription_id, plan_version_id=plan.pk, description=descriptions[o.level],
             paid_at=now,
         )
         for o in outcomes
@@ -168,9 +169,9 @@ def generation_distribute(*, subscription_id: int, dry_run: bool = False) -> Gen
         ledger_post_batch(postings=[
             Posting(
                 key=f"gen:{subscription_id}:{o.level}", kind=LedgerTransaction.Kind.COMMISSION,
-                entries=[(payouts, -o.amount), (accounts[o.user_id], o.amount)], memo=describe(o),
+                entries=[(payouts, -o.amount), (accounts[o.user_id], o.amount)], memo=descriptions[o.level],
                 history=[HistoryLine(user_id=o.user_id, type=Transaction.Type.COMMISSION, amount=o.amount,
-                                     description=describe(o), subscription_id=subscription_id)],
+                                     description=descriptions[o.level], subscription_id=subscription_id)],
             )
             for o in paid
         ])
