@@ -14,13 +14,16 @@ import threading
 import time
 from pathlib import Path
 
+from Crypto.Hash import keccak
 from tronpy.keys import PrivateKey, Signature, to_base58check_address, to_hex_address
 
 from .proto import raw_data_bytes, txid_of
 
 SUN = 1_000_000
 MAINNET_USDT = "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t"
-TRANSFER_TOPIC = "ddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef"
+# Computed here rather than shared with wallet/chain.py, so that the node stays an independent
+# check of the client's constant.
+TRANSFER_TOPIC = keccak.new(digest_bits=256, data=b"Transfer(address,address,uint256)").hexdigest()
 SELECTOR_TRANSFER = "a9059cbb"
 CONSTANT_SELECTORS = {
     "balanceOf(address)": "70a08231",
