@@ -48,8 +48,14 @@ def _last_payouts() -> dict | None:
             "paid": run.paid_count}
 
 
+def _stuck_items() -> dict[str, int]:
+    from phonix.stuck import stuck_items_count
+
+    return stuck_items_count()
+
+
 # Reported for operators; they do not decide the status code (a new install has neither).
-FACTS = {"last_scan": _last_scan, "last_payouts": _last_payouts}
+FACTS = {"last_scan": _last_scan, "last_payouts": _last_payouts, "stuck_items": _stuck_items}
 
 
 def health_report() -> dict:

@@ -49,3 +49,19 @@ def test_a_failing_check_is_reported_not_raised(monkeypatch):
     report = health.health_report()
     assert report["database"] == "error: ConnectionError"
     assert report["ok"] is False
+
+
+@pytest.mark.django_db
+def test_healthz_counts_stuck_items_by_job_until_they_clear(client):
+    from phonix.stuck import stuck_item_clear, stuck_item_record
+
+    assert client.get("/healthz").json()["stuck_items"] == {}
+    stuck_item_record(job="sweep_advance", item_id=7, error=ValueError("node said no"))
+    stuck_item_record(job="sweep_advance", item_id=7, error="again")
+    stuck_item_record(job="generation_catch_up", item_id=3, error="bad row")
+    assert client.get("/healthz").json()["stuck_items"] == {"generation_catch_up": 1, "sweep_advance": 1}
+    from phonix.models import StuckItem
+
+    assert StuckItem.objects.get(job="sweep_advance").attempts == 2
+    stuck_item_clear(job="sweep_advance", item_id=7)
+    assert client.get("/healthz").json()["stuck_items"] == {"generation_catch_up": 1}
