@@ -4,6 +4,7 @@ from axes.backends import AxesStandaloneBackend
 from django.contrib.auth.backends import ModelBackend
 
 from .models import User
+from .selectors import user_by_login
 
 
 class LockoutBackend(AxesStandaloneBackend):
@@ -27,12 +28,7 @@ class UsernameOrEmailBackend(ModelBackend):
             username = kwargs.get(User.USERNAME_FIELD)
         if not username or password is None:
             return None
-        login = username.strip()
-        user = None
-        if "@" in login:
-            user = User.objects.filter(email__iexact=login).first()
-        if user is None:  # registration keeps "@" out of usernames, staff-made ones may have it
-            user = User.objects.filter(username__iexact=login).first()
+        user = user_by_login(login=username)
         if user is None:
             # Spend the time of a hash anyway, so that timing does not tell which logins exist.
             User().set_password(password)
@@ -40,3 +36,20 @@ class UsernameOrEmailBackend(ModelBackend):
         if user.check_password(password) and self.user_can_authenticate(user):
             return user
         return None
+
+
+def lockout_username(request, credentials: dict | None) -> str | None:
+    """What django-axes counts failures under (AXES_USERNAME_CALLABLE): the member the login names.
+
+    Sign-in accepts the username in any letter case or the e-mail address, so counting the login
+    as typed would give an attacker a fresh allowance per spelling. A login that names nobody is
+    counted under its trimmed, lower-cased form.
+    """
+    if credentials is not None:
+        login = credentials.get("username")
+    else:
+        login = getattr(request, "POST", {}).get("username")
+    if not isinstance(login, str):
+        return None
+    user = user_by_login(login=login)
+    return user.username if user is not None else login.strip().lower()

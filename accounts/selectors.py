@@ -129,6 +129,19 @@ def direct_referrals(*, user: User) -> QuerySet[User]:
     ).order_by("id")
 
 
+def user_by_login(*, login: str) -> User | None:
+    """The member a sign-in names: the e-mail address or the username, either in any letter case."""
+    login = (login or "").strip()
+    if not login:
+        return None
+    user = None
+    if "@" in login:
+        user = User.objects.filter(email__iexact=login).first()
+    if user is None:  # registration keeps "@" out of usernames, staff-made ones may have it
+        user = User.objects.filter(username__iexact=login).first()
+    return user
+
+
 def sponsor_by_code(*, code: str) -> User | None:
     code = referral_code_normalise(code)
     if not referral_code_is_wellformed(code):

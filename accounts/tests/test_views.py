@@ -191,6 +191,29 @@ def test_the_lockout_ends_after_the_cool_off(client, settings):
     assert _login(client, "victim", PASSWORD, ip="10.0.0.66").status_code == 302
 
 
+def test_the_lockout_counts_the_member_whatever_the_login_spelling(client, settings):
+    """30 guesses in varied spellings (username in any case, the e-mail), then the right password
+    under yet another spelling, all from one address: refused once the limit is reached."""
+    UserFactory(username="bfv54d8c", email="bfv54d8c@example.com")
+    spellings = ["bfv54d8c", "BFV54D8C", "Bfv54d8c", " bfv54D8C ", "BFV54d8c@EXAMPLE.com", "bFv54d8c@example.com"]
+    answers = [_login(client, spellings[i % len(spellings)], "wrong", ip="10.0.0.66").status_code
+               for i in range(30)]
+    assert answers[: settings.AXES_FAILURE_LIMIT - 1] == [200] * (settings.AXES_FAILURE_LIMIT - 1)
+    assert set(answers[settings.AXES_FAILURE_LIMIT:]) == {429}
+    assert _login(client, "BFv54d8c", PASSWORD, ip="10.0.0.66").status_code == 429
+    assert _login(client, "BFV54D8C@example.com", PASSWORD, ip="10.0.0.66").status_code == 429
+    assert "_auth_user_id" not in client.session
+    # The guesses from that address do not lock the member out of their own.
+    assert _login(client, "BFv54d8c", PASSWORD, ip="10.0.0.1").status_code == 302
+
+
+def test_an_unknown_login_locks_on_its_normalised_form(client, settings):
+    for i in range(settings.AXES_FAILURE_LIMIT):
+        _login(client, "Nobody" if i % 2 else " NOBODY ", "wrong", ip="10.0.0.66")
+    assert _login(client, "nobody", "wrong", ip="10.0.0.66").status_code == 429
+    assert set(AccessAttempt.objects.values_list("username", flat=True)) == {"nobody"}
+
+
 # Two-factor authentication -------------------------------------------------------------------
 
 

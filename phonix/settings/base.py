@@ -101,11 +101,13 @@ AUTHENTICATION_BACKENDS = [
     "accounts.backends.LockoutBackend",
     "accounts.backends.UsernameOrEmailBackend",
 ]
-# Brute-force protection: lock a username from one address only, so that failures from another
-# address cannot lock the member out.
+# Brute-force protection: lock a member from one address only, so that failures from another
+# address cannot lock the member out. Failures count per member, whichever spelling of the
+# username or e-mail was typed (accounts.backends.lockout_username).
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_CALLABLE = "accounts.backends.lockout_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/lockout.html"
 AXES_VERBOSE = False
