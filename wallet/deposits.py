@@ -305,27 +305,19 @@ class CustodyReport:
 def custody_compare(*, client: ChainClient | None = None) -> CustodyReport:
     """Compare the custody account with USDT held by the hot wallet and deposit addresses.
 
-    Only addresses that received a deposit since their last completed sweep can hold USDT
-    that Phonix accounts for, so only those are asked (one call each).
+    Only addresses that by the records hold USDT, or have deposits or a sweep in flight, are
+    read, in batches (wallet/balances.py).
     """
+    from .balances import usdt_balances
+    from .holdings import holdings
+
     client = client or chain_client()
     custody = platform_account(AccountCode.CUSTODY).balance
     hot = units_to_amount(client.usdt_balance(settings.TRON_HOT_WALLET_ADDRESS)) if settings.TRON_HOT_WALLET_ADDRESS \
         else Decimal(0)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            SELECT a.address FROM wallet_depositaddress a
-            WHERE EXISTS (SELECT 1 FROM wallet_deposit d WHERE d.deposit_address_id = a.id
-                          AND d.status IN ('credited', 'below_minimum')
-                          AND d.created_at > coalesce((SELECT max(s.completed_at) FROM wallet_depositsweep s
-                                                       WHERE s.deposit_address_id = a.id
-                                                       AND s.status = 'completed'), '-infinity'))
-            """
-        )
-        addresses = [row[0] for row in cursor.fetchall()]
-    held = sum((units_to_amount(client.usdt_balance(address)) for address in addresses), Decimal(0))
-    return CustodyReport(ledger_custody=-custody, hot_wallet=hot, deposit_addresses=held,
+    addresses = [h.address for h in holdings()]
+    held = sum(usdt_balances(client=client, addresses=addresses).values())
+    return CustodyReport(ledger_custody=-custody, hot_wallet=hot, deposit_addresses=units_to_amount(held),
                          addresses_checked=len(addresses))
 
 

@@ -13,16 +13,21 @@ import logging
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from .chain import ChainClient, chain_client
+from .balances import usdt_balances
+from .chain import ChainClient, ChainUnavailable, chain_client
 from .deposits import amount_to_units
+from .holdings import Holding, holdings
 from .keys import deposit_private_key, gas_wallet_key
 from .models import ChainTransfer, DepositSweep
 from .withdrawals import LIVE, transfer_broadcast, transfer_check
 
 logger = logging.getLogger(__name__)
+
+STUCK_JOB = "sweep_advance"
+OPEN = (DepositSweep.Status.NEEDS_GAS, DepositSweep.Status.READY, DepositSweep.Status.SWEEPING)
 
 
 @dataclass
@@ -33,45 +38,41 @@ class SweepReport:
     sweeps_sent: list[str] = field(default_factory=list)
     completed: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
+    stuck: list[str] = field(default_factory=list)
 
 
-def _candidates() -> list[tuple[int, str]]:
-    """Addresses that received USDT since their last completed sweep and have no sweep open."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            SELECT a.id, a.address FROM wallet_depositaddress a
-            WHERE EXISTS (SELECT 1 FROM wallet_deposit d WHERE d.deposit_address_id = a.id
-                          AND d.status IN ('credited', 'below_minimum')
-                          AND d.created_at > coalesce((SELECT max(s.completed_at) FROM wallet_depositsweep s
-                                                       WHERE s.deposit_address_id = a.id
-                                                       AND s.status = 'completed'), '-infinity'))
-              AND NOT EXISTS (SELECT 1 FROM wallet_depositsweep s WHERE s.deposit_address_id = a.id
-                              AND s.status IN ('needs_gas', 'ready', 'sweeping'))
-            ORDER BY a.id
-            """
-        )
-        return cursor.fetchall()
+def _candidates() -> list[Holding]:
+    """Addresses that by the records hold at least SWEEP_THRESHOLD and have no sweep open."""
+    threshold = amount_to_units(settings.SWEEP_THRESHOLD)
+    open_ids = set(DepositSweep.objects.filter(status__in=OPEN).values_list("deposit_address_id", flat=True))
+    return [h for h in holdings() if h.expected_units >= threshold and h.address_id not in open_ids]
 
 
 def deposits_sweep(*, dry_run: bool = False, client: ChainClient | None = None) -> SweepReport:
-    """Open a sweep for every address holding at least SWEEP_THRESHOLD USDT, then advance all sweeps."""
+    """Open a sweep for every address holding at least SWEEP_THRESHOLD USDT, then advance all sweeps.
+
+    Which addresses is decided by the records (received minus swept); only those are read on
+    chain, in batches, so a run's node calls do not grow with addresses below the threshold.
+    """
     client = client or chain_client()
     report = SweepReport()
     threshold = amount_to_units(settings.SWEEP_THRESHOLD)
     candidates = _candidates()
     report.candidates = len(candidates)
-    for address_id, address in candidates:
-        units = client.usdt_balance(address)
+    on_chain = usdt_balances(client=client, addresses=[h.address for h in candidates])
+    for holding in candidates:
+        units = on_chain[holding.address]
         if units < threshold:
+            logger.warning("deposit address %s should hold %s units but holds %s; not swept",
+                           holding.address, holding.expected_units, units)
             continue
-        report.planned.append(address)
+        report.planned.append(holding.address)
         if dry_run:
             continue
-        needs_gas = client.trx_balance(address) < settings.SWEEP_GAS_SUN
+        # The gas step reads the TRX balance and moves straight on when the address already has enough.
         DepositSweep.objects.bulk_create(
-            [DepositSweep(deposit_address_id=address_id, amount_units=units,
-                          status=DepositSweep.Status.NEEDS_GAS if needs_gas else DepositSweep.Status.READY)],
+            [DepositSweep(deposit_address_id=holding.address_id, amount_units=units,
+                          status=DepositSweep.Status.NEEDS_GAS)],
             ignore_conflicts=True,  # one open sweep per address (a partial unique constraint)
         )
     if not dry_run:
@@ -80,24 +81,41 @@ def deposits_sweep(*, dry_run: bool = False, client: ChainClient | None = None) 
 
 
 def sweeps_advance(*, client: ChainClient | None = None, report: SweepReport | None = None) -> SweepReport:
-    """Move every open sweep one step forward; safe to run at any time, any number of times."""
+    """Move every open sweep one step forward; safe to run at any time, any number of times.
+
+    One sweep that fails is recorded as stuck (job "sweep_advance") and the others go on. The
+    steps are not wrapped in one database transaction on purpose: a signed transaction must be
+    committed before it is broadcast, so each step commits its own rows as it goes. A node that
+    does not answer stops the run instead (the task retries it), since every sweep would fail alike.
+    """
+    from phonix.stuck import stuck_item_clear, stuck_item_record
+
     report = report or SweepReport()
-    open_sweeps = list(DepositSweep.objects.filter(status__in=[
-        DepositSweep.Status.NEEDS_GAS, DepositSweep.Status.READY, DepositSweep.Status.SWEEPING,
-    ]).select_related("deposit_address").order_by("id"))
+    open_sweeps = list(DepositSweep.objects.filter(status__in=OPEN).select_related("deposit_address").order_by("id"))
     if not open_sweeps:
         return report
     client = client or chain_client()
     for sweep in open_sweeps:
-        address = sweep.deposit_address.address
-        if sweep.status == DepositSweep.Status.NEEDS_GAS:
-            _gas_step(sweep, client, report)
-        if sweep.status == DepositSweep.Status.READY:
-            _sweep_step(sweep, client, report)
-        elif sweep.status == DepositSweep.Status.SWEEPING:
-            _follow_sweep(sweep, client, report)
-        logger.debug("sweep %s of %s is %s", sweep.pk, address, sweep.status)
+        try:
+            _advance(sweep, client, report)
+        except ChainUnavailable:
+            raise
+        except Exception as error:
+            stuck_item_record(job=STUCK_JOB, item_id=sweep.pk, error=error)
+            report.stuck.append(sweep.deposit_address.address)
+        else:
+            stuck_item_clear(job=STUCK_JOB, item_id=sweep.pk)
     return report
+
+
+def _advance(sweep: DepositSweep, client: ChainClient, report: SweepReport) -> None:
+    if sweep.status == DepositSweep.Status.NEEDS_GAS:
+        _gas_step(sweep, client, report)
+    if sweep.status == DepositSweep.Status.READY:
+        _sweep_step(sweep, client, report)
+    elif sweep.status == DepositSweep.Status.SWEEPING:
+        _follow_sweep(sweep, client, report)
+    logger.debug("sweep %s of %s is %s", sweep.pk, sweep.deposit_address.address, sweep.status)
 
 
 def _live(sweep: DepositSweep, purpose: str) -> ChainTransfer | None:
@@ -162,6 +180,9 @@ def _sweep_step(sweep: DepositSweep, client: ChainClient, report: SweepReport) -
     if _live(sweep, ChainTransfer.Purpose.SWEEP) is None:
         units = client.usdt_balance(address.address)
         if units <= 0:
+            # Nothing left to move: the sweep completes having moved nothing, so the records keep
+            # expecting the USDT here and the custody check reports the address.
+            DepositSweep.objects.filter(pk=sweep.pk).update(amount_units=0)
             _set_status(sweep, DepositSweep.Status.COMPLETED)
             return
         key = deposit_private_key(index=address.derivation_index)

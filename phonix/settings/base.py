@@ -223,6 +223,10 @@ TRON_GAS_WALLET_ADDRESS = env("TRON_GAS_WALLET_ADDRESS", default="")
 TRON_SIGNER_KEYFILE = env("TRON_SIGNER_KEYFILE", default="")
 TRON_SCAN_START_BLOCK = env.int("TRON_SCAN_START_BLOCK", default=-1)  # -1: the solidified head
 TRON_SCAN_MAX_BLOCKS = env.int("TRON_SCAN_MAX_BLOCKS", default=2000)
+# A Multicall contract (aggregate((address,bytes)[])) reads TRON_BALANCE_BATCH balances a call;
+# without one, custody checks read one address a call.
+TRON_MULTICALL_CONTRACT = env("TRON_MULTICALL_CONTRACT", default="")
+TRON_BALANCE_BATCH = env.int("TRON_BALANCE_BATCH", default=100)
 TRON_EXPLORER_TX_URL = env("TRON_EXPLORER_TX_URL", default="https://tronscan.org/#/transaction/{txid}")
 DEPOSIT_MINIMUM = Decimal(env("DEPOSIT_MINIMUM", default="1"))
 WITHDRAWAL_MINIMUM = Decimal(env("WITHDRAWAL_MINIMUM", default="10"))

@@ -17,6 +17,7 @@ from pathlib import Path
 from Crypto.Hash import keccak
 from tronpy.keys import PrivateKey, Signature, to_base58check_address, to_hex_address
 
+from .multicall import MULTICALL_ADDRESS, MULTICALL_HEX, multicall
 from .proto import raw_data_bytes, txid_of
 
 SUN = 1_000_000
@@ -505,6 +506,8 @@ class Chain:
         return [self.state["txs"][txid]["info"] for txid in block["txids"]]
 
     def constant_call(self, contract_hex: str, selector: str, parameter: str) -> dict:
+        if contract_hex == MULTICALL_HEX:
+            return multicall(self, selector, parameter)
         token = self.state["tokens"].get(contract_hex)
         if token is None:
             return {"result": {"code": "CONTRACT_VALIDATE_ERROR",
@@ -608,7 +611,7 @@ class Chain:
             return {
                 "head": self.head["number"], "solid": self.solid_number, "solid_lag": self.solid_lag,
                 "head_timestamp": self.head["timestamp"],
-                "usdt": to_base58check_address(self.usdt),
+                "usdt": to_base58check_address(self.usdt), "multicall": MULTICALL_ADDRESS,
                 "issuer": self.address_of("issuer"), "outside": self.address_of("outside"),
                 "pool": len(self.state["pool"]), "energy_price": self.energy_price,
                 "faults": dict(self.state["faults"]), "requests": dict(self.requests),

@@ -64,6 +64,7 @@ def chain_settings(settings, devnode):
     settings.TRON_RETRY_BACKOFF = 0.01
     settings.TRON_RATE_LIMIT_PER_SECOND = 0
     settings.TRON_SCAN_START_BLOCK = 0
+    settings.TRON_MULTICALL_CONTRACT = devnode.chain.info()["multicall"]
     chain_clients_reset()
     yield settings
     chain_clients_reset()

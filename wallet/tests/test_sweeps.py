@@ -82,7 +82,7 @@ def test_dry_run_lists_without_sending(deposited, devnode):  # noqa: F811
 def test_addresses_below_the_threshold_are_left(deposited, settings):
     settings.SWEEP_THRESHOLD = Decimal("51")
     report = deposits_sweep()
-    assert report.candidates == 1 and report.planned == [] and not DepositSweep.objects.exists()
+    assert report.candidates == 0 and report.planned == [] and not DepositSweep.objects.exists()
 
 
 def test_an_address_that_already_has_gas_is_swept_directly(deposited, devnode):  # noqa: F811
@@ -91,3 +91,55 @@ def test_an_address_that_already_has_gas_is_swept_directly(deposited, devnode): 
     report = deposits_sweep()
     assert report.gas_sent == [] and report.sweeps_sent == [deposited]
     assert SCHEDULES["sweep-deposits"][1] == {"minute": "0", "hour": "3"}
+
+
+def test_a_deposit_first_seen_while_its_address_was_being_swept_is_swept_later(deposited, devnode):  # noqa: F811
+    deposits_sweep()
+    devnode.solidify()
+    sweeps_advance()  # the 50 USDT sweep is signed and broadcast
+    devnode.op("deposit", to=deposited, amount=20 * SUN)
+    devnode.mine()  # the sweep and the new deposit land in the same unsolidified block
+    deposits_scan()  # the 20 USDT deposit is first seen in the tail, before the sweep completes
+    devnode.solidify()
+    deposits_scan()
+    assert sweeps_advance().completed == [deposited]
+    assert devnode.usdt_of(deposited) == 20 * SUN
+    report = custody_compare()
+    assert report.deposit_addresses == 20 and report.addresses_checked == 1
+    again = deposits_sweep()
+    assert again.planned == [deposited]
+    devnode.solidify()
+    sweeps_advance()
+    devnode.solidify()
+    assert sweeps_advance().completed == [deposited]
+    assert devnode.usdt_of(deposited) == 0
+    assert custody_compare().deposit_addresses == 0
+
+
+def test_one_sweep_that_fails_is_recorded_as_stuck_and_the_others_go_on(deposited, devnode, monkeypatch):  # noqa: F811
+    from phonix.models import StuckItem
+    from wallet import sweeps
+
+    second = deposit_address_get_or_create(user=UserFactory()).address
+    devnode.op("deposit", to=second, amount=30 * SUN)
+    devnode.solidify()
+    deposits_scan()
+    deposits_sweep()
+    devnode.solidify()
+    first_sweep = DepositSweep.objects.get(deposit_address__address=deposited)
+    real_key = sweeps.deposit_private_key
+
+    def broken_key(*, index):
+        if index == first_sweep.deposit_address.derivation_index:
+            raise RuntimeError("key derivation failed")
+        return real_key(index=index)
+
+    monkeypatch.setattr(sweeps, "deposit_private_key", broken_key)
+    report = sweeps_advance()
+    assert report.stuck == [deposited] and report.sweeps_sent == [second]
+    stuck = StuckItem.objects.get()
+    assert stuck.job == "sweep_advance" and stuck.item_id == str(first_sweep.pk)
+    assert "key derivation failed" in stuck.reason
+    monkeypatch.setattr(sweeps, "deposit_private_key", real_key)
+    assert sweeps_advance().sweeps_sent == [deposited]
+    assert not StuckItem.objects.exists()
