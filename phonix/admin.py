@@ -1,6 +1,8 @@
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
 
-from phonix.models import StuckItem
+from phonix.models import AuditLog, StuckItem
 
 
 @admin.register(StuckItem)
@@ -15,4 +17,57 @@ class StuckItemAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+
+class StaffMemberFilter(admin.SimpleListFilter):
+    title = _("staff member")
+    parameter_name = "actor"
+
+    def lookups(self, request, model_admin):
+        staff = get_user_model().objects.filter(is_staff=True).order_by("username").values_list("pk", "username")
+        return [(str(pk), username) for pk, username in staff]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(actor_id=self.value()) if self.value() else queryset
+
+
+class MemberFilter(admin.SimpleListFilter):
+    """By member id (`?member=ID`, linked from the member's page): a list of every member would
+    be as long as the membership, so the sidebar only shows the member chosen."""
+
+    title = _("member")
+    parameter_name = "member"
+
+    def lookups(self, request, model_admin):
+        if not (self.value() or "").isdigit():
+            return []
+        member = get_user_model().objects.filter(pk=self.value()).values_list("pk", "username").first()
+        return [(str(member[0]), member[1])] if member else []
+
+    def queryset(self, request, queryset):
+        value = self.value() or ""
+        if not value:
+            return queryset
+        return queryset.filter(member_id=value) if value.isdigit() else queryset.none()
+
+
+@admin.register(AuditLog)
+class AuditLogAdmin(admin.ModelAdmin):
+    """Read-only everywhere: rows are written by the actions themselves, never by hand."""
+
+    list_display = ("created_at", "action", "actor", "member", "target", "reason", "before", "after")
+    list_filter = ("action", StaffMemberFilter, MemberFilter)
+    list_select_related = ("actor", "member")
+    search_fields = ("actor__username", "member__username", "member__email", "target", "reason")
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

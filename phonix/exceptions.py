@@ -43,3 +43,11 @@ class WithdrawalRefused(PhonixError):
 
 class FuturePeriod(PhonixError):
     """A payout run was asked for a day or week that has not begun yet."""
+
+
+class NotPermitted(PhonixError):
+    """A staff action by someone whose role does not carry the permission it needs."""
+
+
+class AdjustmentRefused(PhonixError):
+    """A balance adjustment the rules do not allow (an account that only moves with its workflow)."""

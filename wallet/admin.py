@@ -41,7 +41,7 @@ class LedgerAccountAdmin(ReadOnlyAdmin):
     actions = ["adjust_balance"]
 
     def has_adjust_permission(self, request) -> bool:
-        return request.user.has_perm("wallet.add_ledgertransaction")
+        return request.user.has_perm("wallet.adjust_balance")
 
     @admin.action(description=_("Adjust the balance of the selected member accounts…"), permissions=["adjust"])
     def adjust_balance(self, request, queryset):

@@ -1,7 +1,9 @@
 """Custody in the admin: withdrawals to approve or reject, deposits, signed transfers, sweeps."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count
+from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
 from phonix.exceptions import PhonixError
@@ -54,7 +56,12 @@ class WithdrawalAdmin(_ReadOnly):
     def has_view_permission(self, request, obj=None):
         return request.user.is_staff
 
-    @admin.action(description=_("Approve the selected withdrawals"))
+    def has_approve_permission(self, request) -> bool:
+        from .withdrawals import APPROVE_PERMISSION
+
+        return request.user.has_perm(APPROVE_PERMISSION)
+
+    @admin.action(description=_("Approve the selected withdrawals"), permissions=["approve"])
     def approve(self, request, queryset):
         from .withdrawals import withdrawal_approve
 
@@ -70,18 +77,36 @@ class WithdrawalAdmin(_ReadOnly):
         self.message_user(request, _("%(done)d approved and queued for sending; %(refused)d refused.")
                           % {"done": done, "refused": refused})
 
-    @admin.action(description=_("Reject the selected withdrawals (returns the amount)"))
+    @admin.action(description=_("Reject the selected withdrawals (returns the amount)…"), permissions=["approve"])
     def reject(self, request, queryset):
+        """Ask for the reason first: the member reads it on the withdrawal and in the e-mail."""
         from .withdrawals import withdrawal_reject
 
-        done = 0
-        for withdrawal_id in queryset.values_list("pk", flat=True):
-            try:
-                withdrawal_reject(withdrawal_id=withdrawal_id, staff=request.user, reason=str(_("Rejected by staff.")))
-                done += 1
-            except PhonixError as error:
-                self.message_user(request, f"#{withdrawal_id}: {error}", messages.ERROR)
-        self.message_user(request, _("%(done)d rejected; the amounts were returned.") % {"done": done})
+        withdrawals = list(queryset.select_related("user").order_by("pk"))
+        form = RejectForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            done = 0
+            for withdrawal in withdrawals:
+                try:
+                    withdrawal_reject(withdrawal_id=withdrawal.pk, staff=request.user,
+                                      reason=form.cleaned_data["reason"])
+                    done += 1
+                except PhonixError as error:
+                    self.message_user(request, f"#{withdrawal.pk}: {error}", messages.ERROR)
+            self.message_user(request, _("%(done)d rejected; the amounts were returned.") % {"done": done})
+            return None
+        return TemplateResponse(
+            request, "admin/wallet/reject_withdrawals.html",
+            {**self.admin_site.each_context(request), "title": _("Reject withdrawals"), "form": form,
+             "withdrawals": withdrawals, "opts": self.model._meta,
+             "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME},
+        )
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason (shown to the member)"), max_length=300, widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
 
 @admin.register(Deposit)

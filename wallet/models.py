@@ -64,6 +64,7 @@ class LedgerAccount(models.Model):
                 name="ledger_account_code_matches_owner",
             ),
         ]
+        permissions = [("adjust_balance", "Can adjust member balances")]
 
     def __str__(self) -> str:
         return f"{self.user or 'platform'}:{self.code}"
@@ -275,11 +276,17 @@ class Withdrawal(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     claimed_at = models.DateTimeField(null=True, blank=True)
+    # `<member>:<form token>`: a retried or repeated request form opens one withdrawal. NULL (not
+    # "") for withdrawals made before forms carried a token, so that uniqueness holds among keys.
+    request_key = models.CharField(  # noqa: DJ001
+        max_length=80, unique=True, null=True, blank=True, editable=False
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     completed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        permissions = [("approve_withdrawal", "Can approve withdrawals")]
         constraints = [
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="withdrawal_amount_positive"),
             models.CheckConstraint(

@@ -1,5 +1,6 @@
 """Member pages for moving USDT in and out: /wallet/deposit/ and /wallet/withdraw/."""
 
+import uuid
 from decimal import Decimal
 
 from django import forms
@@ -26,12 +27,15 @@ def deposit(request):
 
 
 class WithdrawForm(forms.Form):
+    """The withdrawal request. `token` makes a double submit or a retry open one withdrawal."""
+
     amount = forms.DecimalField(label=_("Amount (USDT)"), min_value=Decimal("0.000001"), max_digits=20,
                                 decimal_places=6)
     password = forms.CharField(label=_("Password"),
                                widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
     otp_token = forms.CharField(label=_("Authentication code"), required=False, max_length=16,
                                 widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}))
+    token = forms.UUIDField(widget=forms.HiddenInput)
 
     def __init__(self, *args, two_factor: bool, **kwargs):
         super().__init__(*args, **kwargs)
@@ -46,12 +50,15 @@ def withdraw(request):
     from accounts.selectors import two_factor_enabled
 
     two_factor = two_factor_enabled(user=request.user)
-    form = WithdrawForm(request.POST or None, two_factor=two_factor)
+    if request.method == "POST":
+        form = WithdrawForm(request.POST, two_factor=two_factor)
+    else:
+        form = WithdrawForm(initial={"token": uuid.uuid4()}, two_factor=two_factor)
     if request.method == "POST" and form.is_valid():
         try:
             withdrawal = withdrawal_request(
                 user=request.user, amount=form.cleaned_data["amount"], password=form.cleaned_data["password"],
-                otp_token=form.cleaned_data.get("otp_token", ""),
+                otp_token=form.cleaned_data.get("otp_token", ""), token=str(form.cleaned_data["token"]),
             )
         except PhonixError as error:
             form.add_error(None, str(error))

@@ -11,6 +11,7 @@ put back to approved and signed again.
 from __future__ import annotations
 
 import logging
+import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
@@ -20,7 +21,9 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from phonix.exceptions import WithdrawalRefused
+from phonix.audit import audit_record
+from phonix.exceptions import IdempotencyConflict, NotPermitted, WithdrawalRefused
+from phonix.models import AuditLog
 from phonix.money import parse_amount, round_down
 
 from .chain import ChainClient, chain_client
@@ -55,15 +58,35 @@ def withdrawal_fee(amount: Decimal) -> Decimal:
 # Request ------------------------------------------------------------------------------------
 
 
-def withdrawal_request(*, user, amount, password: str, otp_token: str = "") -> Withdrawal:
-    """Move `amount` from main to withdrawal_hold and open a withdrawal to the saved address."""
+def withdrawal_key_for(*, user_id: int, token: str) -> str:
+    """The idempotency key of a withdrawal form: the member and the token rendered into it."""
+    try:
+        token = str(uuid.UUID(str(token)))
+    except ValueError:
+        raise WithdrawalRefused(_("The form has expired; please start the withdrawal again.")) from None
+    return f"{user_id}:{token}"
+
+
+def withdrawal_request(*, user, amount, password: str, token: str, otp_token: str = "") -> Withdrawal:
+    """Move `amount` from main to withdrawal_hold and open a withdrawal to the saved address,
+    exactly once per form token.
+
+    A retry or a second submission of the same form returns the first withdrawal: the member's
+    row is locked while the key is looked up and claimed, so concurrent duplicates queue behind
+    the first and then find it (the unique `request_key` is the guarantee beneath).
+    """
+    from accounts.models import User
     from accounts.selectors import two_factor_enabled
     from accounts.services import two_factor_verify
     from accounts.validators import tron_address_is_valid
 
     amount = parse_amount(amount)
+    key = withdrawal_key_for(user_id=user.pk, token=token)
     if not user.check_password(password or ""):
         raise WithdrawalRefused(_("The password is not correct."))
+    first = Withdrawal.objects.filter(request_key=key).first()
+    if first is not None:  # before the 2FA check: a code is accepted once, and a retry re-sends it
+        return _withdrawal_already_requested(first, amount)
     if two_factor_enabled(user=user) and two_factor_verify(user=user, token=otp_token) is None:
         raise WithdrawalRefused(_("The authentication code is not correct."))
     address = (user.trc20_wallet_address or "").strip()
@@ -83,9 +106,14 @@ def withdrawal_request(*, user, amount, password: str, otp_token: str = "") -> W
     fee = withdrawal_fee(amount)
     required = 2 if amount > custody_policy().two_approvals_above else 1
     with transaction.atomic():
+        # Members before ledger accounts, the lock order of every payout.
+        User.objects.select_for_update().filter(pk=user.pk).values_list("pk").get()
+        first = Withdrawal.objects.filter(request_key=key).first()
+        if first is not None:
+            return _withdrawal_already_requested(first, amount)
         withdrawal = Withdrawal.objects.create(
             user=user, amount=amount, fee=fee, net_amount=amount - fee, address=address,
-            approvals_required=required,
+            approvals_required=required, request_key=key,
         )
         main = member_account(user_id=user.pk, code=AccountCode.MAIN)
         hold = member_account(user_id=user.pk, code=AccountCode.WITHDRAWAL_HOLD)
@@ -104,42 +132,75 @@ def withdrawal_request(*, user, amount, password: str, otp_token: str = "") -> W
     return withdrawal
 
 
+def _withdrawal_already_requested(first: Withdrawal, amount: Decimal) -> Withdrawal:
+    if first.amount != amount:
+        raise IdempotencyConflict(_("This form was already used for a withdrawal of another amount."))
+    return first
+
+
 # Staff decisions ----------------------------------------------------------------------------
+
+APPROVE_PERMISSION = "wallet.approve_withdrawal"
+
+
+def _decider_check(staff) -> None:
+    """Approving and rejecting take the dedicated permission, not merely a staff account."""
+    if not (staff.is_active and staff.is_staff and staff.has_perm(APPROVE_PERMISSION)):
+        raise NotPermitted(_("Approving or rejecting withdrawals needs the permission \"Can approve withdrawals\"."))
 
 
 def withdrawal_approve(*, withdrawal_id: int, staff) -> Withdrawal:
     """Record one staff approval; the withdrawal is approved once enough different staff agree."""
-    if not staff.is_staff:
-        raise WithdrawalRefused(_("Only staff approve withdrawals."))
+    _decider_check(staff)
     with transaction.atomic():
         withdrawal = Withdrawal.objects.select_for_update().get(pk=withdrawal_id)
         if withdrawal.status != Withdrawal.Status.PENDING:
             return withdrawal  # already decided; approving again changes nothing
         if withdrawal.user_id == staff.pk:
             raise WithdrawalRefused(_("Nobody approves their own withdrawal."))
-        WithdrawalApproval.objects.get_or_create(withdrawal=withdrawal, staff=staff)
-        if withdrawal.approvals.count() >= withdrawal.approvals_required:
+        _approval, created = WithdrawalApproval.objects.get_or_create(withdrawal=withdrawal, staff=staff)
+        if not created:
+            return withdrawal  # this staff member's approval is already counted
+        given = withdrawal.approvals.count()
+        before = {"status": str(withdrawal.status), "approvals": given - 1}
+        if given >= withdrawal.approvals_required:
             withdrawal.status = Withdrawal.Status.APPROVED
             withdrawal.save(update_fields=["status", "updated_at"])
             _notify(withdrawal)
             from .tasks import withdrawals_process_task
 
-            transaction.on_commit(withdrawals_process_task.delay)
+            # robust: the approval is committed; the watchdog sends it if the broker is away now.
+            transaction.on_commit(withdrawals_process_task.delay, robust=True)
+        audit_record(
+            actor_id=staff.pk, action=AuditLog.Action.WITHDRAWAL_APPROVE, member_id=withdrawal.user_id,
+            target=f"withdrawal:{withdrawal.pk}", before=before,
+            after={"status": str(withdrawal.status), "approvals": given,
+                   "approvals_required": withdrawal.approvals_required, "amount": withdrawal.amount},
+        )
     return withdrawal
 
 
 def withdrawal_reject(*, withdrawal_id: int, staff, reason: str) -> Withdrawal:
-    if not staff.is_staff:
-        raise WithdrawalRefused(_("Only staff reject withdrawals."))
+    """Return the held amount; the member sees `reason` on the withdrawal and in the e-mail."""
+    _decider_check(staff)
+    reason = (reason or "").strip()
+    if not reason:
+        raise WithdrawalRefused(_("Give the member a reason for the rejection."))
     with transaction.atomic():
         withdrawal = Withdrawal.objects.select_for_update().get(pk=withdrawal_id)
         if withdrawal.status == Withdrawal.Status.REJECTED:
             return withdrawal
         if withdrawal.status not in (Withdrawal.Status.PENDING, Withdrawal.Status.APPROVED):
             raise WithdrawalRefused(_("This withdrawal is already being sent and can no longer be rejected."))
-        _refund(withdrawal, Withdrawal.Status.REJECTED, reason or _("Rejected by staff."))
+        before = {"status": str(withdrawal.status)}
+        _refund(withdrawal, Withdrawal.Status.REJECTED, reason)
         withdrawal.rejected_by = staff
         withdrawal.save(update_fields=["rejected_by"])
+        audit_record(
+            actor_id=staff.pk, action=AuditLog.Action.WITHDRAWAL_REJECT, member_id=withdrawal.user_id,
+            target=f"withdrawal:{withdrawal.pk}", reason=reason, before=before,
+            after={"status": str(withdrawal.status), "returned": withdrawal.amount},
+        )
     return withdrawal
 
 
@@ -397,7 +458,8 @@ def _notify(withdrawal: Withdrawal) -> None:
     from .tasks import withdrawal_notify_task
 
     withdrawal_id, status = withdrawal.pk, str(withdrawal.status)
-    transaction.on_commit(lambda: withdrawal_notify_task.delay(withdrawal_id, status))
+    # robust: the change is committed; a broker outage must not turn that into an error page.
+    transaction.on_commit(lambda: withdrawal_notify_task.delay(withdrawal_id, status), robust=True)
 
 
 def withdrawal_notify(*, withdrawal_id: int, status: str) -> bool:

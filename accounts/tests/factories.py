@@ -30,3 +30,16 @@ def verified_login(client, user) -> None:
     session = client.session
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session.save()
+
+
+def staff_member(*permissions: str, **fields) -> User:
+    """A staff account holding exactly `permissions` ("app_label.codename"), as a role would give."""
+    from django.contrib.auth.models import Permission
+
+    user = UserFactory(**fields)
+    user.is_staff = True
+    user.save(update_fields=["is_staff"])
+    for name in permissions:
+        app_label, codename = name.split(".")
+        user.user_permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+    return User.objects.get(pk=user.pk)  # a fresh row: Django caches permissions per instance

@@ -7,6 +7,7 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.tests.factories import UserFactory
+from phonix.models import AuditLog
 from wallet.models import LedgerAccount, LedgerTransaction
 from wallet.tests.factories import fund
 
@@ -62,3 +63,32 @@ def test_ledger_is_read_only_in_the_admin(staff_client):
     response = client.post(reverse("admin:wallet_ledgertransaction_delete", args=[posted.pk]), {"post": "yes"})
     assert response.status_code == 403
     assert client.get(reverse("admin:wallet_ledgeraccount_add")).status_code == 403
+
+
+def test_admin_adjustment_of_a_withdrawal_hold_account_is_refused(staff_client, invariants):
+    client, _staff = staff_client
+    member = UserFactory()
+    main = fund(member, "10")
+    hold = LedgerAccount.objects.get(user=member, code="withdrawal_hold")
+    before = LedgerTransaction.objects.count()
+
+    response = _post_adjustment(client, hold, apply="1", amount="5", reason="make the hold look right")
+
+    assert response.status_code == 200 and "Only the main and bonus accounts" in response.content.decode()
+    assert LedgerTransaction.objects.count() == before and LedgerAccount.objects.get(pk=hold.pk).balance == 0
+    assert not AuditLog.objects.filter(action=AuditLog.Action.BALANCE_ADJUST, actor=_staff).exists()
+    # main and bonus may be adjusted, and each adjustment names its staff member in the audit log
+    _post_adjustment(client, main, apply="1", amount="1", reason="goodwill")
+    assert AuditLog.objects.get(action=AuditLog.Action.BALANCE_ADJUST, actor=_staff).member == member
+
+
+def test_a_staff_member_without_the_adjust_permission_gets_no_adjust_action(client):
+    from accounts.tests.factories import staff_member, verified_login
+
+    clerk = staff_member("wallet.view_ledgeraccount")
+    verified_login(client, clerk)
+    account = fund(UserFactory(), "10")
+    page = client.get(reverse("admin:wallet_ledgeraccount_changelist"))
+    assert page.status_code == 200 and "adjust_balance" not in page.content.decode()
+    _post_adjustment(client, account, apply="1", amount="5", reason="x")
+    assert LedgerAccount.objects.get(pk=account.pk).balance == 10

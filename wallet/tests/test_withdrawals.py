@@ -1,6 +1,7 @@
 """Withdrawals end to end against the devnode: request, approval, signing, faults, races."""
 
 import time
+import uuid
 from datetime import timedelta
 from decimal import Decimal
 
@@ -10,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from tronpy.keys import PrivateKey
 
-from accounts.tests.factories import UserFactory
+from accounts.tests.factories import UserFactory, staff_member
 from phonix.exceptions import InsufficientFunds, WithdrawalRefused
 from wallet.models import AccountCode, ChainTransfer, CustodyPolicy, Transaction, Withdrawal
 from wallet.services import member_account, platform_account
@@ -30,10 +31,7 @@ PASSWORD = "correct-horse-battery"
 
 
 def _staff():
-    user = UserFactory()
-    user.is_staff = True
-    user.save(update_fields=["is_staff"])
-    return user
+    return staff_member("wallet.approve_withdrawal")
 
 
 @pytest.fixture
@@ -51,6 +49,7 @@ def _balance(user, code=AccountCode.MAIN) -> Decimal:
 
 
 def _request(user, amount="100", **kwargs) -> Withdrawal:
+    kwargs.setdefault("token", str(uuid.uuid4()))
     return withdrawal_request(user=user, amount=amount, password=PASSWORD, **kwargs)
 
 
@@ -78,7 +77,7 @@ class TestRequest:
 
     def test_a_wrong_password_is_refused(self, member):
         with pytest.raises(WithdrawalRefused, match="password"):
-            withdrawal_request(user=member, amount="50", password="nope")
+            withdrawal_request(user=member, amount="50", password="nope", token=str(uuid.uuid4()))
         assert _balance(member) == 200
 
     def test_with_two_factor_on_a_code_is_required(self, member):
@@ -129,8 +128,11 @@ class TestRequest:
 @pytest.mark.django_db
 class TestStaffDecisions:
     def test_nobody_approves_their_own_withdrawal(self, member):
-        member.is_staff = True
+        member = staff_member("wallet.approve_withdrawal", username="self-approver")
+        member.trc20_wallet_address = PrivateKey.random().public_key.to_base58check_address()
+        member.withdrawal_address_changed_at = timezone.now() - timedelta(days=2)
         member.save()
+        fund(member, 200)
         withdrawal = _request(member)
         with pytest.raises(WithdrawalRefused, match="own withdrawal"):
             withdrawal_approve(withdrawal_id=withdrawal.pk, staff=member)
@@ -176,7 +178,9 @@ class TestStaffDecisions:
         session.save()
         url = reverse("admin:wallet_withdrawal_changelist")
         client.post(url, {"action": "approve", "_selected_action": [one.pk]})
-        client.post(url, {"action": "reject", "_selected_action": [two.pk]})
+        asked = client.post(url, {"action": "reject", "_selected_action": [two.pk]})
+        assert "Reason (shown to the member)" in asked.content.decode() and _state(two) == Withdrawal.Status.PENDING
+        client.post(url, {"action": "reject", "_selected_action": [two.pk], "apply": "1", "reason": "wrong network"})
         assert _state(one) == Withdrawal.Status.APPROVED and _state(two) == Withdrawal.Status.REJECTED
         assert client.get(url).status_code == 200
         assert client.get(reverse("admin:wallet_withdrawal_change", args=[one.pk])).status_code == 200
@@ -382,12 +386,12 @@ class TestPage:
 
     def test_posting_the_form_requests_a_withdrawal(self, member, client):
         client.force_login(member)
-        response = client.post(reverse("wallet:withdraw"), {"amount": "25", "password": PASSWORD})
+        response = client.post(reverse("wallet:withdraw"), {"amount": "25", "password": PASSWORD, "token": str(uuid.uuid4())})
         assert response.status_code == 302
         assert Withdrawal.objects.get().amount == 25 and _balance(member) == 175
 
     def test_a_refusal_is_shown_on_the_form(self, member, client):
         client.force_login(member)
-        response = client.post(reverse("wallet:withdraw"), {"amount": "25", "password": "wrong"})
+        response = client.post(reverse("wallet:withdraw"), {"amount": "25", "password": "wrong", "token": str(uuid.uuid4())})
         assert response.status_code == 200 and "password is not correct" in response.content.decode()
         assert not Withdrawal.objects.exists()

@@ -3,32 +3,52 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from phonix.exceptions import PhonixError
+from wallet.models import AccountCode, LedgerTransaction
 from wallet.services import balance_adjust
 
 
+def _user_named(name: str):
+    users = get_user_model().objects
+    return users.filter(username__iexact=name).first() or users.filter(email__iexact=name).exclude(email="").first()
+
+
 class Command(BaseCommand):
-    help = "Credit (positive) or debit (negative) a member's main balance, with a required reason."
+    help = ("Credit (positive) or debit (negative) a member's main or bonus balance, with a reason and the "
+            "staff member responsible; --key makes a repeated run a no-op.")
 
     def add_arguments(self, parser):
-        parser.add_argument("--user", required=True, help="username or email")
+        parser.add_argument("--user", required=True, help="the member: username or email")
         parser.add_argument("--amount", required=True, help="USDT, up to 6 decimals; negative debits")
-        parser.add_argument("--reason", required=True)
+        parser.add_argument("--reason", required=True, help="why; stored with the adjustment and shown to the member")
+        parser.add_argument("--by", required=True, metavar="USERNAME",
+                            help="the active staff member responsible, recorded as the actor")
+        parser.add_argument("--account", default=AccountCode.MAIN, help="main (default) or bonus")
+        parser.add_argument("--key", default="",
+                            help="idempotency key: the same key again changes nothing; with other values it fails")
         parser.add_argument("--dry-run", action="store_true", help="check everything, write nothing")
 
-    def handle(self, *args, user, amount, reason, dry_run, **options):
-        member = (
-            get_user_model().objects.filter(username__iexact=user).first()
-            or get_user_model().objects.filter(email__iexact=user).exclude(email="").first()
-        )
+    def handle(self, *args, user, amount, reason, by, account, key, dry_run, **options):
+        member = _user_named(user)
         if member is None:
             raise CommandError(f"no member called {user!r}")
+        staff = _user_named(by)
+        if staff is None or not (staff.is_active and staff.is_staff):
+            raise CommandError(f"--by {by!r} is not an active staff member")
+        if not staff.has_perm("wallet.adjust_balance"):
+            raise CommandError(f"{staff.username} does not have the permission to adjust balances")
+        ledger_key = f"adjustment:{key.strip()}" if key.strip() else None
+        repeated = bool(ledger_key) and LedgerTransaction.objects.filter(idempotency_key=ledger_key).exists()
         try:
             with transaction.atomic():
-                posted = balance_adjust(user_id=member.pk, amount=amount, reason=reason,
-                                        created_by_id=None)
+                posted = balance_adjust(user_id=member.pk, amount=amount, reason=reason, created_by_id=staff.pk,
+                                        key=ledger_key, code=account)
                 if dry_run:
                     transaction.set_rollback(True)
         except PhonixError as error:
             raise CommandError(str(error)) from None
         prefix = "dry run, nothing written: " if dry_run else ""
-        self.stdout.write(f"{prefix}adjusted {member.username} by {amount} USDT ({posted.idempotency_key})")
+        if repeated:
+            self.stdout.write(f"{prefix}already applied, nothing changed: {posted.idempotency_key}")
+            return
+        self.stdout.write(f"{prefix}adjusted {member.username} {account} by {amount} USDT for {staff.username} "
+                          f"({posted.idempotency_key})")
