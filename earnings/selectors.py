@@ -14,7 +14,7 @@ from investment.selectors import plan_current
 from phonix.money import ZERO
 from wallet.models import Transaction
 
-from .caps import cap_room
+from .caps import cap_room, cap_total
 from .models import Commission
 
 # The member-facing history types that are earnings, in the order pages show them.
@@ -49,7 +49,8 @@ def earnings_summary(*, user) -> EarningsSummary:
     return EarningsSummary(
         daily_income=sums[Transaction.Type.DAILY_INCOME], generation=sums[Transaction.Type.COMMISSION],
         weekly_bonus=sums[Transaction.Type.WEEKLY_BONUS], registration_bonus=sums[Transaction.Type.BONUS],
-        counted=user.total_earnings, invested=user.total_invested, cap=multiple * user.total_invested,
+        counted=user.total_earnings, invested=user.total_invested,
+        cap=cap_total(total_invested=user.total_invested, multiple=multiple),
         room=cap_room(total_invested=user.total_invested, total_earnings=user.total_earnings, multiple=multiple),
     )
 

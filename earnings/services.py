@@ -13,14 +13,16 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import Count, IntegerField, OuterRef, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import CharField, Count, Exists, IntegerField, OuterRef, Subquery
+from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from investment.models import PlanVersion, Subscription
+from phonix.models import StuckItem
 from phonix.money import ZERO, round_down
+from phonix.stuck import stuck_item_clear, stuck_item_record
 from wallet.models import AccountCode, LedgerTransaction, Transaction
 from wallet.services import (
     HistoryLine,
@@ -127,6 +129,9 @@ def generation_distribute(*, subscription_id: int, dry_run: bool = False) -> Gen
     subscription = (
         Subscription.objects.select_related("plan_version", "user")
         .only("amount", "generation_paid_at", "plan_version", "user__username", "user__upline_ids")
+        # The rates are the purchase's plan; the cap multiple is the plan in force now, as for
+        # every payout. Read in the same query.
+        .annotate(cap_multiple_now=Subquery(PlanVersion.objects.order_by("-pk").values("cap_multiple")[:1]))
         .get(pk=subscription_id)
     )
     if subscription.generation_paid_at is not None:
@@ -142,7 +147,7 @@ def generation_distribute(*, subscription_id: int, dry_run: bool = False) -> Gen
     if not claimed:
         return GenerationResult(subscription_id, already_paid=True)
     outcomes = generation_outcomes(amount=subscription.amount, uplines=uplines, plan=plan,
-                                   multiple=plan.cap_multiple)
+                                   multiple=subscription.cap_multiple_now)
     if dry_run:
         transaction.set_rollback(True)
         return GenerationResult(subscription_id, already_paid=False, outcomes=outcomes)
@@ -192,19 +197,39 @@ def _earnings_add(*, paid: dict[int, Decimal]) -> None:
         )
 
 
-def generation_catch_up(*, older_than: dt.timedelta = dt.timedelta(minutes=1), limit: int = 500) -> int:
+GENERATION_CATCH_UP_JOB = "generation_catch_up"
+
+
+@dataclass(frozen=True)
+class GenerationCatchUpResult:
+    paid: int  # purchases whose fan-out this run made
+    stuck: list[int]  # purchases that failed, recorded as stuck items and retried next run
+
+
+def generation_catch_up(*, older_than: dt.timedelta = dt.timedelta(minutes=1),
+                        limit: int = 500) -> GenerationCatchUpResult:
     """Pay every purchase whose fan-out has not happened (a lost message, a dead worker).
 
-    Purchases younger than `older_than` are left to the message enqueued at commit.
+    Purchases younger than `older_than` are left to the message enqueued at commit. Each purchase
+    is its own transaction: one that fails is recorded as a stuck item and skipped, so it cannot
+    hold back everybody else's income; it is tried again on the next run, after the others.
     """
+    already_stuck = StuckItem.objects.filter(job=GENERATION_CATCH_UP_JOB,
+                                             item_id=Cast(OuterRef("pk"), CharField()))
     owed = list(
         Subscription.objects.filter(generation_paid_at__isnull=True, started_at__lt=timezone.now() - older_than)
-        .order_by("pk").values_list("pk", flat=True)[:limit]
+        .annotate(stuck=Exists(already_stuck)).order_by("stuck", "pk").values_list("pk", flat=True)[:limit]
     )
-    paid = 0
+    paid, stuck = 0, []
     for subscription_id in owed:
-        paid += not generation_distribute(subscription_id=subscription_id).already_paid
-    return paid
+        try:
+            paid += not generation_distribute(subscription_id=subscription_id).already_paid
+        except Exception as error:  # any failure of one purchase; the rest go on
+            stuck_item_record(job=GENERATION_CATCH_UP_JOB, item_id=subscription_id, error=error)
+            stuck.append(subscription_id)
+        else:
+            stuck_item_clear(job=GENERATION_CATCH_UP_JOB, item_id=subscription_id)
+    return GenerationCatchUpResult(paid=paid, stuck=stuck)
 
 
 # Daily bond income ---------------------------------------------------------------------------

@@ -21,10 +21,11 @@ def generation_distribute_task(subscription_id: int) -> str:
 
 
 @shared_task(soft_time_limit=240, time_limit=300, **_MONEY_TASK)
-def generation_catch_up_task() -> int:
+def generation_catch_up_task() -> str:
     from earnings.services import generation_catch_up
 
-    return generation_catch_up()
+    result = generation_catch_up()
+    return f"paid {result.paid}, stuck {len(result.stuck)}"
 
 
 @shared_task(soft_time_limit=1500, time_limit=1800, **_MONEY_TASK)

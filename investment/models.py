@@ -42,7 +42,7 @@ class PlanVersion(models.Model):
     tier_3_rate = models.DecimalField(_("tier 3 monthly rate (%)"), max_digits=6, decimal_places=3,
                                       default=Decimal(10))
     cap_multiple = models.DecimalField(
-        _("earnings cap (× amount invested)"), max_digits=6, decimal_places=3, default=Decimal(3)
+        _("earnings cap (× amount invested)"), max_digits=10, decimal_places=6, default=Decimal(3)
     )
     generation_rates = ArrayField(
         models.DecimalField(max_digits=6, decimal_places=3), size=LEVELS, default=default_generation_rates,

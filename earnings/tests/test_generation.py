@@ -1,16 +1,20 @@
 import datetime as dt
+import io
 from decimal import Decimal
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from accounts.models import User
 from earnings.models import Commission
-from earnings.services import generation_catch_up, generation_distribute
+from earnings.services import GenerationCatchUpResult, generation_catch_up, generation_distribute
 from earnings.tests.factories import member
 from investment.models import PlanVersion, Subscription
 from investment.tests.factories import buy
+from phonix.models import StuckItem
 from wallet.models import AccountCode, LedgerTransaction, Transaction
 from wallet.selectors import member_balance
 from wallet.services import platform_accounts_open
@@ -103,9 +107,47 @@ def test_the_catch_up_pays_a_purchase_whose_message_was_lost(invariants):
     sponsor = member(invested="100")
     subscription = buy(member(sponsor=sponsor), "200")  # on_commit never fires inside a test transaction
     assert Subscription.objects.get(pk=subscription.pk).generation_paid_at is None
-    assert generation_catch_up(older_than=dt.timedelta(0)) == 2  # the sponsor's purchase too
+    assert generation_catch_up(older_than=dt.timedelta(0)).paid == 2  # the sponsor's purchase too
     assert Subscription.objects.get(pk=subscription.pk).generation_paid_at is not None
     assert member_balance(user=sponsor, code=AccountCode.MAIN) == D("20")
+
+
+def test_one_failing_purchase_does_not_hold_back_the_catch_up(invariants):
+    sponsor = member(invested="100")
+    broken = buy(member(sponsor=sponsor), "200")
+    buy(member(sponsor=sponsor), "300")
+    # A damaged row: a level-1 commission already exists, so this fan-out's insert fails.
+    Commission.objects.create(
+        user=sponsor, from_user=broken.user, level=1, amount=0, skip_reason="cap", commission_type="generation",
+        source_subscription=broken, plan_version=broken.plan_version, paid_at=timezone.now(),
+    )
+    result = generation_catch_up(older_than=dt.timedelta(0))
+    assert (result.paid, result.stuck) == (2, [broken.pk])  # the sponsor's own purchase and `fine`
+    assert member_balance(user=sponsor, code=AccountCode.MAIN) == D("30")
+    stuck = StuckItem.objects.get()
+    assert (stuck.job, stuck.item_id) == ("generation_catch_up", str(broken.pk))
+    assert "IntegrityError" in stuck.reason
+    assert Subscription.objects.get(pk=broken.pk).generation_paid_at is None
+
+    again = generation_catch_up(older_than=dt.timedelta(0))  # still broken: tried again, counted again
+    assert (again.paid, again.stuck) == (0, [broken.pk])
+    assert StuckItem.objects.get().attempts == 2
+
+    Commission.objects.filter(source_subscription=broken).delete()  # staff repair the row
+    assert generation_catch_up(older_than=dt.timedelta(0)) == GenerationCatchUpResult(paid=1, stuck=[])
+    assert member_balance(user=sponsor, code=AccountCode.MAIN) == D("50")
+    assert not StuckItem.objects.exists()
+
+
+def test_pending_fan_outs_command_fails_with_the_stuck_purchases(invariants):
+    sponsor = member(invested="100")
+    broken = buy(member(sponsor=sponsor), "200")
+    Commission.objects.create(
+        user=sponsor, from_user=broken.user, level=1, amount=0, skip_reason="cap", commission_type="generation",
+        source_subscription=broken, plan_version=broken.plan_version, paid_at=timezone.now(),
+    )
+    with pytest.raises(CommandError, match=rf"1 failed and are listed as stuck items: {broken.pk}"):
+        call_command("distribute_generation_income", "--pending", stdout=io.StringIO())
 
 
 def test_a_dry_run_writes_nothing(invariants):

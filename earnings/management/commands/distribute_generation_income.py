@@ -23,8 +23,12 @@ class Command(BaseCommand):
         if pending:
             if dry_run:
                 raise CommandError("--dry-run works with --subscription only.")
-            paid = generation_catch_up(older_than=dt.timedelta(0), limit=100_000)
-            self.stdout.write(f"paid the generation income of {paid} pending purchases")
+            result = generation_catch_up(older_than=dt.timedelta(0), limit=100_000)
+            line = f"paid the generation income of {result.paid} pending purchases"
+            if result.stuck:
+                ids = ", ".join(map(str, result.stuck[:20]))
+                raise CommandError(f"{line}; {len(result.stuck)} failed and are listed as stuck items: {ids}")
+            self.stdout.write(line)
             return
         try:
             result = generation_distribute(subscription_id=subscription, dry_run=dry_run)
