@@ -27,7 +27,8 @@ def plans(request):
     preview = None
     if request.method == "POST":
         form = PurchaseForm(request.POST)
-        if form.is_valid():
+        # "Change" on the preview brings the form back, bound, with what the member typed.
+        if request.POST.get("step") != "edit" and form.is_valid():
             data = form.cleaned_data
             try:
                 if request.POST.get("step") == "confirm":

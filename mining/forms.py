@@ -38,11 +38,44 @@ class ConditionsForm(forms.Form):
         return {name: "" if field.initial is None else str(field.initial) for name, field in cls.base_fields.items()}
 
 
-class CompareForm(ConditionsForm):
-    pass
+class MarketOverridesForm(ConditionsForm):
+    """The member's own price, difficulty and fees, used where given and needed before the first
+    market data refresh. `clean()` leaves the market to use in `cleaned_data["market"]`."""
+
+    price_usd = _decimal(_("BTC price (USD)"), low=D("0.01"), high=D(100_000_000), places=6, required=False,
+                         help_text=_("Leave empty for the latest price."))
+    difficulty = _decimal(_("Difficulty"), low=D(1), high=D("1e20"), places=6, required=False,
+                          help_text=_("Leave empty for the latest difficulty."))
+    fees_btc = _decimal(_("Fees per block (BTC)"), low=D(0), high=D(100), places=8, required=False,
+                        help_text=_("Leave empty for the 24-hour average."))
+
+    def __init__(self, *args, market_state=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.market_state = market_state
+
+    def market_clean(self, data: dict) -> None:
+        market, missing = calculator_market(
+            state=self.market_state, price_usd=data.get("price_usd"), difficulty=data.get("difficulty"),
+            fees_btc=data.get("fees_btc"),
+        )
+        messages = {Quantity.PRICE: ("price_usd", _("No BTC price is known yet: enter one.")),
+                    Quantity.DIFFICULTY: ("difficulty", _("No difficulty is known yet: enter one.")),
+                    Quantity.FEES: ("fees_btc", _("No fee average is known yet: enter one."))}
+        for quantity in missing:
+            self.add_error(*messages[quantity])
+        if market is not None:
+            data["market"] = market
 
 
-class CalculatorForm(ConditionsForm):
+class CompareForm(MarketOverridesForm):
+    def clean(self):
+        data = super().clean()
+        if not self.errors:
+            self.market_clean(data)
+        return data
+
+
+class CalculatorForm(MarketOverridesForm):
     miner = forms.ModelChoiceField(
         label=_("Miner"), queryset=AsicMiner.objects.order_by("maker", "model"), required=False,
         empty_label=_("Custom hashrate and power"),
@@ -58,20 +91,9 @@ class CalculatorForm(ConditionsForm):
         _("Difficulty growth per retarget (%)"), low=D(-50), high=D(50), places=4, initial=D(2),
         help_text=_("Every 2016 blocks, about 14 days."),
     )
-    price_usd = _decimal(_("BTC price (USD)"), low=D("0.01"), high=D(100_000_000), places=6, required=False,
-                         help_text=_("Leave empty for the latest price."))
-    difficulty = _decimal(_("Difficulty"), low=D(1), high=D("1e20"), places=6, required=False,
-                          help_text=_("Leave empty for the latest difficulty."))
-    fees_btc = _decimal(_("Fees per block (BTC)"), low=D(0), high=D(100), places=8, required=False,
-                        help_text=_("Leave empty for the 24-hour average."))
-
     field_order = ["miner", "hashrate_ths", "power_w", "quantity", "electricity_usd_kwh", "pool_fee_pct",
                    "uptime_pct", "hardware_cost_usd", "difficulty_growth_pct", "price_usd", "difficulty",
                    "fees_btc"]
-
-    def __init__(self, *args, market_state=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.market_state = market_state
 
     def clean(self):
         data = super().clean()
@@ -89,18 +111,9 @@ class CalculatorForm(ConditionsForm):
         if self.errors:
             return data
 
-        market, missing = calculator_market(
-            state=self.market_state, price_usd=data.get("price_usd"), difficulty=data.get("difficulty"),
-            fees_btc=data.get("fees_btc"),
-        )
-        if market is None:
-            messages = {Quantity.PRICE: ("price_usd", _("No BTC price is known yet: enter one.")),
-                        Quantity.DIFFICULTY: ("difficulty", _("No difficulty is known yet: enter one.")),
-                        Quantity.FEES: ("fees_btc", _("No fee average is known yet: enter one."))}
-            for quantity in missing:
-                self.add_error(*messages[quantity])
+        self.market_clean(data)
+        if "market" not in data:
             return data
-        data["market"] = market
         data["rig"] = Rig(
             hashrate_ths=hashrate, power_w=power, quantity=quantity,
             electricity_usd_kwh=data["electricity_usd_kwh"], pool_fee_pct=data["pool_fee_pct"],

@@ -50,10 +50,6 @@ class MarketState:
         times = [r.as_of for r in self.readings.values() if r.known and r.as_of]
         return min(times) if times else None
 
-    def market(self) -> Market | None:
-        market, _missing = calculator_market(state=self)
-        return market
-
 
 # Block 840,000 (the fourth halving) was mined at 2024-04-20 00:09 UTC; blocks come every ~600 s.
 HEIGHT_ANCHOR = (840_000, datetime(2024, 4, 20, 0, 9, tzinfo=UTC))

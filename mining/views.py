@@ -39,13 +39,15 @@ def calculator(request):
 @vary_on_headers("HX-Request")
 def compare(request):
     state = market_latest()
-    form = CompareForm({**CompareForm.defaults(), **request.GET.dict()})
-    market = state.market() if state else None
-    rows = []
-    if form.is_valid() and market is not None:
-        rows = calculator_compare(market=market, **form.cleaned_data)
+    form = CompareForm({**CompareForm.defaults(), **request.GET.dict()}, market_state=state)
+    market, rows = None, []
+    if form.is_valid():
+        data = form.cleaned_data
+        market = data["market"]
+        rows = calculator_compare(market=market, electricity_usd_kwh=data["electricity_usd_kwh"],
+                                  pool_fee_pct=data["pool_fee_pct"], uptime_pct=data["uptime_pct"])
     if request.GET.get("format") == "csv":
-        if not form.is_valid() or market is None:
+        if market is None:
             return HttpResponse(_("Nothing to export: check the inputs."), status=400,
                                 content_type="text/plain; charset=utf-8")
         return _compare_csv(rows)

@@ -1,5 +1,6 @@
 from django.http import JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 
 from phonix.health import health_report
@@ -9,6 +10,11 @@ from phonix.health import health_report
 def healthz(request):
     report = health_report()
     return JsonResponse(report, status=200 if report["ok"] else 503)
+
+
+def favicon(request):
+    # Browsers ask for /favicon.ico whatever the page links; send them to the static icon.
+    return redirect(static("favicon.svg"), permanent=True)
 
 
 def permission_denied(request, exception=None):

@@ -10,9 +10,13 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 
-from phonix.exceptions import PhonixError
+from phonix.exceptions import InsufficientFunds, InvalidAmount, PhonixError
+from phonix.money import parse_amount
+from phonix.templatetags.money import usdt
 
 from .deposits import deposit_page
+from .models import AccountCode
+from .selectors import member_balance
 from .withdrawals import withdraw_page, withdrawal_request
 
 
@@ -29,8 +33,8 @@ def deposit(request):
 class WithdrawForm(forms.Form):
     """The withdrawal request. `token` makes a double submit or a retry open one withdrawal."""
 
-    amount = forms.DecimalField(label=_("Amount (USDT)"), min_value=Decimal("0.000001"), max_digits=20,
-                                decimal_places=6)
+    amount = forms.CharField(label=_("Amount (USDT)"), max_length=30,
+                             widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}))
     password = forms.CharField(label=_("Password"),
                                widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
     otp_token = forms.CharField(label=_("Authentication code"), required=False, max_length=16,
@@ -43,6 +47,12 @@ class WithdrawForm(forms.Form):
             del self.fields["otp_token"]
         else:
             self.fields["otp_token"].required = True
+
+    def clean_amount(self) -> Decimal:
+        try:
+            return parse_amount(self.cleaned_data["amount"])
+        except InvalidAmount as error:
+            raise forms.ValidationError(str(error)) from None
 
 
 @login_required
@@ -60,6 +70,10 @@ def withdraw(request):
                 user=request.user, amount=form.cleaned_data["amount"], password=form.cleaned_data["password"],
                 otp_token=form.cleaned_data.get("otp_token", ""), token=str(form.cleaned_data["token"]),
             )
+        except InsufficientFunds:
+            available = member_balance(user=request.user, code=AccountCode.MAIN)
+            form.add_error("amount", _("This is more than your main balance of %(available)s USDT.")
+                           % {"available": usdt(available)})
         except PhonixError as error:
             form.add_error(None, str(error))
         else:

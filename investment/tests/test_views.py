@@ -114,3 +114,16 @@ def test_the_subscriptions_page_shows_progress_and_status(client, member, django
 def test_pages_need_a_login(client):
     assert client.get(URL).status_code == 302
     assert client.get(reverse("investment:subscriptions")).status_code == 302
+
+
+def test_change_on_the_preview_brings_back_the_form_with_the_amount(client, member):
+    fund(member, "500")
+    data = purchase_data("120.5", step="edit", use_bonus=True)
+
+    body = client.post(URL, data, HTTP_HX_REQUEST="true").content.decode()
+
+    assert "Confirm purchase" not in body
+    assert 'name="amount" value="120.5"' in body
+    assert 'name="use_bonus"' in body and "checked" in body
+    assert 'value="preview"' in body
+    assert not Subscription.objects.exists()

@@ -219,3 +219,33 @@ def test_results_name_the_figures_used_and_which_are_the_members_own(client):
     assert "102.29 T ·" in html  # the latest difficulty, not marked as the member's
     response = client.get(CALCULATOR, HTTP_HX_REQUEST="true")
     assert "HX-Request" in response["Vary"]
+
+
+OWN_MARKET = {"price_usd": "90000", "difficulty": "100000000000000", "fees_btc": "0.02"}
+
+
+def test_compare_works_before_the_first_refresh_with_the_members_own_values(client):
+    page = client.get(COMPARE).content.decode()
+    assert 'name="price_usd"' in page and 'name="difficulty"' in page and 'name="fees_btc"' in page
+    assert "No BTC price is known yet" in page
+
+    response = client.get(COMPARE, OWN_MARKET)
+    assert len(response.context["rows"]) == 27 and "calc-errors" not in response.content.decode()
+    export = client.get(COMPARE, {**OWN_MARKET, "format": "csv"})
+    assert export.status_code == 200 and len(list(csv.reader(io.StringIO(export.content.decode())))) == 28
+
+
+def test_compare_uses_an_override_over_the_latest_value(client):
+    snapshot()
+    latest = client.get(COMPARE).context["rows"][0].result.day.revenue_usd
+    doubled = client.get(COMPARE, {"price_usd": str(client.get(COMPARE).context["market"].price_usd * 2)})
+    assert doubled.context["rows"][0].result.day.revenue_usd == pytest.approx(latest * 2, rel=D("0.0001"))
+
+
+def test_result_errors_name_their_field_so_the_page_can_drop_stale_ones(client):
+    html = client.get(CALCULATOR, HTTP_HX_REQUEST="true").content.decode()
+    assert '<li data-field="price_usd">' in html
+    fixed = client.get(CALCULATOR, OWN_MARKET, HTTP_HX_REQUEST="true").content.decode()
+    assert "data-field" not in fixed
+    page = client.get(CALCULATOR).content.decode()
+    assert "mining/calculator.js" in page

@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.core.management import call_command
 from django.urls import reverse
@@ -267,3 +268,13 @@ def test_without_an_xpub_the_deposit_page_says_deposits_are_unavailable(client, 
     client.force_login(user)
     response = client.get(reverse("wallet:deposit"))
     assert response.status_code == 200 and "not available" in response.content.decode()
+
+
+def test_the_deposit_qr_code_is_large_and_on_white_so_a_phone_can_scan_it(member, devnode, client):  # noqa: F811
+    user, address = member
+    client.force_login(user)
+    page = client.get(reverse("wallet:deposit")).content.decode()
+    assert 'class="qr-code' in page and "style=" not in page and "<script>" not in page
+    css = (settings.BASE_DIR / "static" / "phonix.css").read_text()
+    rule = css.split(".qr-code {", 1)[1].split("}", 1)[0]
+    assert "background: #fff" in rule and "width: min(300px" in rule

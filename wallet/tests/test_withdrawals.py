@@ -395,3 +395,28 @@ class TestPage:
         response = client.post(reverse("wallet:withdraw"), {"amount": "25", "password": "wrong", "token": str(uuid.uuid4())})
         assert response.status_code == 200 and "password is not correct" in response.content.decode()
         assert not Withdrawal.objects.exists()
+
+    @pytest.mark.parametrize(
+        ("amount", "message"),
+        [
+            ("abc", "is not a number"),
+            ("-5", "must be positive"),
+            ("10.1234567", "at most 6 decimal places"),
+            ("5000", "more than your main balance of 200.00 USDT"),
+        ],
+    )
+    def test_refusals_are_written_for_members(self, member, client, amount, message):
+        client.force_login(member)
+        response = client.post(reverse("wallet:withdraw"), {"amount": amount, "password": PASSWORD,
+                                                             "token": str(uuid.uuid4())})
+        body = response.content.decode()
+        assert response.status_code == 200 and message in body
+        assert "Ensure" not in body and "Insufficient funds in the" not in body
+        assert not Withdrawal.objects.exists()
+
+    def test_the_live_preview_script_never_shows_a_negative_fee(self, member, client, settings):
+        client.force_login(member)
+        page = client.get(reverse("wallet:withdraw")).content.decode()
+        assert "wallet/withdraw.js" in page and "<script>" not in page
+        script = (settings.BASE_DIR / "static" / "wallet" / "withdraw.js").read_text()
+        assert "Math.max(0" in script

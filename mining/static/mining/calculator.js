@@ -55,6 +55,22 @@
     });
   }
 
+  // htmx replaces only the results, so errors printed under the inputs when the page loaded would
+  // stay after the member fixed them: keep only those the latest answer still reports.
+  function clearStaleErrors(event) {
+    const results = event.detail && event.detail.target;
+    if (!results || !["calc-results", "compare-table"].includes(results.id)) return;
+    const form = document.getElementById(results.id === "calc-results" ? "calculator-form" : "compare-form");
+    if (!form) return;
+    const current = new Set(Array.from(results.querySelectorAll("[data-field]")).map((li) => li.dataset.field));
+    form.querySelectorAll(".is-invalid").forEach(function (input) {
+      if (current.has(input.name)) return;
+      input.classList.remove("is-invalid");
+      const wrapper = input.closest(".mb-3") || input.parentElement;
+      wrapper.querySelectorAll(".invalid-feedback").forEach((el) => el.remove());
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     drawProjection();
     drawHistory();
@@ -63,4 +79,5 @@
     if (miner) miner.addEventListener("change", toggleCustom);
   });
   document.addEventListener("htmx:afterSettle", drawProjection);
+  document.addEventListener("htmx:afterSettle", clearStaleErrors);
 })();
