@@ -144,7 +144,6 @@ def main() -> None:
         settings.TRON_XPUB = account_xpub(mnemonic=mnemonic)
         settings.TRON_RATE_LIMIT_PER_SECOND = 0
         settings.TRON_SCAN_MAX_BLOCKS = 100_000
-        settings.DEPOSIT_MINIMUM = Decimal("1")
         settings.CELERY_TASK_ALWAYS_EAGER = True
         chain_clients_reset()
         bench_scan(node)

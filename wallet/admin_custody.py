@@ -149,16 +149,50 @@ class DepositSweepAdmin(_ReadOnly):
 
 @admin.register(CustodyPolicy)
 class CustodyPolicyAdmin(admin.ModelAdmin):
-    """The staff-set rules, and the custody overview: hot wallet, pending withdrawals, chain vs ledger."""
+    """The staff-set rules, and the custody overview: hot wallet, pending withdrawals, chain vs ledger.
 
-    list_display = ("__str__", "two_approvals_above", "updated_at")
+    Versions are never edited in place: saving writes a new version (through the audited
+    service), which is in force from then on. Changing it takes its own permission.
+    """
+
+    list_display = ("__str__", "two_approvals_above", "withdrawal_fee_percent", "withdrawal_minimum",
+                    "withdrawal_maximum", "daily_maximum", "deposit_minimum", "created_by", "created_at")
+    list_select_related = ("created_by",)
+    readonly_fields = ("created_by", "created_at")
+    fields = ("two_approvals_above", "withdrawal_fee_percent", "withdrawal_minimum", "withdrawal_maximum",
+              "daily_maximum", "deposit_minimum", "note", "created_by", "created_at")
     change_form_template = "admin/wallet/custody_policy_change_form.html"
 
     def has_add_permission(self, request, obj=None):
-        return not CustodyPolicy.objects.exists()
+        from .policy import MANAGE_PERMISSION
+
+        return request.user.has_perm(MANAGE_PERMISSION)
+
+    def has_change_permission(self, request, obj=None):
+        return self.has_add_permission(request)
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_staff and (
+            self.has_add_permission(request) or request.user.has_perm("wallet.view_custodypolicy")
+        )
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def get_changeform_initial_data(self, request):
+        from .policy import POLICY_FIELDS, custody_policy_current
+
+        current = custody_policy_current()
+        return {name: getattr(current, name) for name in POLICY_FIELDS}
+
+    def save_model(self, request, obj, form, change):
+        from .policy import POLICY_FIELDS, custody_policy_change
+
+        policy = custody_policy_change(
+            changed_by=request.user, note=form.cleaned_data.get("note", ""),
+            **{name: form.cleaned_data[name] for name in POLICY_FIELDS},
+        )
+        obj.pk, obj.created_by, obj.created_at = policy.pk, policy.created_by, policy.created_at
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         from .deposits import custody_overview

@@ -23,6 +23,7 @@ from phonix.money import QUANTUM
 from .chain import ChainClient, Heights, UsdtTransfer, chain_client
 from .keys import deposit_address
 from .models import AccountCode, Deposit, DepositAddress, LedgerTransaction, ScanCursor, Transaction
+from .policy import custody_policy_current
 from .services import HistoryLine, Posting, ledger_post_batch, member_account_ids, platform_account
 
 logger = logging.getLogger(__name__)
@@ -172,7 +173,8 @@ def _record(transfers: list[UsdtTransfer], first: int, last: int, *, confirmed: 
     ) if transfers else {}
     owners = dict(DepositAddress.objects.filter(id__in=ours.values()).values_list("id", "user_id")) if ours else {}
     mine = [t for t in transfers if t.to_address in ours]
-    minimum = settings.DEPOSIT_MINIMUM
+    policy = custody_policy_current()
+    minimum = policy.deposit_minimum
     rows = []
     for t in mine:
         amount = units_to_amount(t.amount_units)
@@ -190,19 +192,21 @@ def _record(transfers: list[UsdtTransfer], first: int, last: int, *, confirmed: 
             cursor.execute(
                 """
                 INSERT INTO wallet_deposit (user_id, deposit_address_id, txid, log_index, from_address, amount,
-                                            block_number, status, created_at)
-                SELECT u, a, t, l, f, m, b, s, now()
+                                            block_number, status, policy_id, created_at)
+                SELECT u, a, t, l, f, m, b, s, %s, now()
                 FROM unnest(%s::bigint[], %s::bigint[], %s::text[], %s::int[], %s::text[], %s::numeric[],
                             %s::bigint[], %s::text[]) AS r(u, a, t, l, f, m, b, s)
                 ON CONFLICT (txid, log_index) DO UPDATE SET
                     block_number = EXCLUDED.block_number,
+                    policy_id = CASE WHEN wallet_deposit.status IN ('credited', 'below_minimum')
+                        THEN wallet_deposit.policy_id ELSE EXCLUDED.policy_id END,
                     status = CASE
                         WHEN wallet_deposit.status IN ('credited', 'below_minimum') THEN wallet_deposit.status
                         WHEN EXCLUDED.status = 'seen' AND wallet_deposit.status IN ('seen', 'confirming')
                             THEN 'confirming'
                         ELSE EXCLUDED.status END
                 """,
-                [[r[i] for r in rows] for i in range(8)],
+                [policy.pk, *([r[i] for r in rows] for i in range(8))],
             )
             result.recorded += len(rows)
         # A deposit we saw in these blocks earlier but that is not there now was dropped by a fork.
@@ -360,7 +364,7 @@ def deposit_page(*, user, limit: int = 10) -> DepositPage:
         for d in Deposit.objects.filter(user=user).order_by("-created_at", "-id")[:limit]
     ]
     return DepositPage(
-        address=address, qr_svg=qr_svg(address), minimum=settings.DEPOSIT_MINIMUM,
+        address=address, qr_svg=qr_svg(address), minimum=custody_policy_current().deposit_minimum,
         confirmation_blocks=int(rule.split(":", 1)[1]) if rule.startswith("blocks:") else None, rows=rows,
     )
 

@@ -212,6 +212,8 @@ class Deposit(models.Model):
     amount = models.DecimalField(**money_field_kwargs())
     block_number = models.BigIntegerField()
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.SEEN)
+    # The custody policy version whose minimum decided between credited and below the minimum.
+    policy = models.ForeignKey("CustodyPolicy", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     ledger_transaction = models.ForeignKey(
         LedgerTransaction, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -233,20 +235,67 @@ class Deposit(models.Model):
 
 
 class CustodyPolicy(models.Model):
-    """Staff-set custody rules; a single row (pk=1)."""
+    """Staff-set custody rules. Rows are versions: a change writes a new row, the newest is in
+    force, and every withdrawal and deposit points at the version it was handled under."""
 
     two_approvals_above = models.DecimalField(
-        default=1000, help_text=_("Withdrawals above this amount need two different staff approvals."),
+        _("two approvals above"), default=1000,
+        help_text=_("Withdrawals above this amount need two different staff approvals."), **money_field_kwargs(),
+    )
+    withdrawal_fee_percent = models.DecimalField(
+        _("withdrawal fee (%)"), max_digits=5, decimal_places=2, default=5,
+        help_text=_("Taken from the amount; the member receives the rest."),
+    )
+    withdrawal_minimum = models.DecimalField(_("minimum withdrawal"), default=10, **money_field_kwargs())
+    withdrawal_maximum = models.DecimalField(
+        _("maximum per withdrawal"), null=True, blank=True, help_text=_("Empty: no limit."), **money_field_kwargs(),
+    )
+    daily_maximum = models.DecimalField(
+        _("maximum per member per day"), null=True, blank=True,
+        help_text=_("The total a member may request in one UTC day, rejected and failed withdrawals not counted. "
+                    "Empty: no limit."),
         **money_field_kwargs(),
     )
-    updated_at = models.DateTimeField(auto_now=True)
+    deposit_minimum = models.DecimalField(
+        _("minimum deposit"), default=1,
+        help_text=_("Smaller deposits are recorded and shown to staff but not credited."), **money_field_kwargs(),
+    )
+    note = models.CharField(_("note"), max_length=300, blank=True, help_text=_("Why this change was made."))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name_plural = "custody policy"
-        constraints = [models.CheckConstraint(condition=models.Q(pk=1), name="custody_policy_single_row")]
+        verbose_name = _("custody policy version")
+        verbose_name_plural = _("custody policy")
+        ordering = ["-id"]
+        permissions = [("manage_custody_policy", "Can change the custody policy")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(withdrawal_fee_percent__gte=0, withdrawal_fee_percent__lt=100),
+                name="custody_policy_fee_percent_range",
+            ),
+            models.CheckConstraint(condition=models.Q(withdrawal_minimum__gt=0),
+                                   name="custody_policy_withdrawal_minimum_positive"),
+            models.CheckConstraint(
+                condition=models.Q(withdrawal_maximum__isnull=True)
+                | models.Q(withdrawal_maximum__gte=models.F("withdrawal_minimum")),
+                name="custody_policy_maximum_not_below_minimum",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(daily_maximum__isnull=True)
+                | models.Q(daily_maximum__gte=models.F("withdrawal_minimum")),
+                name="custody_policy_daily_not_below_minimum",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(deposit_minimum__gte=0, two_approvals_above__gte=0),
+                name="custody_policy_amounts_not_negative",
+            ),
+        ]
 
     def __str__(self) -> str:
-        return "Custody policy"
+        return f"Custody policy v{self.pk}"
 
 
 class Withdrawal(models.Model):
@@ -269,6 +318,8 @@ class Withdrawal(models.Model):
     address = models.CharField(max_length=34)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True)
     approvals_required = models.PositiveSmallIntegerField(default=1)
+    policy = models.ForeignKey(CustodyPolicy, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                               help_text=_("The custody policy version the request was handled under."))
     history = models.ForeignKey(Transaction, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     txid = models.CharField(max_length=64, blank=True)
     failure_reason = models.CharField(max_length=300, blank=True)

@@ -13,18 +13,19 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, timedelta
 from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from phonix.audit import audit_record
 from phonix.exceptions import IdempotencyConflict, NotPermitted, WithdrawalRefused
 from phonix.models import AuditLog
-from phonix.money import parse_amount, round_down
+from phonix.money import parse_amount
 
 from .chain import ChainClient, chain_client
 from .deposits import amount_to_units
@@ -38,21 +39,13 @@ from .models import (
     Withdrawal,
     WithdrawalApproval,
 )
+from .policy import custody_policy_current, withdrawal_fee
 from .services import HistoryLine, ledger_post, member_account, platform_account
 
 logger = logging.getLogger(__name__)
 
 LIVE = (ChainTransfer.State.SIGNED, ChainTransfer.State.BROADCAST)
 CLAIM_TIMEOUT = timedelta(minutes=2)
-
-
-def custody_policy() -> CustodyPolicy:
-    policy, _ = CustodyPolicy.objects.get_or_create(pk=1)
-    return policy
-
-
-def withdrawal_fee(amount: Decimal) -> Decimal:
-    return round_down(amount * settings.WITHDRAWAL_FEE_PERCENT / 100)
 
 
 # Request ------------------------------------------------------------------------------------
@@ -99,21 +92,21 @@ def withdrawal_request(*, user, amount, password: str, token: str, otp_token: st
             _("Your withdrawal address changed recently; withdrawals open again at %(time)s UTC.")
             % {"time": (changed + cooldown).strftime("%Y-%m-%d %H:%M")}
         )
-    if amount < settings.WITHDRAWAL_MINIMUM:
-        raise WithdrawalRefused(
-            _("The minimum withdrawal is %(minimum)s USDT.") % {"minimum": f"{settings.WITHDRAWAL_MINIMUM:.2f}"}
-        )
-    fee = withdrawal_fee(amount)
-    required = 2 if amount > custody_policy().two_approvals_above else 1
+    policy = custody_policy_current()
+    _limits_check(amount=amount, policy=policy)
+    fee = withdrawal_fee(amount=amount, policy=policy)
+    required = 2 if amount > policy.two_approvals_above else 1
     with transaction.atomic():
-        # Members before ledger accounts, the lock order of every payout.
+        # Members before ledger accounts, the lock order of every payout. The lock also makes the
+        # daily total below exact when one member sends several requests at once.
         User.objects.select_for_update().filter(pk=user.pk).values_list("pk").get()
         first = Withdrawal.objects.filter(request_key=key).first()
         if first is not None:
             return _withdrawal_already_requested(first, amount)
+        _daily_limit_check(user_id=user.pk, amount=amount, policy=policy)
         withdrawal = Withdrawal.objects.create(
             user=user, amount=amount, fee=fee, net_amount=amount - fee, address=address,
-            approvals_required=required, request_key=key,
+            approvals_required=required, request_key=key, policy=policy,
         )
         main = member_account(user_id=user.pk, code=AccountCode.MAIN)
         hold = member_account(user_id=user.pk, code=AccountCode.WITHDRAWAL_HOLD)
@@ -130,6 +123,42 @@ def withdrawal_request(*, user, amount, password: str, token: str, otp_token: st
         withdrawal.save(update_fields=["history"])
         _notify(withdrawal)
     return withdrawal
+
+
+def usdt_text(amount: Decimal) -> str:
+    """An amount for a message: at least 2 places, and every place that matters (a limit of
+    10.005 must not read as 10.00)."""
+    whole, _dot, places = f"{amount:.6f}".partition(".")
+    return f"{whole}.{places.rstrip('0').ljust(2, '0')}"
+
+
+def _limits_check(*, amount: Decimal, policy: CustodyPolicy) -> None:
+    if amount < policy.withdrawal_minimum:
+        raise WithdrawalRefused(
+            _("The minimum withdrawal is %(minimum)s USDT.") % {"minimum": usdt_text(policy.withdrawal_minimum)}
+        )
+    if policy.withdrawal_maximum is not None and amount > policy.withdrawal_maximum:
+        raise WithdrawalRefused(
+            _("The maximum for one withdrawal is %(maximum)s USDT.") % {"maximum": usdt_text(policy.withdrawal_maximum)}
+        )
+
+
+def _daily_limit_check(*, user_id: int, amount: Decimal, policy: CustodyPolicy) -> None:
+    """At most `daily_maximum` requested per member per UTC day; returned withdrawals do not count."""
+    if policy.daily_maximum is None:
+        return
+    day_start = timezone.now().astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    today = (
+        Withdrawal.objects.filter(user_id=user_id, created_at__gte=day_start)
+        .exclude(status__in=(Withdrawal.Status.REJECTED, Withdrawal.Status.FAILED))
+        .aggregate(total=Sum("amount"))["total"] or Decimal(0)
+    )
+    if today + amount > policy.daily_maximum:
+        left = max(policy.daily_maximum - today, Decimal(0))
+        raise WithdrawalRefused(
+            _("You can withdraw at most %(maximum)s USDT per day (UTC); %(left)s USDT is left for today.")
+            % {"maximum": usdt_text(policy.daily_maximum), "left": usdt_text(left)}
+        )
 
 
 def _withdrawal_already_requested(first: Withdrawal, amount: Decimal) -> Withdrawal:
@@ -498,6 +527,8 @@ class WithdrawPage:
     available: Decimal
     minimum: Decimal
     fee_percent: Decimal
+    maximum: Decimal | None
+    daily_maximum: Decimal | None
     recent: list[Withdrawal]
 
 
@@ -506,12 +537,14 @@ def withdraw_page(*, user, limit: int = 10) -> WithdrawPage:
 
     from .selectors import member_balance
 
+    policy = custody_policy_current()
     changed = user.withdrawal_address_changed_at
     until = changed + timedelta(hours=settings.WITHDRAWAL_ADDRESS_COOLDOWN_HOURS) if changed else None
     return WithdrawPage(
         address=user.trc20_wallet_address, address_valid=tron_address_is_valid(user.trc20_wallet_address or ""),
         cooldown_until=until if until and until > timezone.now() else None,
         available=member_balance(user=user, code=AccountCode.MAIN),
-        minimum=settings.WITHDRAWAL_MINIMUM, fee_percent=settings.WITHDRAWAL_FEE_PERCENT,
+        minimum=policy.withdrawal_minimum, fee_percent=policy.withdrawal_fee_percent,
+        maximum=policy.withdrawal_maximum, daily_maximum=policy.daily_maximum,
         recent=list(Withdrawal.objects.filter(user=user).order_by("-created_at", "-id")[:limit]),
     )

@@ -228,9 +228,9 @@ TRON_SCAN_MAX_BLOCKS = env.int("TRON_SCAN_MAX_BLOCKS", default=2000)
 TRON_MULTICALL_CONTRACT = env("TRON_MULTICALL_CONTRACT", default="")
 TRON_BALANCE_BATCH = env.int("TRON_BALANCE_BATCH", default=100)
 TRON_EXPLORER_TX_URL = env("TRON_EXPLORER_TX_URL", default="https://tronscan.org/#/transaction/{txid}")
-DEPOSIT_MINIMUM = Decimal(env("DEPOSIT_MINIMUM", default="1"))
-WITHDRAWAL_MINIMUM = Decimal(env("WITHDRAWAL_MINIMUM", default="10"))
-WITHDRAWAL_FEE_PERCENT = Decimal(env("WITHDRAWAL_FEE_PERCENT", default="5"))
+# The withdrawal fee, withdrawal and deposit minimums and limits are staff-set data (the custody
+# policy in the admin); WITHDRAWAL_FEE_PERCENT, WITHDRAWAL_MINIMUM and DEPOSIT_MINIMUM in the
+# environment only seeded its first version.
 WITHDRAWAL_ADDRESS_COOLDOWN_HOURS = env.int("WITHDRAWAL_ADDRESS_COOLDOWN_HOURS", default=24)
 WITHDRAWAL_STUCK_MINUTES = env.int("WITHDRAWAL_STUCK_MINUTES", default=15)
 SWEEP_THRESHOLD = Decimal(env("SWEEP_THRESHOLD", default="10"))

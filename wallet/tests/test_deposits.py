@@ -17,6 +17,7 @@ from wallet.services import member_account, platform_account
 from wallet.tasks import deposits_scan_task
 
 from .custody_fixtures import SUN, chain_settings, devnode, signer  # noqa: F401
+from .factories import policy_set
 
 pytestmark = pytest.mark.django_db
 
@@ -131,8 +132,8 @@ def test_a_failed_transfer_is_ignored(member, devnode, fail, invariants):  # noq
     assert not Deposit.objects.exists() and _main(user) == 0
 
 
-def test_an_amount_below_the_minimum_is_recorded_but_not_credited(member, devnode, settings, invariants):  # noqa: F811
-    settings.DEPOSIT_MINIMUM = Decimal("1")
+def test_an_amount_below_the_minimum_is_recorded_but_not_credited(member, devnode, invariants):  # noqa: F811
+    policy_set(deposit_minimum=Decimal("1"))
     user, address = member
     devnode.op("deposit", to=address, amount=999_999)
     devnode.solidify()

@@ -13,11 +13,11 @@ from tronpy.keys import PrivateKey
 from accounts.tests.factories import UserFactory, staff_member, verified_login
 from phonix.exceptions import NotPermitted, WithdrawalRefused
 from phonix.models import AuditLog
-from wallet.models import AccountCode, CustodyPolicy, Withdrawal
+from wallet.models import AccountCode, Withdrawal
 from wallet.services import member_account
 from wallet.withdrawals import withdrawal_approve, withdrawal_reject, withdrawal_request
 
-from .factories import fund
+from .factories import fund, policy_set
 
 PASSWORD = "correct-horse-battery"
 APPROVER = "wallet.approve_withdrawal"
@@ -44,7 +44,7 @@ def _hold(user) -> Decimal:
 
 
 def test_a_staff_account_without_the_permission_cannot_give_the_second_approval(member, invariants):
-    CustodyPolicy.objects.update_or_create(pk=1, defaults={"two_approvals_above": Decimal("50")})
+    policy_set(two_approvals_above=Decimal("50"))
     withdrawal = _request(member, "100")
     withdrawal_approve(withdrawal_id=withdrawal.pk, staff=staff_member(APPROVER))
     with pytest.raises(NotPermitted, match="Can approve withdrawals"):
@@ -70,7 +70,7 @@ def test_an_inactive_approver_cannot_approve(member):
 
 
 def test_each_approval_writes_an_audit_row_naming_the_staff_member(member):
-    CustodyPolicy.objects.update_or_create(pk=1, defaults={"two_approvals_above": Decimal("50")})
+    policy_set(two_approvals_above=Decimal("50"))
     withdrawal = _request(member, "100")
     first, second = staff_member(APPROVER), staff_member(APPROVER)
     withdrawal_approve(withdrawal_id=withdrawal.pk, staff=first)

@@ -13,7 +13,7 @@ from tronpy.keys import PrivateKey
 
 from accounts.tests.factories import UserFactory, staff_member
 from phonix.exceptions import InsufficientFunds, WithdrawalRefused
-from wallet.models import AccountCode, ChainTransfer, CustodyPolicy, Transaction, Withdrawal
+from wallet.models import AccountCode, ChainTransfer, Transaction, Withdrawal
 from wallet.services import member_account, platform_account
 from wallet.withdrawals import (
     withdrawal_approve,
@@ -25,7 +25,7 @@ from wallet.withdrawals import (
 
 from .conftest import assert_ledger_invariants, run_in_threads
 from .custody_fixtures import SUN, chain_settings, devnode, signer  # noqa: F401
-from .factories import fund
+from .factories import fund, policy_set
 
 PASSWORD = "correct-horse-battery"
 
@@ -94,10 +94,10 @@ class TestRequest:
         with pytest.raises(WithdrawalRefused, match="changed recently"):
             _request(member, "50")
 
-    def test_refused_below_the_minimum(self, member, settings):
-        settings.WITHDRAWAL_MINIMUM = Decimal("10")
-        with pytest.raises(WithdrawalRefused, match="minimum"):
-            _request(member, "9.99")
+    def test_refused_below_the_minimum(self, member):
+        policy_set(withdrawal_minimum=Decimal("12.5"))
+        with pytest.raises(WithdrawalRefused, match="minimum withdrawal is 12.50 USDT"):
+            _request(member, "12.49")
 
     def test_refused_above_the_balance_and_nothing_is_left_behind(self, member):
         with pytest.raises(InsufficientFunds):
@@ -139,7 +139,7 @@ class TestStaffDecisions:
         assert _state(withdrawal) == Withdrawal.Status.PENDING
 
     def test_above_the_staff_set_amount_two_different_staff_must_approve(self, member):
-        CustodyPolicy.objects.update_or_create(pk=1, defaults={"two_approvals_above": Decimal("50")})
+        policy_set(two_approvals_above=Decimal("50"))
         withdrawal = _request(member, "60")
         first = _staff()
         withdrawal_approve(withdrawal_id=withdrawal.pk, staff=first)
@@ -347,7 +347,7 @@ def test_two_workers_racing_send_one_transfer(member, devnode):  # noqa: F811
 
 @pytest.mark.django_db(transaction=True)
 def test_two_staff_approving_while_two_workers_run_send_one_transfer(member, devnode):  # noqa: F811
-    CustodyPolicy.objects.update_or_create(pk=1, defaults={"two_approvals_above": Decimal("50")})
+    policy_set(two_approvals_above=Decimal("50"))
     withdrawal = _request(member, "100")
     staff = [_staff(), _staff()]
 
