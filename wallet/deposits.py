@@ -390,19 +390,3 @@ def custody_overview() -> dict:
         return overview
     overview.update(report=report, hot_trx=Decimal(hot_trx) / 10**6)
     return overview
-
-
-def custody_check() -> tuple[str, bool]:
-    """One line for reconcile_ledger, and False when the chain holds less than the ledger says."""
-    from .chain import ChainUnavailable
-
-    if not settings.TRON_HOT_WALLET_ADDRESS:
-        return "custody: no hot wallet configured, chain not compared", True
-    try:
-        report = custody_compare()
-    except ChainUnavailable as error:
-        return f"custody: TRON node unavailable ({error}), chain not compared", True
-    line = (f"custody: ledger {report.ledger_custody}, on chain {report.on_chain} (hot wallet {report.hot_wallet}, "
-            f"{report.addresses_checked} deposit addresses {report.deposit_addresses}), "
-            f"difference {report.difference:+}")
-    return line, report.difference >= 0

@@ -456,3 +456,26 @@ class DepositSweep(models.Model):
 
     def __str__(self) -> str:
         return f"sweep {self.deposit_address_id} {self.amount_units}"
+
+
+class CustodyProof(models.Model):
+    """A custody item proved against the solidified chain once; it is not asked again.
+
+    Solidified blocks are irreversible, so a withdrawal, sweep or deposit that matched the chain
+    keeps matching it; the custody check only reads items without a proof.
+    """
+
+    class Kind(models.TextChoices):
+        WITHDRAWAL = "withdrawal", _("Withdrawal")
+        SWEEP = "sweep", _("Sweep")
+        DEPOSIT = "deposit", _("Deposit")
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    item_id = models.BigIntegerField()
+    proved_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kind", "item_id"], name="custody_proof_once")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.item_id}"

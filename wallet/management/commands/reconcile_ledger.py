@@ -1,13 +1,14 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from wallet.deposits import custody_check
+from wallet.reconcile import custody_check
 from wallet.services import ledger_reconcile
 
 
 class Command(BaseCommand):
     help = (
         "Prove that the ledger sums to zero and every cached balance equals its entries, "
-        "and compare custody with the USDT held on chain."
+        "and reconcile custody item by item with the solidified chain: withdrawals, sweeps, deposits "
+        "and what each deposit address holds."
     )
 
     def handle(self, *args, **options):
@@ -19,7 +20,9 @@ class Command(BaseCommand):
             f"{len(report.drifted_accounts)} drifted accounts, "
             f"{report.unbalanced_transactions} unbalanced transactions"
         )
-        custody_line, custody_ok = custody_check()
+        custody_line, problems, custody_ok = custody_check()
+        for problem in problems:
+            self.stderr.write(str(problem))
         line = f"{line}; {custody_line}"
         if not report.ok or not custody_ok:
             raise CommandError(f"DRIFT — {line}")

@@ -1,0 +1,134 @@
+"""Custody reconciled item by item: errors that cancel out in a total are each listed."""
+
+import uuid
+from datetime import timedelta
+from decimal import Decimal
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+from tronpy.keys import PrivateKey
+
+from accounts.tests.factories import UserFactory, staff_member
+from wallet import withdrawals as withdrawal_flow
+from wallet.deposits import deposit_address_get_or_create, deposits_scan
+from wallet.models import ChainTransfer, CustodyProof, Withdrawal
+from wallet.reconcile import custody_reconcile
+from wallet.sweeps import deposits_sweep, sweeps_advance
+from wallet.withdrawals import withdrawal_approve, withdrawal_request, withdrawals_process
+
+from .conftest import assert_ledger_invariants
+from .custody_fixtures import SUN, chain_settings, devnode, signer  # noqa: F401
+from .factories import fund
+
+pytestmark = pytest.mark.django_db
+PASSWORD = "correct-horse-battery"
+
+
+def _member():
+    user = UserFactory()
+    user.trc20_wallet_address = PrivateKey.random().public_key.to_base58check_address()
+    user.withdrawal_address_changed_at = timezone.now() - timedelta(days=2)
+    user.save()
+    fund(user, 200)
+    return user
+
+
+def _approved(user) -> Withdrawal:
+    withdrawal = withdrawal_request(user=user, amount="100", password=PASSWORD, token=str(uuid.uuid4()))
+    withdrawal_approve(withdrawal_id=withdrawal.pk, staff=staff_member("wallet.approve_withdrawal"))
+    return withdrawal
+
+
+def _swept_address(devnode, settings):  # noqa: F811
+    """An address that received 50 USDT, credited and swept to the hot wallet."""
+    settings.SWEEP_THRESHOLD = Decimal("10")
+    settings.SWEEP_GAS_SUN = 20 * SUN
+    address = deposit_address_get_or_create(user=UserFactory()).address
+    devnode.op("deposit", to=address, amount=50 * SUN)
+    devnode.solidify()
+    deposits_scan()
+    deposits_sweep()
+    for _ in range(2):
+        devnode.solidify()
+        sweeps_advance()
+    assert devnode.usdt_of(address) == 0
+    return address
+
+
+def _reconcile() -> tuple[str, str]:
+    out, err = StringIO(), StringIO()
+    call_command("reconcile_ledger", stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+def test_matching_records_pass_and_proved_items_are_not_asked_again(signer, devnode, settings):  # noqa: F811
+    _swept_address(devnode, settings)
+    withdrawal = _approved(_member())
+    withdrawals_process()
+    devnode.solidify()
+    withdrawals_process()
+    assert Withdrawal.objects.get(pk=withdrawal.pk).status == Withdrawal.Status.COMPLETED
+    out, err = _reconcile()
+    assert out.startswith("OK") and err == ""
+    assert "proved 1 deposits, 1 sweeps, 1 withdrawals" in out
+    assert CustodyProof.objects.count() == 3
+    again = custody_reconcile()
+    assert again.ok and not again.proved
+    assert again.node_calls <= 2  # the hot wallet; the swept address is no longer in play
+
+
+def test_unpaid_completions_a_double_payment_and_stranded_usdt_are_each_listed(signer, devnode, settings):  # noqa: F811
+    address = _swept_address(devnode, settings)
+    # 20 USDT reach the swept address that no credited deposit explains (the scanner never saw them).
+    devnode.op("deposit", to=address, amount=20 * SUN)
+    devnode.solidify()
+    # Two withdrawals marked completed although their broadcasts were dropped (nothing paid).
+    unpaid = [_approved(_member()), _approved(_member())]
+    devnode.op("fault", drop_broadcasts=2)
+    withdrawals_process()
+    for withdrawal in unpaid:
+        transfer = ChainTransfer.objects.get(withdrawal=withdrawal)
+        withdrawal_flow._complete(transfer, {"blockNumber": 1})
+    # One withdrawal paid twice: its first transaction was mined, taken for dead and signed again.
+    twice = _approved(_member())
+    withdrawals_process()
+    devnode.mine()
+    withdrawal_flow._requeue(ChainTransfer.objects.get(withdrawal=twice))
+    withdrawals_process()
+    devnode.solidify()
+    withdrawals_process()
+    assert Withdrawal.objects.filter(status=Withdrawal.Status.COMPLETED).count() == 3
+    assert ChainTransfer.objects.filter(withdrawal=twice).count() == 2
+
+    with pytest.raises(CommandError, match="DRIFT.*4 problems"):
+        _reconcile()
+    report = custody_reconcile()
+    listed = {problem.item: problem.detail for problem in report.problems}
+    assert listed == {
+        f"withdrawal {unpaid[0].pk}": f"completed but no solidified transfer pays 95.000000 to {unpaid[0].address}",
+        f"withdrawal {unpaid[1].pk}": f"completed but no solidified transfer pays 95.000000 to {unpaid[1].address}",
+        f"withdrawal {twice.pk}": listed[f"withdrawal {twice.pk}"],
+        f"address {address}": "holds 20.000000 USDT, the records say 0.000000 (received minus swept)",
+    }
+    assert listed[f"withdrawal {twice.pk}"].startswith("paid 2 times: 95.000000 in ")
+    # In total the errors sum to a surplus (+190 unpaid, -95 paid twice, +20 stranded, +the float).
+    assert report.difference > 0
+    assert not CustodyProof.objects.filter(kind="withdrawal").exists()
+    assert_ledger_invariants()
+
+
+def test_addresses_holding_usdt_are_read_in_batches(signer, devnode, settings):  # noqa: F811
+    settings.TRON_BALANCE_BATCH = 10
+    addresses = [deposit_address_get_or_create(user=UserFactory()).address for _ in range(25)]
+    for address in addresses:
+        devnode.op("deposit", to=address, amount=3 * SUN)
+    devnode.solidify()
+    deposits_scan()
+    first = custody_reconcile()
+    assert first.ok and first.addresses_checked == 25 and first.deposit_addresses == 75
+    assert first.proved == {"deposit": 25}
+    assert first.node_calls == 1 + 1 + 3  # the deposits' one block, the hot wallet, 3 batches of addresses
+    again = custody_reconcile()
+    assert again.ok and again.node_calls == 1 + 3  # the hot wallet, then 25 addresses in batches of 10
