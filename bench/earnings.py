@@ -27,7 +27,9 @@ from investment.selectors import plan_current  # noqa: E402
 from investment.services import subscription_purchase  # noqa: E402
 from wallet.services import balance_adjust, platform_accounts_open  # noqa: E402
 
-PAYOUT_DATE = dt.date(2030, 1, 7)  # a Monday after every subscription below started
+# The latest weekday up to today (UTC): a daily run refuses a date after today.
+_TODAY = dt.datetime.now(dt.UTC).date()
+PAYOUT_DATE = _TODAY - dt.timedelta(days=max(0, _TODAY.weekday() - 4))
 
 
 def statements(queries) -> int:
@@ -108,7 +110,7 @@ def seed_subscriptions(count: int) -> None:
             SELECT u.id, %s, a.amount,
                    CASE WHEN a.amount <= 3000 THEN 'tier_1' WHEN a.amount <= 5000 THEN 'tier_2' ELSE 'tier_3' END,
                    CASE WHEN a.amount <= 3000 THEN 6 WHEN a.amount <= 5000 THEN 8 ELSE 10 END,
-                   0, a.amount * 3, true, 0, now() - interval '1 day', 'bench:' || u.id || ':' || n, now()
+                   0, a.amount * 3, true, 0, now() - interval '30 days', 'bench:' || u.id || ':' || n, now()
             FROM accounts_user u
             CROSS JOIN generate_series(1, 2) AS n
             CROSS JOIN LATERAL (SELECT round((50 + random() * 9950)::numeric, 2) AS amount) a

@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -93,3 +94,38 @@ def generation_commissions(*, user) -> QuerySet[Commission]:
               "source_subscription__amount")
         .order_by("-paid_at", "-id")
     )
+
+
+@dataclass(frozen=True)
+class DailyDateSettled:
+    """Subscriptions a run for a date found settled through it already (so it did not pay them)."""
+
+    payout_date: dt.date
+    settled: int  # have their payout (or cap cut) for the date
+    passed: int  # were settled through a later date without one: the date can no longer pay them
+
+
+def daily_income_settled(*, payout_date: dt.date) -> DailyDateSettled:
+    """Count, among subscriptions started before the date, those settled through it or later.
+
+    Dates are settled in order (`daily_paid_through`), so a subscription that passed a date
+    without a payout for it (an older run went back at most a week, or paid a date early) will
+    never be paid for that date: that is what `passed` counts, for the operator to see.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT count(*) FILTER (WHERE paid), count(*) FILTER (WHERE NOT paid) FROM (
+                SELECT EXISTS (
+                    SELECT 1 FROM earnings_commission c
+                    WHERE c.source_subscription_id = s.id AND c.payout_date = %(date)s
+                      AND c.commission_type = 'daily_bond'
+                ) AS paid
+                FROM investment_subscription s
+                WHERE s.started_at < %(day_start)s AND s.daily_paid_through >= %(date)s
+            ) t
+            """,
+            {"date": payout_date, "day_start": dt.datetime.combine(payout_date, dt.time.min, tzinfo=dt.UTC)},
+        )
+        settled, passed = cursor.fetchone()
+    return DailyDateSettled(payout_date=payout_date, settled=settled, passed=passed)

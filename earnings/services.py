@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -20,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from investment.models import PlanVersion, Subscription
+from phonix.exceptions import FuturePeriod
 from phonix.models import StuckItem
 from phonix.money import ZERO, round_down
 from phonix.stuck import stuck_item_clear, stuck_item_record
@@ -247,6 +249,24 @@ class DailyIncomeResult:
     completed: int = 0  # subscriptions that reached their 3× cap in this run
 
 
+def payout_today() -> dt.date:
+    """Today in UTC: the latest date a daily income run may pay."""
+    return timezone.now().astimezone(dt.UTC).date()
+
+
+def daily_income_date_check(*, payout_date: dt.date | None) -> dt.date:
+    """The date a run may pay (default today, UTC); FuturePeriod for a date after today."""
+    today = payout_today()
+    if payout_date is None:
+        return today
+    if payout_date > today:
+        raise FuturePeriod(
+            _("Daily income cannot be paid for %(date)s: it is after today (%(today)s, UTC).")
+            % {"date": payout_date.isoformat(), "today": today.isoformat()}
+        )
+    return payout_date
+
+
 # The payout of a subscription due on a date: active, started before that day began, not yet
 # settled for it. Dates are settled in order (the scheduled job catches up oldest first), so one
 # date column replaces an anti-join against millions of commissions; the unique (subscription,
@@ -266,8 +286,11 @@ def daily_income_pay(*, payout_date: dt.date, dry_run: bool = False, batch_membe
     subscriptions share the member's room in id order. A subscription that reaches its cap
     completes. Each batch is one transaction of a few statements; the unique (subscription,
     date) constraint makes a re-run, or a second worker running at the same time, pay nothing
-    twice. A dry run does the same work and rolls it back.
+    twice. A dry run does the same work and rolls it back. A date after today (UTC) is refused:
+    paying it early would mark the subscriptions settled through it, and the weekdays before it
+    could then never be paid.
     """
+    daily_income_date_check(payout_date=payout_date)
     result = DailyIncomeResult(payout_date=payout_date, is_weekday=payout_date.weekday() < 5, dry_run=dry_run)
     if not result.is_weekday:
         return result
@@ -424,20 +447,40 @@ def _daily_run_record(result: DailyIncomeResult) -> None:
         )
 
 
-def daily_income_catch_up(*, today: dt.date, max_days_back: int = 7,
-                          progress: Callable[[int], None] | None = None) -> list[DailyIncomeResult]:
-    """Pay `today` and every weekday missed since the last finished run, at most a week back."""
+def daily_income_dates_due(*, through: dt.date) -> list[dt.date]:
+    """The weekdays a run through `through` pays, oldest first: every one after the last
+    finished run, however long ago (an outage never loses income), and `through` itself (a
+    re-run of it pays only what is still due). With no finished run yet, `through` alone."""
     last = (
-        DailyIncomeRun.objects.filter(finished_at__isnull=False, payout_date__lte=today)
+        DailyIncomeRun.objects.filter(finished_at__isnull=False, payout_date__lt=through)
         .order_by("-payout_date").values_list("payout_date", flat=True).first()
     )
-    earliest = today - dt.timedelta(days=max_days_back)
-    start = today if last is None else max(last + dt.timedelta(days=1), earliest)
-    results = []
-    day = start
-    while day <= today:
-        if day.weekday() < 5:
-            results.append(daily_income_pay(payout_date=day, progress=progress))
+    day = through if last is None else last + dt.timedelta(days=1)
+    dates = []
+    while day <= through:
+        if day.weekday() < 5 or day == through:
+            dates.append(day)
         day += dt.timedelta(days=1)
-    return results
+    return dates
 
+
+def daily_income_catch_up(*, through: dt.date | None = None, dry_run: bool = False,
+                          progress: Callable[[int], None] | None = None,
+                          date_started: Callable[[dt.date], None] | None = None) -> list[DailyIncomeResult]:
+    """Pay every weekday due through `through` (default today, UTC), oldest first — what the
+    scheduled job and `pay_daily_income` run. Each date commits on its own; a dry run does them
+    all in one transaction and rolls it back, so each date sees the ones before it.
+    """
+    through = daily_income_date_check(payout_date=through)
+    dates = daily_income_dates_due(through=through)
+    with transaction.atomic() if dry_run else nullcontext():
+        results = []
+        for day in dates:
+            if date_started:
+                date_started(day)
+            results.append(daily_income_pay(payout_date=day, progress=progress))
+        if dry_run:
+            transaction.set_rollback(True)
+            for result in results:
+                result.dry_run = True
+    return results

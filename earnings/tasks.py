@@ -30,10 +30,8 @@ def generation_catch_up_task() -> str:
 
 @shared_task(soft_time_limit=1500, time_limit=1800, **_MONEY_TASK)
 def daily_income_pay_task(today: str | None = None) -> list[str]:
-    """Pay today (UTC) and any weekday missed since the last finished run."""
-    from django.utils import timezone
-
+    """Pay today (UTC) and every weekday missed since the last finished run; a future date is refused."""
     from earnings.services import daily_income_catch_up
 
-    day = dt.date.fromisoformat(today) if today else timezone.now().date()
-    return [f"{r.payout_date}: {r.paid_count} paid, {r.paid_total}" for r in daily_income_catch_up(today=day)]
+    through = dt.date.fromisoformat(today) if today else None
+    return [f"{r.payout_date}: {r.paid_count} paid, {r.paid_total}" for r in daily_income_catch_up(through=through)]

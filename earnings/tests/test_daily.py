@@ -7,12 +7,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from accounts.models import User
+from earnings import services
 from earnings.models import Commission, DailyIncomeRun
 from earnings.services import daily_income_catch_up, daily_income_pay
+from earnings.tasks import daily_income_pay_task
 from earnings.tests.factories import member
 from investment.models import Subscription
 from investment.selectors import daily_income_amount
 from investment.tests.factories import buy
+from phonix.exceptions import FuturePeriod
 from wallet.models import AccountCode, LedgerEntry, LedgerTransaction, Transaction
 from wallet.selectors import member_balance
 
@@ -20,6 +23,7 @@ pytestmark = pytest.mark.django_db
 
 D = Decimal
 MONDAY = dt.date(2030, 1, 7)
+REAL_PAYOUT_TODAY = services.payout_today  # read before the autouse fixture replaces it
 
 
 def on(day: dt.date, weekday: int) -> dt.date:
@@ -162,12 +166,64 @@ def test_the_scheduled_job_catches_up_missed_weekdays(invariants):
     subscribe(member(), "100")
     daily_income_pay(payout_date=MONDAY)
     thursday = on(MONDAY, 3)
-    results = daily_income_catch_up(today=thursday)
+    results = daily_income_catch_up(through=thursday)
     assert [r.payout_date for r in results] == [on(MONDAY, 1), on(MONDAY, 2), thursday]
-    assert daily_income_catch_up(today=thursday) == []
-    # Over a weekend and never more than a week back.
+    again = daily_income_catch_up(through=thursday)  # a second run the same day pays nothing
+    assert [(r.payout_date, r.paid_count) for r in again] == [(thursday, 0)]
     next_tuesday = on(MONDAY, 8)
-    assert [r.payout_date for r in daily_income_catch_up(today=next_tuesday)] == [
+    assert [r.payout_date for r in daily_income_catch_up(through=next_tuesday)] == [
         on(MONDAY, 4), on(MONDAY, 7), next_tuesday,
     ]
     assert Commission.objects.count() == 7
+
+
+def test_the_catch_up_pays_every_weekday_of_a_long_outage_oldest_first(invariants):
+    subscription = subscribe(member(), "100")
+    daily_income_pay(payout_date=MONDAY)
+    six_weeks_later = on(MONDAY, 42)  # a Monday
+    results = daily_income_catch_up(through=six_weeks_later)
+    paid_dates = [r.payout_date for r in results]
+    assert paid_dates == sorted(paid_dates) and len(paid_dates) == 30  # 6 weeks × 5 weekdays
+    assert all(day.weekday() < 5 for day in paid_dates)
+    assert all(r.paid_total == D("0.2") for r in results)
+    subscription.refresh_from_db()
+    assert (subscription.total_earned, subscription.daily_paid_through) == (D("6.2"), six_weeks_later)
+
+
+def test_a_dry_run_of_the_catch_up_sees_each_date_after_the_ones_before_and_writes_nothing(invariants):
+    owner = member()
+    subscribe(owner, "100")
+    User.objects.filter(pk=owner.pk).update(total_earnings=D("299.7"))  # room for 0.2 + 0.1
+    daily_income_pay(payout_date=MONDAY)
+    before = state()
+    results = daily_income_catch_up(through=on(MONDAY, 2), dry_run=True)
+    assert [(r.payout_date, r.paid_total, r.dry_run) for r in results] == [
+        (on(MONDAY, 1), D("0.1"), True), (on(MONDAY, 2), D("0"), True),
+    ]
+    assert state() == before
+    assert DailyIncomeRun.objects.count() == 1
+
+
+def test_a_date_after_today_is_refused(invariants, monkeypatch):
+    subscription = subscribe(member(), "100")
+    monkeypatch.setattr("earnings.services.payout_today", lambda: MONDAY)
+    for run in (lambda: daily_income_pay(payout_date=on(MONDAY, 1)),
+                lambda: daily_income_catch_up(through=on(MONDAY, 1))):
+        with pytest.raises(FuturePeriod, match="after today"):
+            run()
+    assert not Commission.objects.exists() and not DailyIncomeRun.objects.exists()
+    assert Subscription.objects.get(pk=subscription.pk).daily_paid_through is None
+    assert daily_income_pay(payout_date=MONDAY).paid_count == 1  # today itself is fine
+
+
+def test_the_scheduled_task_never_pays_a_future_date(invariants, monkeypatch):
+    subscribe(member(), "100")
+    monkeypatch.setattr("earnings.services.payout_today", lambda: MONDAY)
+    with pytest.raises(FuturePeriod):
+        daily_income_pay_task.delay(on(MONDAY, 7).isoformat())
+    assert not Commission.objects.exists()
+    assert daily_income_pay_task.delay().get() == [f"{MONDAY}: 1 paid, 0.200000"]
+
+
+def test_payout_today_is_the_utc_date():
+    assert REAL_PAYOUT_TODAY() == dt.datetime.now(dt.UTC).date()
