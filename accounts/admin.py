@@ -8,9 +8,9 @@ from django.utils.translation import gettext_lazy as _
 
 from phonix.exceptions import PhonixError
 
-from .forms import SponsorChangeForm
+from .forms import SponsorChangeForm, StaffWithdrawalAddressForm
 from .models import SponsorChange, User
-from .services import referral_code_issue, user_sponsor_change
+from .services import referral_code_issue, user_sponsor_change, withdrawal_address_set
 
 
 @admin.register(User)
@@ -24,7 +24,7 @@ class UserAdmin(DjangoUserAdmin):
     list_select_related = ("referred_by",)
     readonly_fields = (
         "total_invested", "total_earnings", "direct_referrals_count", "sponsor_with_change_link",
-        "depth", "referral_code", "withdrawal_address_changed_at",
+        "depth", "referral_code", "withdrawal_address_changed_at", "address_with_change_link",
     )
     fieldsets = DjangoUserAdmin.fieldsets + (
         (
@@ -32,7 +32,7 @@ class UserAdmin(DjangoUserAdmin):
             {
                 "fields": (
                     "referral_code", "sponsor_with_change_link", "depth", "direct_referrals_count",
-                    "total_invested", "total_earnings", "is_active_investor", "trc20_wallet_address",
+                    "total_invested", "total_earnings", "is_active_investor", "address_with_change_link",
                     "withdrawal_address_changed_at", "joined_at",
                 )
             },
@@ -46,6 +46,16 @@ class UserAdmin(DjangoUserAdmin):
         url = reverse("admin:accounts_user_sponsor", args=[obj.pk])
         return format_html('{} · <a href="{}">{}</a>', obj.referred_by or "—", url, _("change sponsor"))
 
+    @admin.display(description=_("TRC20 withdrawal address"))
+    def address_with_change_link(self, obj: User):
+        """Read-only here: a change goes through the service (cooldown, e-mail, audit row)."""
+        if obj.pk is None:
+            return "—"
+        url = reverse("admin:accounts_user_withdrawal_address", args=[obj.pk])
+        audit = reverse("admin:phonix_auditlog_changelist") + f"?member={obj.pk}"
+        return format_html('{} · <a href="{}">{}</a> · <a href="{}">{}</a>', obj.trc20_wallet_address or "—", url,
+                           _("change address"), audit, _("audit log"))
+
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         if not change:
@@ -55,6 +65,8 @@ class UserAdmin(DjangoUserAdmin):
         urls = [
             path("<int:user_id>/sponsor/", self.admin_site.admin_view(self.sponsor_view),
                  name="accounts_user_sponsor"),
+            path("<int:user_id>/withdrawal-address/", self.admin_site.admin_view(self.withdrawal_address_view),
+                 name="accounts_user_withdrawal_address"),
         ]
         return urls + super().get_urls()
 
@@ -80,6 +92,30 @@ class UserAdmin(DjangoUserAdmin):
             "member": member, "form": form, "opts": self.model._meta,
         }
         return TemplateResponse(request, "admin/accounts/user/sponsor_change.html", context)
+
+
+    def withdrawal_address_view(self, request, user_id: int):
+        """Change a member's withdrawal address through the member's own service, with a reason."""
+        if not self.has_change_permission(request):
+            return redirect("admin:index")
+        member = get_object_or_404(User, pk=user_id)
+        form = StaffWithdrawalAddressForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                withdrawal_address_set(user=member, address=form.cleaned_data["address"], changed_by=request.user,
+                                       reason=form.cleaned_data["reason"])
+            except PhonixError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(request, _("Withdrawal address changed; the member was e-mailed and withdrawals "
+                                            "are held for the cooldown."))
+                return redirect("admin:accounts_user_change", member.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Change the withdrawal address of %(user)s") % {"user": member},
+            "member": member, "form": form, "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/accounts/user/withdrawal_address_change.html", context)
 
 
 @admin.register(SponsorChange)

@@ -166,6 +166,17 @@ class DisableTwoFactorForm(forms.Form):
         return cleaned
 
 
+class StaffWithdrawalAddressForm(forms.Form):
+    """Staff only (admin): a member's new address and why it is changed."""
+
+    address = forms.CharField(label=_("New TRC20 withdrawal address"), max_length=64,
+                              validators=[validate_tron_address])
+    reason = forms.CharField(label=_("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def clean_address(self) -> str:
+        return self.cleaned_data["address"].strip()
+
+
 class SponsorChangeForm(forms.Form):
     """Staff only (admin)."""
 

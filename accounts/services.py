@@ -201,6 +201,15 @@ def user_sponsor_change(*, user: User, new_sponsor: User | None, changed_by: Use
         user=user, old_sponsor_id=old_sponsor_id, new_sponsor=new_sponsor, changed_by=changed_by,
         reason=reason[:500], moved_members=len(subtree) + 1,
     )
+    from phonix.audit import audit_record
+    from phonix.models import AuditLog
+
+    audit_record(
+        actor_id=changed_by.pk if changed_by else None, action=AuditLog.Action.SPONSOR_CHANGE, member_id=user.pk,
+        target=f"sponsor_change:{change.pk}", reason=change.reason,
+        before={"sponsor": old_sponsor_id, "upline": old_upline[:20]},
+        after={"sponsor": new_sponsor_id, "upline": new_upline[:20], "moved_members": change.moved_members},
+    )
     # A purchase in the moved subtree that read its upline before the move committed credited
     # the old upline; the rebuild after commit repairs that (and finds nothing otherwise).
     from ranks.tasks import leg_volumes_recompute_task
@@ -236,14 +245,57 @@ def _subtree_lock(cursor, user_id: int, new_sponsor_id: int | None) -> set[int]:
         locked |= found
 
 
-def withdrawal_address_set(*, user: User, address: str) -> User:
-    """Save a validated TRC20 address; a new address starts the withdrawal cooldown."""
-    if address == user.trc20_wallet_address:
+@transaction.atomic
+def withdrawal_address_set(*, user: User, address: str, changed_by: User | None = None, reason: str = "") -> User:
+    """Save a validated TRC20 address: the withdrawal cooldown starts again and the member is
+    e-mailed. Members and staff both come here; a change by staff is audited with its reason."""
+    from phonix.audit import audit_record
+    from phonix.models import AuditLog
+
+    old = User.objects.select_for_update().values_list("trc20_wallet_address", flat=True).get(pk=user.pk)
+    if address == old:
         return user
+    by_staff = changed_by is not None and changed_by.pk != user.pk
+    reason = (reason or "").strip()
+    if by_staff and not reason:
+        raise PhonixError(_("A change of a member's withdrawal address needs a reason."))
     user.trc20_wallet_address = address
     user.withdrawal_address_changed_at = timezone.now()
     user.save(update_fields=["trc20_wallet_address", "withdrawal_address_changed_at"])
+    if by_staff:
+        audit_record(
+            actor_id=changed_by.pk, action=AuditLog.Action.ADDRESS_CHANGE, member_id=user.pk,
+            target=f"user:{user.pk}", before={"address": old}, reason=reason,
+            after={"address": address, "cooldown_from": user.withdrawal_address_changed_at.isoformat()},
+        )
+    from .tasks import withdrawal_address_changed_email_task
+
+    # robust: the change is committed; a broker outage must not undo the page that made it.
+    transaction.on_commit(
+        lambda: withdrawal_address_changed_email_task.delay(user.pk, by_staff), robust=True
+    )
     return user
+
+
+def withdrawal_address_changed_email(*, user_id: int, by_staff: bool) -> bool:
+    """Tell the member their withdrawal address changed, so that a change they did not make is
+    noticed while the cooldown still holds withdrawals back."""
+    from django.core.mail import send_mail
+    from django.template.loader import render_to_string
+
+    from .selectors import withdrawal_cooldown_until
+
+    user = User.objects.filter(pk=user_id).first()
+    if user is None or not user.email:
+        return False
+    context = {"user": user, "by_staff": by_staff, "until": withdrawal_cooldown_until(user=user)}
+    send_mail(
+        subject=render_to_string("accounts/email/withdrawal_address_changed_subject.txt", context).strip(),
+        message=render_to_string("accounts/email/withdrawal_address_changed.txt", context),
+        from_email=None,
+        recipient_list=[user.email],
+    )
+    return True
 
 
 def user_profile_update(*, user: User, first_name: str, last_name: str, email: str) -> User:

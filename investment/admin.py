@@ -23,10 +23,13 @@ class PlanVersionAdmin(admin.ModelAdmin):
     )
 
     def save_model(self, request, obj, form, change):
-        obj.pk = None  # a change is a new version
-        obj._state.adding = True
-        obj.created_by = request.user
-        super().save_model(request, obj, form, change=False)
+        from .services import PLAN_FIELDS, plan_version_create
+
+        version = plan_version_create(
+            created_by=request.user, note=form.cleaned_data.get("note", ""),
+            **{name: form.cleaned_data[name] for name in PLAN_FIELDS},
+        )
+        obj.pk, obj.created_by, obj.created_at = version.pk, version.created_by, version.created_at
 
     def has_delete_permission(self, request, obj=None):
         return False

@@ -22,7 +22,7 @@ from phonix.money import parse_amount
 from wallet.models import AccountCode, LedgerAccount, LedgerTransaction, Transaction
 from wallet.services import HistoryLine, ledger_post, platform_account
 
-from .models import Subscription
+from .models import PlanVersion, Subscription
 from .selectors import plan_current, purchase_preview
 
 
@@ -142,3 +142,36 @@ def _purchase_already_made(*, key: str, amount: Decimal, use_bonus: bool) -> Sub
     if first.amount != amount or (first.bonus_used > 0) != use_bonus:
         raise IdempotencyConflict(_("This form was already used for a different purchase."))
     return first
+
+
+# Staff change the plan: a new version, audited ---------------------------------------------
+
+PLAN_FIELDS = ("minimum_amount", "tier_1_max", "tier_1_rate", "tier_2_max", "tier_2_rate", "tier_3_rate",
+               "cap_multiple", "generation_rates", "generation_directs", "directs_must_be_investors")
+
+
+@transaction.atomic
+def plan_version_create(*, created_by: User, note: str = "", **values) -> PlanVersion:
+    """Put a new plan version in force: the current plan with `values` changed.
+
+    Versions are never edited, so every subscription and payout keeps the rules it used; the
+    audit row holds both versions' values.
+    """
+    from phonix.audit import audit_record
+    from phonix.models import AuditLog
+
+    unknown = set(values) - set(PLAN_FIELDS)
+    if unknown:
+        raise ValueError(f"not plan fields: {sorted(unknown)}")
+    current = plan_current()
+    before = {name: getattr(current, name) for name in PLAN_FIELDS}
+    after = {**before, **values}
+    version = PlanVersion(**after, note=(note or "").strip()[:200], created_by=created_by)
+    version.full_clean(exclude=["created_by"])
+    version.save()
+    audit_record(
+        actor_id=created_by.pk, action=AuditLog.Action.PLAN_CHANGE, target=f"plan_version:{version.pk}",
+        before={"version": current.pk, **before}, after={"version": version.pk, **after}, reason=version.note,
+    )
+    return version
+

@@ -40,10 +40,12 @@ class MemberFilter(admin.SimpleListFilter):
     parameter_name = "member"
 
     def lookups(self, request, model_admin):
-        if not (self.value() or "").isdigit():
+        # The admin applies only filters that show a choice, so the chosen one is always listed.
+        value = self.value() or ""
+        if not value:
             return []
-        member = get_user_model().objects.filter(pk=self.value()).values_list("pk", "username").first()
-        return [(str(member[0]), member[1])] if member else []
+        name = value.isdigit() and get_user_model().objects.filter(pk=value).values_list("username", flat=True).first()
+        return [(value, name or f"#{value}")]
 
     def queryset(self, request, queryset):
         value = self.value() or ""

@@ -16,17 +16,21 @@ from phonix.models import AuditLog
 
 def audit_values(values: dict[str, Any]) -> dict[str, Any]:
     """JSON-safe copies of field values: Decimals and dates as strings, model rows as their id."""
-    safe: dict[str, Any] = {}
-    for name, value in values.items():
-        if isinstance(value, Decimal):
-            safe[name] = str(value)
-        elif hasattr(value, "pk"):
-            safe[name] = value.pk
-        elif value is None or isinstance(value, (str, int, float, bool, list, dict)):
-            safe[name] = value
-        else:
-            safe[name] = str(value)
-    return safe
+    return {name: _json_safe(value) for name, value in values.items()}
+
+
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(item) for item in value]
+    if isinstance(value, dict):
+        return audit_values(value)
+    if hasattr(value, "pk"):
+        return value.pk
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return str(value)
 
 
 def audit_record(
