@@ -20,6 +20,7 @@ class Commission(models.Model):
 
     class SkipReason(models.TextChoices):
         PAID = "", _("Paid")
+        DISABLED = "disabled", _("Account deactivated")
         INACTIVE = "inactive", _("Not an active investor")
         DIRECTS = "directs", _("Not enough direct referrals")
         CAP = "cap", _("3× cap reached")
@@ -36,6 +37,8 @@ class Commission(models.Model):
     capped_amount = models.DecimalField(default=0, **money_field_kwargs())
     commission_type = models.CharField(max_length=20, choices=Type.choices)
     skip_reason = models.CharField(max_length=10, choices=SkipReason.choices, blank=True, default="")
+    # With skip_reason "directs": how many directs the member had (the plan version says how many it needed).
+    directs_had = models.PositiveSmallIntegerField(null=True, blank=True)
     source_subscription = models.ForeignKey(
         "investment.Subscription", on_delete=models.PROTECT, related_name="commissions"
     )
@@ -79,6 +82,10 @@ class Commission(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_commission_type_display()} L{self.level} {self.amount} → {self.user_id}"
+
+    @property
+    def directs_needed(self) -> int:
+        return self.plan_version.generation_directs[self.level - 1]
 
 
 class DailyIncomeRun(models.Model):

@@ -82,16 +82,17 @@ def earnings_chart(*, user, days: int = 60) -> dict:
 
 def earnings_history(*, user, type: str | None = None) -> QuerySet[Transaction]:
     history = Transaction.objects.filter(user=user, type__in=[type] if type else EARNING_TYPES)
-    return history.order_by("-created_at", "-id")
+    # What the descriptions are written from, in the same query.
+    return history.select_related("ledger_transaction", "subscription__user").order_by("-created_at", "-id")
 
 
 def generation_commissions(*, user) -> QuerySet[Commission]:
     """Every generation decision about the member — paid, cut by the cap, or skipped and why."""
     return (
         Commission.objects.filter(user=user, commission_type=Commission.Type.GENERATION)
-        .select_related("from_user", "source_subscription")
-        .only("level", "amount", "capped_amount", "skip_reason", "paid_at", "from_user__username",
-              "source_subscription__amount")
+        .select_related("from_user", "source_subscription", "plan_version")
+        .only("level", "amount", "capped_amount", "skip_reason", "directs_had", "paid_at", "from_user__username",
+              "source_subscription__amount", "plan_version__generation_directs")
         .order_by("-paid_at", "-id")
     )
 

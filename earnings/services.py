@@ -53,6 +53,7 @@ class UplineMember:
     directs: int
     total_invested: Decimal
     total_earnings: Decimal
+    is_active: bool = True  # the account itself (staff may deactivate it)
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,7 @@ class LevelOutcome:
     amount: Decimal  # paid
     capped: Decimal  # cut by the member's 3× cap
     reason: str  # Commission.SkipReason: "" when paid
+    directs: int | None = None  # the directs the member had, recorded when too few
 
 
 def generation_outcomes(*, amount: Decimal, uplines: list[UplineMember], plan: PlanVersion,
@@ -74,11 +76,15 @@ def generation_outcomes(*, amount: Decimal, uplines: list[UplineMember], plan: P
     outcomes = []
     for level, member in enumerate(uplines[:MAX_LEVELS], start=1):
         full = round_down(amount * plan.generation_rates[level - 1] / 100)
+        if not member.is_active:
+            outcomes.append(LevelOutcome(level, member.id, full, ZERO, ZERO, Commission.SkipReason.DISABLED))
+            continue
         if not member.is_active_investor or member.total_invested <= 0:
             outcomes.append(LevelOutcome(level, member.id, full, ZERO, ZERO, Commission.SkipReason.INACTIVE))
             continue
         if member.directs < plan.generation_directs[level - 1]:
-            outcomes.append(LevelOutcome(level, member.id, full, ZERO, ZERO, Commission.SkipReason.DIRECTS))
+            outcomes.append(LevelOutcome(level, member.id, full, ZERO, ZERO, Commission.SkipReason.DIRECTS,
+                                         directs=member.directs))
             continue
         room = cap_room(total_invested=member.total_invested, total_earnings=member.total_earnings,
                         multiple=multiple)
@@ -113,7 +119,7 @@ def _uplines_locked(*, upline_ids: list[int], investors_only: bool) -> list[Upli
         fields = ("pk", "is_active", "is_active_investor", "direct_referrals_count", "total_invested",
                   "total_earnings")
     by_id = {
-        pk: UplineMember(pk, is_active and investor, directs, invested, earnings)
+        pk: UplineMember(pk, investor, directs, invested, earnings, is_active=is_active)
         for pk, is_active, investor, directs, invested, earnings in members.values_list(*fields)
     }
     return [by_id[pk] for pk in upline_ids if pk in by_id]
@@ -163,7 +169,7 @@ def generation_distribute(*, subscription_id: int, dry_run: bool = False) -> Gen
     Commission.objects.bulk_create([
         Commission(
             user_id=o.user_id, from_user_id=buyer.pk, level=o.level, amount=o.amount, capped_amount=o.capped,
-            commission_type=Commission.Type.GENERATION, skip_reason=o.reason,
+            commission_type=Commission.Type.GENERATION, skip_reason=o.reason, directs_had=o.directs,
             source_subscription_id=subscription_id, plan_version_id=plan.pk, description=descriptions[o.level],
             paid_at=now,
         )

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from phonix.exceptions import BonusUnavailable, InsufficientFunds, InvalidAmount
@@ -91,3 +93,41 @@ def purchase_quote(*, user, amount, use_bonus: bool) -> PurchasePreview:
 
 def subscription_list(*, user) -> QuerySet[Subscription]:
     return Subscription.objects.filter(user=user).order_by("-started_at", "-id")
+
+
+def next_payout_date(*, now: dt.datetime | None = None) -> dt.date:
+    """The next weekday whose 00:00 UTC run is still to come (daily income is paid Monday to Friday)."""
+    day = (now or timezone.now()).astimezone(dt.UTC).date() + dt.timedelta(days=1)
+    while day.weekday() >= 5:
+        day += dt.timedelta(days=1)
+    return day
+
+
+@dataclass(frozen=True)
+class SubscriptionState:
+    code: str  # "earning", "at_cap", "completed" or "deactivated"
+    reason: str
+    next_payout: dt.date | None
+
+
+def subscription_states(*, user, subscriptions: list[Subscription]) -> dict[int, SubscriptionState]:
+    """Why each subscription earns or does not, and when it is paid next (one query: the plan)."""
+    from earnings.caps import cap_room
+
+    multiple = plan_current().cap_multiple
+    room = cap_room(total_invested=user.total_invested, total_earnings=user.total_earnings, multiple=multiple)
+    times = f"{multiple.normalize():f}"
+    upcoming = next_payout_date()
+    states = {}
+    for subscription in subscriptions:
+        if not subscription.is_active:
+            state = SubscriptionState("completed", _("Completed: it earned its whole cap."), None)
+        elif not user.is_active:
+            state = SubscriptionState("deactivated", _("Paused: your account is deactivated."), None)
+        elif room <= 0:
+            reason = _("At your %(multiple)s× cap: invest more to resume.") % {"multiple": times}
+            state = SubscriptionState("at_cap", reason, None)
+        else:
+            state = SubscriptionState("earning", _("Earning daily income every weekday."), upcoming)
+        states[subscription.pk] = state
+    return states

@@ -13,7 +13,7 @@ from phonix.exceptions import PhonixError
 from wallet.selectors import member_balances
 
 from .forms import PurchaseForm
-from .selectors import plan_current, purchase_quote, subscription_list
+from .selectors import plan_current, purchase_quote, subscription_list, subscription_states
 from .services import subscription_purchase
 
 PAGE_SIZE = 25
@@ -59,5 +59,7 @@ def plans(request):
 @login_required
 def subscriptions(request):
     page = Paginator(subscription_list(user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    states = subscription_states(user=request.user, subscriptions=page.object_list)
+    rows = [(subscription, states[subscription.pk]) for subscription in page.object_list]
     template = "investment/partials/_subscriptions.html" if request.htmx else "investment/subscriptions.html"
-    return render(request, template, {"page": page})
+    return render(request, template, {"page": page, "rows": rows})

@@ -75,7 +75,7 @@ class LedgerTransaction(models.Model):
         DEPOSIT = "deposit", _("Deposit")
         WITHDRAWAL = "withdrawal", _("Withdrawal")
         PURCHASE = "purchase", _("Purchase")
-        COMMISSION = "commission", _("Commission")
+        COMMISSION = "commission", _("Generation income")
         BONUS = "bonus", _("Bonus")
         DAILY_INCOME = "daily_income", _("Daily income")
         WEEKLY_BONUS = "weekly_bonus", _("Weekly bonus")
@@ -120,8 +120,8 @@ class Transaction(models.Model):
         DEPOSIT = "deposit", _("Deposit")
         WITHDRAWAL = "withdrawal", _("Withdrawal")
         PURCHASE = "purchase", _("Purchase")
-        COMMISSION = "commission", _("Commission")
-        BONUS = "bonus", _("Bonus")
+        COMMISSION = "commission", _("Generation income")
+        BONUS = "bonus", _("Registration bonus")
         DAILY_INCOME = "daily_income", _("Daily income")
         WEEKLY_BONUS = "weekly_bonus", _("Weekly bonus")
         ADJUSTMENT = "adjustment", _("Adjustment")
@@ -160,6 +160,19 @@ class Transaction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_type_display()} {self.amount}"
+
+    @property
+    def signed_amount(self):
+        """The amount as it moved the member's money: withdrawals and purchases are debits.
+        (Adjustments are stored with their sign.)"""
+        return -self.amount if self.type in DEBIT_TYPES else self.amount
+
+    @property
+    def explorer_url(self) -> str:
+        return settings.TRON_EXPLORER_TX_URL.format(txid=self.txn_hash) if self.txn_hash else ""
+
+
+DEBIT_TYPES = (Transaction.Type.WITHDRAWAL, Transaction.Type.PURCHASE)
 
 
 # TRON custody: deposit addresses, deposits, withdrawals and sweeps ---------------------------

@@ -1,3 +1,4 @@
+import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -31,10 +32,26 @@ def member_balance(*, user, code: str) -> Decimal:
     )
 
 
-def transaction_history(*, user, type: str | None = None) -> QuerySet[Transaction]:
-    history = Transaction.objects.filter(user=user).order_by("-created_at", "-id")
+def transaction_history(
+    *, user, type: str | None = None, status: str | None = None, since: dt.date | None = None,
+    until: dt.date | None = None,
+) -> QuerySet[Transaction]:
+    """A member's history, newest first, with what its descriptions are written from.
+    `since` and `until` are UTC days, both included."""
+    history = (
+        Transaction.objects.filter(user=user)
+        .select_related("ledger_transaction", "subscription__user")
+        .order_by("-created_at", "-id")
+    )
     if type:
         history = history.filter(type=type)
+    if status:
+        history = history.filter(status=status)
+    if since:
+        history = history.filter(created_at__gte=dt.datetime.combine(since, dt.time.min, tzinfo=dt.UTC))
+    if until:
+        history = history.filter(created_at__lt=dt.datetime.combine(until + dt.timedelta(days=1), dt.time.min,
+                                                                     tzinfo=dt.UTC))
     return history
 
 

@@ -3,10 +3,11 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
 from investment.models import PlanVersion, Subscription
-from investment.selectors import plan_current
+from investment.selectors import next_payout_date, plan_current
 from investment.tests.factories import buy
 from wallet.models import AccountCode
 from wallet.selectors import member_balance
@@ -108,7 +109,39 @@ def test_the_subscriptions_page_shows_progress_and_status(client, member, django
     with django_assert_max_num_queries(6):
         response = client.get(reverse("investment:subscriptions"))
     body = response.content.decode()
-    assert "width: 50%" in body and "Active" in body
+    assert 'max="100" value="50"' in body and "Active" in body
+    assert ">150.00 of 300.00 USDT<" in body
+    assert "Earning daily income every weekday." in body
+    assert next_payout_date().isoformat() in body
+
+
+def test_a_subscription_at_the_members_cap_says_why_it_pays_nothing(client, member):
+    buy(member, "100")
+    member.__class__.objects.filter(pk=member.pk).update(total_earnings=Decimal("300"))
+
+    body = client.get(reverse("investment:subscriptions")).content.decode()
+
+    assert "At your 3× cap: invest more to resume." in body and "Paused" in body
+
+
+def test_a_completed_subscription_says_so_without_a_next_payout(client, member):
+    subscription = buy(member, "100")
+    Subscription.objects.filter(pk=subscription.pk).update(is_active=False, total_earned=Decimal("300"),
+                                                          completed_at=timezone.now())
+
+    body = client.get(reverse("investment:subscriptions")).content.decode()
+
+    assert "Completed: it earned its whole cap." in body and next_payout_date().isoformat() not in body
+
+
+@pytest.mark.parametrize(("now", "expected"), [
+    ("2026-12-04T10:00:00+00:00", "2026-12-07"),  # Friday → Monday
+    ("2026-12-05T23:59:00+00:00", "2026-12-07"),  # Saturday → Monday
+    ("2026-12-07T00:30:00+00:00", "2026-12-08"),  # Monday after the run → Tuesday
+])
+def test_the_next_payout_is_the_next_weekday(now, expected):
+    import datetime as dt
+    assert next_payout_date(now=dt.datetime.fromisoformat(now)).isoformat() == expected
 
 
 def test_pages_need_a_login(client):

@@ -1,9 +1,14 @@
+import csv
+import io
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
+from investment.tests.factories import buy
 from wallet.models import LedgerTransaction, Transaction
 from wallet.services import HistoryLine, ledger_post, member_account, platform_account
 from wallet.tests.factories import fund
@@ -97,3 +102,93 @@ def test_pages_render_a_bounded_number_of_queries(client, django_assert_max_num_
         client.get("/wallet/transactions/?page=2")
     with django_assert_max_num_queries(12):
         client.get("/dashboard/")
+
+
+def _history_line(user, *, type, amount, status=Transaction.Status.COMPLETED, days_ago=0, **fields):
+    line = Transaction.objects.create(user=user, type=type, amount=Decimal(amount), net_amount=Decimal(amount),
+                                      status=status, **fields)
+    Transaction.objects.filter(pk=line.pk).update(created_at=line.created_at - timedelta(days=days_ago))
+    return line
+
+
+def test_history_filters_by_type_status_and_date_range(client):
+    member = UserFactory()
+    _history_line(member, type=Transaction.Type.DEPOSIT, amount="11", days_ago=10)
+    _history_line(member, type=Transaction.Type.DEPOSIT, amount="22", days_ago=3)
+    _history_line(member, type=Transaction.Type.WITHDRAWAL, amount="33", status=Transaction.Status.PENDING,
+                  days_ago=3, wallet_address="TXa")
+    client.force_login(member)
+    today = timezone.now().date()
+
+    def amounts(**params):
+        return sorted(str(t.amount) for t in client.get("/wallet/transactions/", params).context["page"])
+
+    assert amounts(type="deposit") == ["11.000000", "22.000000"]
+    assert amounts(status="pending") == ["33.000000"]
+    assert amounts(since=(today - timedelta(days=5)).isoformat()) == ["22.000000", "33.000000"]
+    assert amounts(until=(today - timedelta(days=10)).isoformat()) == ["11.000000"]  # the day itself counts
+    assert amounts(type="deposit", since="not-a-date") == ["11.000000", "22.000000"]  # a bad value is ignored
+
+
+def test_debits_are_shown_negative_and_credits_positive(client):
+    member = UserFactory()
+    buy(member, "100")
+    client.force_login(member)
+
+    body = client.get("/wallet/transactions/").content.decode()
+
+    assert 'amount-debit">-100.00</td>' in body  # the purchase
+    assert 'amount-credit">+100.00</td>' in body  # the funding that paid for it
+
+
+def test_deposit_and_withdrawal_txids_link_to_the_explorer(client, settings):
+    settings.TRON_EXPLORER_TX_URL = "https://nile.tronscan.org/#/transaction/{txid}"
+    member = UserFactory()
+    _history_line(member, type=Transaction.Type.DEPOSIT, amount="5", txn_hash="ab" * 32)
+    client.force_login(member)
+
+    body = client.get("/wallet/transactions/").content.decode()
+
+    assert f'href="https://nile.tronscan.org/#/transaction/{"ab" * 32}"' in body
+    assert 'rel="noopener noreferrer"' in body
+
+
+def test_csv_exports_the_filtered_rows_with_signed_amounts(client):
+    member = UserFactory()
+    buy(member, "60")
+    _history_line(member, type=Transaction.Type.DEPOSIT, amount="9", days_ago=40)
+    client.force_login(member)
+
+    response = client.get("/wallet/transactions/", {"type": "purchase", "format": "csv"})
+
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows[0][:3] == ["date_utc", "type", "amount_usdt"]
+    assert [(r[1], r[2]) for r in rows[1:]] == [("purchase", "-60.000000")]
+    assert rows[1][7].startswith("Subscription #")
+    everything = list(csv.reader(io.StringIO(client.get("/wallet/transactions/?format=csv").content.decode())))
+    assert len(everything) == 1 + 3  # funding, purchase, deposit
+
+
+def test_the_csv_link_and_pages_keep_the_filters(client):
+    member = UserFactory()
+    _credit_many(member, 30)
+    client.force_login(member)
+
+    body = client.get("/wallet/transactions/", {"type": "daily_income"}).content.decode()
+
+    assert 'href="/wallet/transactions/?type=daily_income&amp;format=csv"' in body
+    assert 'href="?type=daily_income&amp;page=2"' in body
+
+
+def test_descriptions_follow_the_readers_language(client):
+    member = UserFactory()
+    subscription = buy(member, "6197.360775")
+    client.force_login(member)
+
+    english = client.get("/wallet/transactions/?type=purchase").content.decode()
+    client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/"})
+    chinese = client.get("/wallet/transactions/?type=purchase").content.decode()
+
+    assert f"Subscription #{subscription.pk} (Tier 3, 10% a month)" in english
+    assert f"认购 #{subscription.pk}" in chinese and "a month" not in chinese
