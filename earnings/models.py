@@ -24,6 +24,7 @@ class Commission(models.Model):
         INACTIVE = "inactive", _("Not an active investor")
         DIRECTS = "directs", _("Not enough direct referrals")
         CAP = "cap", _("3× cap reached")
+        NO_SESSION = "no_session", _("No mining session")
 
     # Few indexes on purpose: a daily run inserts a row per subscription. `user` is covered by
     # commission_user_recent; members, buyers and plan versions are never deleted.

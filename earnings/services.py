@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from investment.models import PlanVersion, Subscription
+from mining.selectors import income_requires_session, session_ran_before_sql
 from phonix.exceptions import FuturePeriod
 from phonix.models import StuckItem
 from phonix.money import ZERO, round_down
@@ -304,6 +305,7 @@ def daily_income_pay(*, payout_date: dt.date, dry_run: bool = False, batch_membe
         "date": payout_date,
         "day_start": dt.datetime.combine(payout_date, dt.time.min, tzinfo=dt.UTC),
         "cap_multiple": cap_multiple(),
+        "requires_session": income_requires_session(),
     }
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT DISTINCT s.user_id FROM investment_subscription s WHERE {_DUE} ORDER BY 1", params)
@@ -349,9 +351,16 @@ def _daily_batch(result: DailyIncomeResult, params: dict) -> None:
             WITH due AS (
                 SELECT s.id, s.user_id, s.plan_version_id,
                        trunc(s.amount * s.monthly_rate / 3000, 6) AS full_amount,
-                       LEAST(trunc(s.amount * s.monthly_rate / 3000, 6), s.earnings_cap - s.total_earned) AS own,
+                       CASE WHEN g.unmined THEN 0
+                            ELSE LEAST(trunc(s.amount * s.monthly_rate / 3000, 6), s.earnings_cap - s.total_earned)
+                       END AS own,
+                       g.unmined,
                        {cap_room_sql("u")} AS room
                 FROM investment_subscription s JOIN accounts_user u ON u.id = s.user_id
+                -- With the plan's mining rule on, no session before the day began means no income for it.
+                CROSS JOIN LATERAL (
+                    SELECT %(requires_session)s AND NOT {session_ran_before_sql("s.user_id")} AS unmined
+                ) g
                 WHERE {due}
             ), shared AS (
                 SELECT due.*,
@@ -362,8 +371,9 @@ def _daily_batch(result: DailyIncomeResult, params: dict) -> None:
                 INSERT INTO earnings_commission
                     (user_id, from_user_id, level, amount, capped_amount, commission_type, skip_reason,
                      source_subscription_id, plan_version_id, payout_date, description, paid_at)
-                SELECT user_id, user_id, 0, pay, full_amount - pay, 'daily_bond',
-                       CASE WHEN pay > 0 THEN '' ELSE 'cap' END, id, plan_version_id, %(date)s, '', %(now)s
+                SELECT user_id, user_id, 0, pay, CASE WHEN unmined THEN 0 ELSE full_amount - pay END, 'daily_bond',
+                       CASE WHEN pay > 0 THEN '' WHEN unmined THEN 'no_session' ELSE 'cap' END, id, plan_version_id,
+                       %(date)s, '', %(now)s
                 FROM shared
                 ON CONFLICT (source_subscription_id, payout_date) WHERE commission_type = 'daily_bond'
                 DO NOTHING

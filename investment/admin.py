@@ -10,7 +10,7 @@ class PlanVersionAdmin(admin.ModelAdmin):
     the plan in force; purchases and payouts keep pointing at the version they used."""
 
     list_display = ("__str__", "minimum_amount", "tier_1_rate", "tier_2_rate", "tier_3_rate", "cap_multiple",
-                    "directs_must_be_investors", "created_by", "created_at")
+                    "directs_must_be_investors", "mining_required_for_daily_income", "created_by", "created_at")
     list_select_related = ("created_by",)
     readonly_fields = ("created_by", "created_at")
     fieldsets = (
@@ -19,6 +19,8 @@ class PlanVersionAdmin(admin.ModelAdmin):
                                          ("tier_2_max", "tier_2_rate"), "tier_3_rate", "cap_multiple")}),
         (_("Generation income"), {"fields": ("generation_rates", "generation_directs",
                                              "directs_must_be_investors")}),
+        (_("Mining sessions"), {"fields": ("mining_session_hours", ("mining_free_reward", "mining_free_limit"),
+                                           "mining_required_for_daily_income")}),
         (None, {"fields": ("created_by", "created_at")}),
     )
 

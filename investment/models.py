@@ -55,6 +55,21 @@ class PlanVersion(models.Model):
     directs_must_be_investors = models.BooleanField(
         _("count only directs who are active investors"), default=False
     )
+    # Daily mining sessions (mining/): a session takes the length and reward of the plan it started under.
+    mining_session_hours = models.PositiveSmallIntegerField(_("mining session length (hours)"), default=24)
+    mining_free_reward = models.DecimalField(
+        _("free mining reward per session"), default=Decimal("0.10"), **money_field_kwargs(),
+        help_text=_("Credited to the bonus account of a member with no active subscription."),
+    )
+    mining_free_limit = models.DecimalField(
+        _("free mining lifetime limit"), default=Decimal(5), **money_field_kwargs(),
+        help_text=_("A member's free mining rewards stop once their total reaches this."),
+    )
+    mining_required_for_daily_income = models.BooleanField(
+        _("daily income requires a mining session"), default=False,
+        help_text=_("A subscription earns its income for a day only if the member had a session running "
+                    "in the 24 hours before that day began (UTC)."),
+    )
     note = models.CharField(_("what changed"), max_length=200, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -79,6 +94,11 @@ class PlanVersion(models.Model):
             models.CheckConstraint(
                 condition=models.Q(generation_rates__len=LEVELS) & models.Q(generation_directs__len=LEVELS),
                 name="plan_twenty_levels",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(mining_session_hours__gte=1, mining_session_hours__lte=168,
+                                   mining_free_reward__gte=0, mining_free_limit__gte=0),
+                name="plan_mining_settings_in_range",
             ),
         ]
 

@@ -1,4 +1,5 @@
-"""The ASIC catalogue and the network/market snapshots the calculator starts from.
+"""The ASIC catalogue, the network/market snapshots the calculator starts from, and members'
+daily mining sessions.
 
 Snapshots are one row per 5-minute slot (`bucket`): a refresh that runs twice in the same slot,
 or in two workers at once, rewrites that slot instead of adding rows. Every quantity in a
@@ -6,9 +7,12 @@ snapshot remembers which source gave it (`sources`), when that source last gave 
 and whether this refresh had to carry it over from an earlier snapshot (`stale`).
 """
 
+from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from phonix.money import money_field_kwargs
 
 
 class AsicMiner(models.Model):
@@ -98,3 +102,96 @@ class NetworkSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"snapshot {self.bucket:%Y-%m-%d %H:%M}"
+
+
+class MiningSession(models.Model):
+    """One mining session of a member: it runs from `started_at` to `ends_at` (the plan's length).
+
+    A session is running until the completion job sets `completed_at`, together with its outcome
+    and the free reward it credited (under the ledger key `mining:<id>`). A member has at most
+    one session that is not completed (a partial unique index), so a double click starts one.
+    """
+
+    class Outcome(models.TextChoices):
+        RUNNING = "", _("Running")
+        REWARDED = "rewarded", _("Free reward credited")
+        LIMIT = "limit", _("Free mining limit reached")
+        UNCONFIRMED = "unconfirmed", _("E-mail not confirmed")
+        INVESTOR = "investor", _("Active investor: daily income instead")
+
+    # `user` is covered by mining_session_user_recent.
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="mining_sessions",
+                             db_index=False, verbose_name=_("member"))
+    # The plan the session started under: its length and free reward.
+    plan_version = models.ForeignKey("investment.PlanVersion", on_delete=models.PROTECT, related_name="+",
+                                     db_index=False)
+    started_at = models.DateTimeField(_("started"))
+    ends_at = models.DateTimeField(_("ends"))
+    completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=12, choices=Outcome.choices, blank=True, default="")
+    reward = models.DecimalField(_("free reward"), default=0, **money_field_kwargs())
+    # Set when the opted-in reminder e-mail went out, so a retried task sends it once.
+    reminded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("mining session")
+        verbose_name_plural = _("mining sessions")
+        constraints = [
+            models.UniqueConstraint(fields=["user"], condition=models.Q(completed_at__isnull=True),
+                                    name="mining_session_one_running"),
+            models.CheckConstraint(condition=models.Q(ends_at__gt=models.F("started_at")),
+                                   name="mining_session_ends_after_start"),
+            models.CheckConstraint(
+                condition=models.Q(completed_at__isnull=True, outcome="", reward=0)
+                | models.Q(completed_at__isnull=False, outcome="rewarded", reward__gt=0)
+                | (models.Q(completed_at__isnull=False, reward=0) & ~models.Q(outcome__in=["", "rewarded"])),
+                name="mining_session_outcome_matches_reward",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["user", "-started_at"], name="mining_session_user_recent"),
+            # What the completion job reads every minute: the running sessions only.
+            models.Index(fields=["ends_at"], condition=models.Q(completed_at__isnull=True),
+                         name="mining_session_due"),
+            models.Index(fields=["completed_at"], condition=models.Q(completed_at__isnull=False),
+                         name="mining_session_completed"),
+        ]
+
+    def __str__(self) -> str:
+        return f"mining session #{self.pk} of {self.user_id}"
+
+
+class MiningProfile(models.Model):
+    """A member's mining totals, kept by the completion job, and their reminder choice."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, primary_key=True,
+                                related_name="mining_profile")
+    free_total = models.DecimalField(_("free mining rewards so far"), default=0, **money_field_kwargs())
+    streak = models.PositiveIntegerField(_("streak (days)"), default=0)
+    # The UTC day of the last completed session: the streak goes on if the next one ends the day after.
+    streak_last_day = models.DateField(null=True, blank=True)
+    email_reminder = models.BooleanField(
+        _("e-mail me when my session has ended"), default=False,
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=models.Q(free_total__gte=0), name="mining_profile_total_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"mining profile of {self.user_id}"
+
+
+class CompletionRun(models.Model):
+    """One row: when the completion job last finished, for /healthz."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    finished_at = models.DateTimeField()
+    completed = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=models.Q(id=1), name="mining_completion_run_single")]
+
+    def __str__(self) -> str:
+        return f"mining completion at {self.finished_at:%Y-%m-%d %H:%M}"

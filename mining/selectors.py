@@ -1,4 +1,5 @@
-"""Reads for the mining app: the latest market state, its history, the catalogue, the ticker."""
+"""Reads for the mining app: the latest market state, its history, the catalogue, the ticker, and
+members' mining sessions."""
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -12,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .calculator import DAYS_PER_MONTH, Market, Result, Rig, profitability
-from .models import AsicMiner, NetworkSnapshot, Quantity
+from .models import AsicMiner, CompletionRun, MiningProfile, MiningSession, NetworkSnapshot, Quantity
 from .services import TICKER_CACHE_KEY
 
 
@@ -244,3 +245,129 @@ def history_chart_data(history: list[dict]) -> dict:
                        for row in history],
         "names": {"price": _("BTC price (USD, daily mean)"), "difficulty": _("Difficulty")},
     }
+
+
+# Daily mining sessions ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MiningStatus:
+    """What the mining card shows a member, read in a fixed handful of queries."""
+
+    now: datetime
+    running: MiningSession | None
+    last_completed: MiningSession | None
+    streak: int
+    free_total: Decimal
+    session_hours: int
+    free_reward: Decimal
+    free_limit: Decimal
+    is_investor: bool
+    email_confirmed: bool
+    email_reminder: bool
+    income_requires_session: bool
+
+    @property
+    def total_seconds(self) -> int:
+        return int((self.running.ends_at - self.running.started_at).total_seconds()) if self.running else 0
+
+    @property
+    def elapsed_seconds(self) -> int:
+        if not self.running:
+            return 0
+        return max(0, min(self.total_seconds, int((self.now - self.running.started_at).total_seconds())))
+
+    @property
+    def seconds_left(self) -> int:
+        return self.total_seconds - self.elapsed_seconds
+
+    @property
+    def progress_percent(self) -> int:
+        return self.elapsed_seconds * 100 // self.total_seconds if self.total_seconds else 0
+
+    @property
+    def can_start(self) -> bool:
+        """No session, or one that has ended (starting completes it first)."""
+        return self.running is None or self.seconds_left == 0
+
+    @property
+    def free_limit_reached(self) -> bool:
+        return self.free_total >= self.free_limit
+
+    @property
+    def earns_free_reward(self) -> bool:
+        return not self.is_investor and self.email_confirmed and not self.free_limit_reached
+
+
+def streak_current(*, streak: int, last_day, today) -> int:
+    """The streak as it stands today: it lives while the last completed session ended today or yesterday."""
+    if last_day is None or (today - last_day).days > 1:
+        return 0
+    return streak
+
+
+def mining_status(*, user) -> MiningStatus:
+    from accounts.selectors import user_email_confirmed
+    from investment.models import Subscription
+    from investment.selectors import plan_current
+
+    now = timezone.now()
+    recent = list(MiningSession.objects.filter(user=user).select_related("plan_version")
+                  .order_by("-started_at", "-id")[:2])
+    running = next((s for s in recent if s.completed_at is None), None)
+    last_completed = next((s for s in recent if s.completed_at is not None), None)
+    profile = MiningProfile.objects.filter(user=user).first() or MiningProfile(user=user)
+    plan = plan_current()
+    # The reward a running session will pay is the one of the plan it started under.
+    rules = running.plan_version if running else plan
+    return MiningStatus(
+        now=now, running=running, last_completed=last_completed,
+        streak=streak_current(streak=profile.streak, last_day=profile.streak_last_day, today=now.date()),
+        free_total=profile.free_total, session_hours=rules.mining_session_hours,
+        free_reward=rules.mining_free_reward, free_limit=rules.mining_free_limit,
+        is_investor=Subscription.objects.filter(user=user, is_active=True).exists(),
+        email_confirmed=user_email_confirmed(user=user), email_reminder=profile.email_reminder,
+        income_requires_session=plan.mining_required_for_daily_income,
+    )
+
+
+def mining_sessions_recent(*, user, limit: int = 10) -> list[MiningSession]:
+    return list(MiningSession.objects.filter(user=user).order_by("-started_at", "-id")[:limit])
+
+
+def mining_completion_last() -> dict | None:
+    """When the completion job last finished, for /healthz."""
+    run = CompletionRun.objects.filter(pk=1).first()
+    if run is None:
+        return None
+    return {"finished_at": run.finished_at.isoformat(), "completed": run.completed}
+
+
+def mining_daily_totals(*, sessions, days: int = 14) -> list[dict]:
+    """Per UTC day of completion: sessions completed, free rewards paid and their total (admin)."""
+    from django.db.models import Count, Sum
+
+    return list(
+        sessions.filter(completed_at__isnull=False)
+        .annotate(day=TruncDay("completed_at", tzinfo=UTC)).values("day")
+        .annotate(sessions=Count("id"), rewarded=Count("id", filter=Q(reward__gt=0)), paid=Sum("reward"))
+        .order_by("-day")[:days]
+    )
+
+
+def income_requires_session() -> bool:
+    """Whether the plan in force pays daily income only to members who mined (the daily run)."""
+    from investment.selectors import plan_current
+
+    return plan_current().mining_required_for_daily_income
+
+
+def session_ran_before_sql(user_id_sql: str, *, day_start_param: str = "day_start") -> str:
+    """SQL condition: the member had a session running at some moment in the 24 hours before the
+    instant `%(day_start)s` — started before it, and ending after it less a day. A session runs
+    until its end time whenever the completion job gets to it."""
+    start = f"%({day_start_param})s"
+    return (
+        f"EXISTS (SELECT 1 FROM mining_miningsession ms WHERE ms.user_id = {user_id_sql}"
+        f" AND ms.started_at < {start} AND ms.ends_at > {start} - interval '24 hours')"
+    )

@@ -1,4 +1,4 @@
-"""Writes for the mining app: the market data refresh."""
+"""Writes for the mining app: the market data refresh and members' daily mining sessions."""
 
 import logging
 from collections.abc import Callable
@@ -9,10 +9,19 @@ from decimal import Decimal
 import httpx
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from phonix.exceptions import RateLimited
+from phonix.models import StuckItem
+from phonix.stuck import stuck_item_clear, stuck_item_record
+from wallet.models import AccountCode, LedgerTransaction, Transaction
+from wallet.services import ledger_post_payouts_sql
 
 from . import sources
-from .models import NetworkSnapshot, Quantity
+from .models import CompletionRun, MiningProfile, MiningSession, NetworkSnapshot, Quantity
 from .sources import SourceError
 
 logger = logging.getLogger(__name__)
@@ -211,3 +220,297 @@ def _ticker_store(prices: dict, *, coins: list[tuple[str, str]], now: datetime) 
     # No expiry: when CoinGecko is down the last list stays and is shown with its age.
     cache.set(TICKER_CACHE_KEY, {"fetched_at": now, "coins": rows}, timeout=None)
     return len(rows)
+
+
+# Daily mining sessions ------------------------------------------------------------------------
+
+COMPLETION_JOB = "mining_sessions_complete"
+START_WINDOW_S = 60
+
+
+@dataclass(frozen=True)
+class SessionStart:
+    session: MiningSession
+    created: bool  # False: a session was already running (a double click, a second tab)
+
+
+def _start_rate_limit(*, user_id: int) -> None:
+    """At most MINING_STARTS_PER_MINUTE start requests per member, counted in Redis across processes."""
+    key = f"mining:start:{user_id}"
+    cache.add(key, 0, timeout=START_WINDOW_S)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr: this is the first of a new window
+        cache.add(key, 1, timeout=START_WINDOW_S)
+        count = 1
+    if count > settings.MINING_STARTS_PER_MINUTE:
+        raise RateLimited(_("Too many attempts to start mining. Please wait a minute and try again."))
+
+
+def mining_session_start(*, user: User) -> SessionStart:
+    """Start the member's mining session, or return the one already running.
+
+    A session that has ended but that the completion job has not reached yet is completed first,
+    so the member never waits for the next minute. The partial unique index on running sessions
+    decides a race between two clicks: the second insert does nothing and finds the first.
+    """
+    from investment.selectors import plan_current
+
+    _start_rate_limit(user_id=user.pk)
+    with transaction.atomic():
+        now = timezone.now()
+        mining_sessions_complete(user_id=user.pk, now=now)
+        plan = plan_current()
+        MiningProfile.objects.get_or_create(user_id=user.pk)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                """
+                INSERT INTO mining_miningsession
+                    (user_id, plan_version_id, started_at, ends_at, outcome, reward)
+                VALUES (%s, %s, %s, %s, '', 0)
+                ON CONFLICT (user_id) WHERE completed_at IS NULL DO NOTHING
+                RETURNING id
+                """,
+                [user.pk, plan.pk, now, now + timedelta(hours=plan.mining_session_hours)],
+            )
+            created = cursor.fetchone() is not None
+        session = MiningSession.objects.get(user_id=user.pk, completed_at__isnull=True)
+    return SessionStart(session=session, created=created)
+
+
+def mining_reminder_set(*, user: User, enabled: bool) -> MiningProfile:
+    profile, _created = MiningProfile.objects.update_or_create(user_id=user.pk,
+                                                               defaults={"email_reminder": enabled})
+    return profile
+
+
+@dataclass
+class CompletionResult:
+    dry_run: bool = False
+    completed: int = 0
+    rewarded: int = 0
+    rewarded_total: Decimal = Decimal(0)
+    stuck: list[int] = field(default_factory=list)
+
+    def summary(self) -> str:
+        prefix = "DRY RUN — would complete" if self.dry_run else "completed"
+        text = (f"{prefix} {self.completed} mining sessions, {self.rewarded} free rewards, "
+                f"{self.rewarded_total} USDT")
+        return text + (f", {len(self.stuck)} stuck" if self.stuck else "")
+
+
+def mining_sessions_complete(*, now: datetime | None = None, dry_run: bool = False, batch_size: int = 50_000,
+                             user_id: int | None = None,
+                             progress: Callable[[int], None] | None = None) -> CompletionResult:
+    """Complete every session that has ended: outcome, free reward, streak, reminder — once each.
+
+    Set-based, in batches of sessions (each batch one transaction of a few statements). A session
+    is claimed by a conditional UPDATE of its `completed_at` over rows locked with SKIP LOCKED, so
+    two runs at once share the work and never complete a session twice; the ledger key
+    `mining:<id>` makes the reward once as well. A batch that fails is done again session by
+    session, so one bad session is recorded as stuck and cannot hold back the others; stuck
+    sessions are left out of the batches and retried alone at the end of every run.
+    """
+    now = now or timezone.now()
+    result = CompletionResult(dry_run=dry_run)
+    after = 0
+    while True:
+        try:
+            with transaction.atomic():
+                count, last_id = _complete_batch(result, now=now, after=after, limit=batch_size, user_id=user_id)
+                if dry_run:
+                    transaction.set_rollback(True)
+        except Exception:  # noqa: BLE001 — which session failed is found below, one at a time
+            count, last_id = _complete_one_by_one(result, now=now, after=after, limit=batch_size,
+                                                  user_id=user_id, dry_run=dry_run)
+        if not count:
+            break
+        after = last_id
+        if progress:
+            progress(count)
+    tried = set(result.stuck)  # failed alone already in this run
+    stuck_ids = StuckItem.objects.filter(job=COMPLETION_JOB).values_list("item_id", flat=True)
+    stuck_ids = [int(item_id) for item_id in stuck_ids if int(item_id) not in tried]
+    if user_id is not None:
+        stuck_ids = list(MiningSession.objects.filter(pk__in=stuck_ids, user_id=user_id).values_list("pk", flat=True))
+    for session_id in stuck_ids:
+        _complete_alone(result, now=now, session_id=session_id, dry_run=dry_run)
+    if not dry_run and user_id is None:
+        CompletionRun.objects.update_or_create(pk=1, defaults={"finished_at": timezone.now(),
+                                                               "completed": result.completed})
+    return result
+
+
+def _complete_one_by_one(result: CompletionResult, *, now: datetime, after: int, limit: int,
+                         user_id: int | None, dry_run: bool) -> tuple[int, int]:
+    due = MiningSession.objects.filter(completed_at__isnull=True, ends_at__lte=now, pk__gt=after)
+    if user_id is not None:
+        due = due.filter(user_id=user_id)
+    ids = list(due.order_by("pk").values_list("pk", flat=True)[:limit])
+    for session_id in ids:
+        _complete_alone(result, now=now, session_id=session_id, dry_run=dry_run)
+    return len(ids), (ids[-1] if ids else after)
+
+
+def _complete_alone(result: CompletionResult, *, now: datetime, session_id: int, dry_run: bool) -> None:
+    try:
+        with transaction.atomic():
+            _complete_batch(result, now=now, after=0, limit=1, only_id=session_id)
+            if dry_run:
+                transaction.set_rollback(True)
+    except Exception as error:  # noqa: BLE001 — any failure of one session; the rest go on
+        stuck_item_record(job=COMPLETION_JOB, item_id=session_id, error=error)
+        result.stuck.append(session_id)
+    else:
+        if not dry_run:
+            stuck_item_clear(job=COMPLETION_JOB, item_id=session_id)
+
+
+def _complete_batch(result: CompletionResult, *, now: datetime, after: int, limit: int,
+                    user_id: int | None = None, only_id: int | None = None) -> tuple[int, int]:
+    """Complete up to `limit` ended sessions with ids above `after`; (how many, the last id)."""
+    from accounts.selectors import user_email_confirmed_sql
+
+    if only_id is not None:
+        which = "AND m.id = %(only_id)s"
+    elif user_id is not None:
+        which = "AND m.user_id = %(user_id)s"
+    else:
+        which = ("AND NOT EXISTS (SELECT 1 FROM phonix_stuckitem st"
+                 " WHERE st.job = %(job)s AND st.item_id = m.id::text)")
+    params = {"now": now, "after": after, "limit": limit, "user_id": user_id, "only_id": only_id,
+              "job": COMPLETION_JOB}
+    with connection.cursor() as cursor:
+        # Inside an outer transaction (a start, a test, a dry run) ON COMMIT has not dropped the last one.
+        cursor.execute("DROP TABLE IF EXISTS pg_temp.mining_completed")
+        cursor.execute(
+            """
+            CREATE TEMP TABLE mining_completed (
+                id bigint, user_id bigint, ends_at timestamptz, outcome text, reward numeric(20, 6)
+            ) ON COMMIT DROP
+            """
+        )
+        cursor.execute(
+            f"""
+            WITH due AS (
+                SELECT m.id FROM mining_miningsession m
+                WHERE m.completed_at IS NULL AND m.ends_at <= %(now)s AND m.id > %(after)s {which}
+                ORDER BY m.id LIMIT %(limit)s
+                FOR UPDATE SKIP LOCKED
+            ), decided AS (
+                SELECT m.id,
+                       CASE WHEN EXISTS (SELECT 1 FROM investment_subscription s
+                                         WHERE s.user_id = m.user_id AND s.is_active) THEN 'investor'
+                            WHEN NOT {user_email_confirmed_sql("u")} THEN 'unconfirmed'
+                            WHEN left_over.amount <= 0 THEN 'limit'
+                            ELSE 'rewarded' END AS outcome,
+                       left_over.amount AS reward
+                FROM due JOIN mining_miningsession m ON m.id = due.id
+                JOIN accounts_user u ON u.id = m.user_id
+                JOIN investment_planversion v ON v.id = m.plan_version_id
+                LEFT JOIN mining_miningprofile p ON p.user_id = m.user_id
+                CROSS JOIN LATERAL (
+                    SELECT LEAST(v.mining_free_reward, v.mining_free_limit - coalesce(p.free_total, 0)) AS amount
+                ) left_over
+            ), done AS (
+                UPDATE mining_miningsession m
+                SET completed_at = %(now)s, outcome = d.outcome,
+                    reward = CASE WHEN d.outcome = 'rewarded' THEN d.reward ELSE 0 END
+                FROM decided d WHERE m.id = d.id AND m.completed_at IS NULL
+                RETURNING m.id, m.user_id, m.ends_at, m.outcome, m.reward
+            )
+            INSERT INTO mining_completed SELECT * FROM done
+            """,
+            params,
+        )
+        cursor.execute(
+            """
+            SELECT count(*), count(*) FILTER (WHERE reward > 0), coalesce(sum(reward), 0), coalesce(max(id), 0)
+            FROM mining_completed
+            """
+        )
+        count, rewarded, rewarded_total, last_id = cursor.fetchone()
+        if not count:
+            return 0, after
+        # The streak counts UTC days with a completed session: it goes on when a session ends on
+        # the day after the last one, stays on a second session the same day, and starts again
+        # after a day without one.
+        cursor.execute(
+            """
+            INSERT INTO mining_miningprofile AS p (user_id, free_total, streak, streak_last_day, email_reminder)
+            SELECT user_id, reward, 1, (ends_at AT TIME ZONE 'UTC')::date, false FROM mining_completed
+            ON CONFLICT (user_id) DO UPDATE SET
+                free_total = p.free_total + EXCLUDED.free_total,
+                streak = CASE WHEN p.streak_last_day = EXCLUDED.streak_last_day THEN p.streak
+                              WHEN p.streak_last_day = EXCLUDED.streak_last_day - 1 THEN p.streak + 1
+                              ELSE 1 END,
+                streak_last_day = GREATEST(p.streak_last_day, EXCLUDED.streak_last_day)
+            """
+        )
+        if rewarded:
+            ledger_post_payouts_sql(
+                source_sql="""
+                    SELECT 'mining:' || id AS key, user_id, reward AS amount, NULL::bigint AS subscription_id,
+                           format(%(description)s, id) AS description
+                    FROM mining_completed WHERE reward > 0
+                """,
+                # Stored in English whatever the member's language; pages translate by type.
+                params={"description": "Free mining reward, session #%s"},
+                kind=LedgerTransaction.Kind.BONUS, history_type=Transaction.Type.BONUS,
+                member_code=AccountCode.BONUS,
+            )
+        cursor.execute(
+            """
+            SELECT c.id FROM mining_completed c JOIN mining_miningprofile p ON p.user_id = c.user_id
+            WHERE p.email_reminder ORDER BY c.id
+            """
+        )
+        reminder_ids = [row[0] for row in cursor.fetchall()]
+    if reminder_ids:
+        _reminders_enqueue(session_ids=reminder_ids)
+    result.completed += count
+    result.rewarded += rewarded
+    result.rewarded_total += rewarded_total
+    return count, last_id
+
+
+REMINDER_CHUNK = 500
+
+
+def _reminders_enqueue(*, session_ids: list[int]) -> None:
+    from .tasks import mining_reminders_send_task
+
+    for start in range(0, len(session_ids), REMINDER_CHUNK):
+        chunk = session_ids[start : start + REMINDER_CHUNK]
+        # robust: a broker hiccup must not undo completed sessions; the reminder is a courtesy.
+        transaction.on_commit(lambda chunk=chunk: mining_reminders_send_task.delay(chunk), robust=True)
+
+
+def mining_reminders_send(*, session_ids: list[int]) -> int:
+    """E-mail the members who asked for it that their session has ended; once per session."""
+    from django.core.mail import send_mass_mail
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    sent = 0
+    for session_id in session_ids:
+        with transaction.atomic():
+            claimed = MiningSession.objects.filter(pk=session_id, reminded_at__isnull=True,
+                                                   completed_at__isnull=False).update(reminded_at=timezone.now())
+            if not claimed:
+                continue
+            session = MiningSession.objects.select_related("user").get(pk=session_id)
+            if not session.user.email:
+                continue
+            # Members read e-mail in the site's language (no per-member language is stored yet).
+            with translation.override(settings.LANGUAGE_CODE):
+                context = {"user": session.user, "session": session}
+                message = (
+                    render_to_string("mining/email/session_ended_subject.txt", context).strip(),
+                    render_to_string("mining/email/session_ended.txt", context),
+                    None, [session.user.email],
+                )
+            # Sent inside the claim: if the mail server refuses, the claim rolls back and a retry sends.
+            send_mass_mail([message])
+            sent += 1
+    return sent

@@ -1,10 +1,15 @@
 import csv
 from decimal import Decimal
 
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
+
+from phonix.exceptions import PhonixError
 
 from .calculator import profitability, projection
 from .forms import CalculatorForm, CompareForm
@@ -13,8 +18,14 @@ from .selectors import (
     history_chart_data,
     market_history_cached,
     market_latest,
+    mining_sessions_recent,
+    mining_status,
     projection_chart_data,
 )
+from .services import mining_reminder_set, mining_session_start
+
+# Where a start or reminder form may send the member back to (never a URL taken from the request).
+RETURN_TO = {"dashboard": "dashboard:home", "mining": "mining:session"}
 
 
 # The same URL answers with a fragment for htmx and a page otherwise; caches must keep them apart.
@@ -81,3 +92,36 @@ def _compare_csv(rows) -> HttpResponse:
 def _cell(text: str) -> str:
     # Staff-typed names must not turn into spreadsheet formulas.
     return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+@login_required
+def session(request):
+    return render(request, "mining/session.html", {
+        "mining": mining_status(user=request.user), "sessions": mining_sessions_recent(user=request.user),
+    })
+
+
+@login_required
+@require_POST
+def session_start(request):
+    try:
+        started = mining_session_start(user=request.user)
+    except PhonixError as error:
+        messages.error(request, str(error))
+    else:
+        if started.created:
+            messages.success(request, _("Mining started. Your session ends in %(hours)s hours.") % {
+                "hours": started.session.plan_version.mining_session_hours})
+        else:
+            messages.info(request, _("Your mining session is already running."))
+    return redirect(RETURN_TO.get(request.POST.get("return_to"), "mining:session"))
+
+
+@login_required
+@require_POST
+def reminder(request):
+    enabled = request.POST.get("email_reminder") == "on"
+    mining_reminder_set(user=request.user, enabled=enabled)
+    messages.success(request, _("We will e-mail you when a session ends.") if enabled
+                     else _("No more e-mails when a session ends."))
+    return redirect("mining:session")

@@ -51,3 +51,7 @@ class NotPermitted(PhonixError):
 
 class AdjustmentRefused(PhonixError):
     """A balance adjustment the rules do not allow (an account that only moves with its workflow)."""
+
+
+class RateLimited(PhonixError):
+    """The same action was asked for too often; the member can try again shortly."""

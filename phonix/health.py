@@ -48,6 +48,12 @@ def _last_payouts() -> dict | None:
             "paid": run.paid_count}
 
 
+def _last_mining_completion() -> dict | None:
+    from mining.selectors import mining_completion_last
+
+    return mining_completion_last()
+
+
 def _stuck_items() -> dict[str, int]:
     from phonix.stuck import stuck_items_count
 
@@ -55,7 +61,8 @@ def _stuck_items() -> dict[str, int]:
 
 
 # Reported for operators; they do not decide the status code (a new install has neither).
-FACTS = {"last_scan": _last_scan, "last_payouts": _last_payouts, "stuck_items": _stuck_items}
+FACTS = {"last_scan": _last_scan, "last_payouts": _last_payouts,
+         "last_mining_completion": _last_mining_completion, "stuck_items": _stuck_items}
 
 
 def health_report() -> dict:

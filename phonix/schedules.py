@@ -22,6 +22,9 @@ SCHEDULES: dict[str, tuple[str, dict, str]] = {
     "pay-weekly-bonuses": (
         "ranks.tasks.weekly_bonuses_pay_task", {"minute": "0", "hour": "0", "day_of_week": "1"}, "payouts",
     ),
+    "complete-mining-sessions": (
+        "mining.tasks.mining_sessions_complete_task", {"minute": "*"}, "payouts",
+    ),
     "scan-deposits": ("wallet.tasks.deposits_scan_task", {"minute": "*"}, "chain"),
     "withdrawals-watchdog": ("wallet.tasks.withdrawals_watchdog_task", {"minute": "*"}, "chain"),
     "sweep-deposits": ("wallet.tasks.deposits_sweep_task", {"minute": "0", "hour": "3"}, "chain"),

@@ -72,3 +72,10 @@ def tera(value) -> str:
 @register.simple_tag
 def price_ticker():
     return ticker_prices()
+
+
+@register.filter
+def clock(seconds) -> str:
+    """A duration in seconds as H:MM:SS, the way the countdown on the mining card shows it."""
+    seconds = max(0, int(seconds or 0))
+    return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"

@@ -13,6 +13,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from wallet.tests.conftest import balance_of, invariants  # noqa: F401
+
 FIXTURES = Path(__file__).parent / "fixtures"
 
 RECORDED = {

@@ -23,3 +23,31 @@ def snapshot(*, at: datetime | None = None, stale: list[str] | None = None, **va
         sources={q: "mempool.space" if q != "price" else "coingecko" for q in QUANTITIES},
         as_of={q: at.isoformat() for q in QUANTITIES}, **fields,
     )
+
+
+def mining_session(user, *, started_at: datetime, hours: int = 24, completed: bool = False):
+    """A session of `user` as the start service writes it, at a chosen time (tests of time rules)."""
+    from datetime import timedelta
+
+    from investment.selectors import plan_current
+    from mining.models import MiningSession
+
+    return MiningSession.objects.create(
+        user=user, plan_version=plan_current(), started_at=started_at, ends_at=started_at + timedelta(hours=hours),
+        completed_at=started_at + timedelta(hours=hours) if completed else None,
+        outcome=MiningSession.Outcome.INVESTOR if completed else "",
+    )
+
+
+def plan_with(**changes):
+    """A new plan version in force with `changes` to its mining settings, as staff would save it."""
+    from investment.models import PlanVersion
+    from investment.selectors import plan_current
+
+    plan = plan_current()
+    plan.pk = None
+    plan._state.adding = True
+    for name, value in changes.items():
+        setattr(plan, name, value)
+    plan.save()
+    return PlanVersion.objects.get(pk=plan.pk)

@@ -39,3 +39,59 @@ def test_the_catalogue_is_loaded_by_the_data_migration(catalogue):
     a16xp = AsicMiner.objects.get(model="Avalon A16 XP")
     assert (a16xp.hashrate_ths, a16xp.power_w, str(a16xp.efficiency_j_th)) == (300, 3850, "12.80")
     assert set(AsicMiner.objects.values_list("maker", flat=True)) == {"Bitmain", "MicroBT", "Canaan"}
+
+
+def _ended_session():
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from accounts.tests.factories import UserFactory
+    from mining.tests.factories import mining_session
+
+    return mining_session(UserFactory(), started_at=timezone.now() - dt.timedelta(hours=25))
+
+
+def test_complete_mining_sessions_prints_one_line_and_a_dry_run_writes_nothing(capsys, invariants):
+    session = _ended_session()
+    call_command("complete_mining_sessions", "--dry-run")
+    out = capsys.readouterr().out.strip().splitlines()
+    assert len(out) == 1 and out[0].startswith("DRY RUN — would complete 1 mining sessions, 1 free rewards")
+    session.refresh_from_db()
+    assert session.completed_at is None
+    call_command("complete_mining_sessions")
+    assert capsys.readouterr().out.startswith("completed 1 mining sessions, 1 free rewards, 0.100000 USDT")
+    call_command("complete_mining_sessions")
+    assert capsys.readouterr().out.startswith("completed 0 mining sessions")
+
+
+def test_complete_mining_sessions_fails_when_a_session_is_stuck(invariants):
+    from django.db import connection
+
+    from phonix.models import StuckItem
+
+    session = _ended_session()
+    # The session's ledger key is already taken by a posting with other content.
+    with connection.cursor() as cursor:
+        cursor.execute("INSERT INTO wallet_ledgertransaction (kind, idempotency_key, content_hash, memo, created_at)"
+                       " VALUES ('bonus', %s, 'other', '', now())", [f"mining:{session.pk}"])
+    with pytest.raises(CommandError, match=f"stuck sessions: {session.pk}"):
+        call_command("complete_mining_sessions")
+    assert StuckItem.objects.filter(item_id=str(session.pk)).exists()
+
+
+def test_the_completion_task_runs_every_minute_and_twice_changes_nothing(invariants):
+    from django_celery_beat.models import PeriodicTask
+
+    from mining.models import MiningSession
+    from mining.tasks import mining_sessions_complete_task
+
+    call_command("setup_periodic_tasks")
+    task = PeriodicTask.objects.get(name="complete-mining-sessions")
+    assert task.task == "mining.tasks.mining_sessions_complete_task" and task.queue == "payouts"
+    assert task.crontab.minute == "*" and task.crontab.hour == "*"
+    _ended_session()
+    assert mining_sessions_complete_task.delay().get().startswith("completed 1 mining sessions")
+    before = list(MiningSession.objects.values_list("pk", "completed_at", "outcome", "reward"))
+    assert mining_sessions_complete_task.delay().get().startswith("completed 0 mining sessions")
+    assert list(MiningSession.objects.values_list("pk", "completed_at", "outcome", "reward")) == before

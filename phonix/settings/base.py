@@ -174,6 +174,8 @@ LEDGER_MAX_AMOUNT = Decimal(env("LEDGER_MAX_AMOUNT", default="1000000000"))
 REGISTRATION_BONUS = Decimal(env("REGISTRATION_BONUS", default="10"))
 # A withdrawal address may be used this long after it was changed (enforced by withdrawals).
 WITHDRAWAL_ADDRESS_COOLDOWN = timedelta(hours=env.int("WITHDRAWAL_ADDRESS_COOLDOWN_HOURS", default=24))
+# Start requests a member may send per minute (a double click is one session anyway).
+MINING_STARTS_PER_MINUTE = env.int("MINING_STARTS_PER_MINUTE", default=6)
 
 SENTRY_DSN = env("SENTRY_DSN", default="")
 if SENTRY_DSN:
