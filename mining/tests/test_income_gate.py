@@ -21,6 +21,12 @@ MIDNIGHT = dt.datetime(2030, 1, 8, tzinfo=dt.UTC)  # the start of the payout dat
 DAILY = D("0.2")  # 100 USDT at 6 % a month
 
 
+@pytest.fixture(autouse=True)
+def payout_today_is_tuesday(monkeypatch):
+    """Subscriptions are bought now and paid on a later date: the run's 'today' is moved there."""
+    monkeypatch.setattr("earnings.services.payout_today", lambda: TUESDAY)
+
+
 def investor():
     owner = member(invested="100")
     return owner, Subscription.objects.get(user=owner)
