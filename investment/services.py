@@ -147,7 +147,8 @@ def _purchase_already_made(*, key: str, amount: Decimal, use_bonus: bool) -> Sub
 # Staff change the plan: a new version, audited ---------------------------------------------
 
 PLAN_FIELDS = ("minimum_amount", "tier_1_max", "tier_1_rate", "tier_2_max", "tier_2_rate", "tier_3_rate",
-               "cap_multiple", "generation_rates", "generation_directs", "directs_must_be_investors")
+               "cap_multiple", "generation_rates", "generation_directs", "directs_must_be_investors",
+               "mining_session_hours", "mining_free_reward", "mining_free_limit", "mining_required_for_daily_income")
 
 
 @transaction.atomic

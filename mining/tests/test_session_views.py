@@ -9,7 +9,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory, verified_login
-from investment.models import PlanVersion
 from mining.models import MiningProfile, MiningSession
 from mining.services import mining_sessions_complete
 from mining.tests.factories import mining_session
@@ -153,13 +152,28 @@ def test_staff_see_sessions_with_filters_and_daily_totals(client, django_assert_
 
 
 def test_staff_set_the_mining_settings_as_a_new_plan_version(client):
+    from investment.selectors import plan_current
+    from phonix.models import AuditLog
+
     staff = UserFactory(is_staff=True, is_superuser=True)
     verified_login(client, staff)
-    from investment.selectors import plan_current
-
-    plan = plan_current()
-    html = client.get(reverse("admin:investment_planversion_change", args=[plan.pk])).content.decode()
-    for field in ("mining_session_hours", "mining_free_reward", "mining_free_limit",
-                  "mining_required_for_daily_income"):
-        assert f'name="{field}"' in html
-    assert PlanVersion._meta.get_field("mining_free_reward").default == Decimal("0.10")
+    current = plan_current()
+    assert (current.mining_session_hours, current.mining_free_reward, current.mining_free_limit,
+            current.mining_required_for_daily_income) == (24, Decimal("0.10"), Decimal(5), False)
+    url = reverse("admin:investment_planversion_change", args=[current.pk])
+    form = client.get(url).context["adminform"].form
+    data = {name: form[name].value() for name in form.fields}
+    data = {name: ",".join(map(str, value)) if isinstance(value, list) else ("" if value is None else value)
+            for name, value in data.items()}
+    data = {name: value for name, value in data.items() if value is not False}
+    data.update(mining_session_hours="12", mining_free_reward="0.2", mining_free_limit="3",
+                mining_required_for_daily_income="on", note="mining for investors")
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    new = plan_current()
+    assert new.pk != current.pk
+    assert (new.mining_session_hours, new.mining_free_reward, new.mining_free_limit,
+            new.mining_required_for_daily_income) == (12, Decimal("0.2"), Decimal(3), True)
+    audit = AuditLog.objects.get(action=AuditLog.Action.PLAN_CHANGE)
+    assert (audit.before["mining_required_for_daily_income"], audit.after["mining_required_for_daily_income"]) == (
+        False, True)
