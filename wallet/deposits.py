@@ -10,6 +10,7 @@ display only; a fork that drops a deposit from them marks it orphaned.
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -20,7 +21,7 @@ from django.utils import timezone
 
 from phonix.money import QUANTUM
 
-from .chain import ChainClient, Heights, UsdtTransfer, chain_client
+from .chain import ChainClient, ChainUnavailable, Heights, UsdtTransfer, chain_client
 from .keys import deposit_address
 from .models import AccountCode, Deposit, DepositAddress, LedgerTransaction, ScanCursor, Transaction
 from .policy import custody_policy_current
@@ -31,6 +32,8 @@ logger = logging.getLogger(__name__)
 SCANNER = "deposits"
 CHUNK_BLOCKS = 100
 TAIL_MAX_BLOCKS = 60
+BLOCK_INTERVAL_MS = 3000  # TRON's slot: never more than one block in it
+ISSUE_MARGIN_BLOCKS = 20  # a minute either way between the database's clock and the chain's
 SCAN_LOCK = 0x50484E5844  # pg advisory lock id: one scanner at a time
 
 
@@ -119,17 +122,37 @@ def deposits_scan(
     return result
 
 
-def _cursor_start(confirmed: int) -> int:
+def _cursor_start(client: ChainClient, heights: Heights, confirmed: int) -> int:
+    cursor = ScanCursor.objects.filter(name=SCANNER).values_list("next_block", flat=True).first()
+    if cursor is not None:
+        return cursor
     start = settings.TRON_SCAN_START_BLOCK
-    cursor, _ = ScanCursor.objects.get_or_create(
-        name=SCANNER, defaults={"next_block": start if start >= 0 else confirmed}
-    )
+    if start < 0:
+        start = _first_issue_block(client, heights, confirmed)
+    cursor, _ = ScanCursor.objects.get_or_create(name=SCANNER, defaults={"next_block": start})
     return cursor.next_block
+
+
+def _first_issue_block(client: ChainClient, heights: Heights, confirmed: int) -> int:
+    """A block at or before the one current when the first deposit address was issued.
+
+    The address rows record when they were issued; TRON makes at most one block every 3 s, so
+    counting back from the head block's own time by that interval (and a margin for clocks) never
+    lands after it. Without any address there is nothing to miss: start at the confirmed head.
+    """
+    first = DepositAddress.objects.order_by("created_at").values_list("created_at", flat=True).first()
+    if first is None:
+        return confirmed
+    head_ms = client.block_timestamp(heights.head)
+    if head_ms is None:
+        raise ChainUnavailable(f"no timestamp for head block {heights.head}")
+    behind = math.ceil(max(0, head_ms - first.timestamp() * 1000) / BLOCK_INTERVAL_MS) + ISSUE_MARGIN_BLOCKS
+    return max(0, min(confirmed, heights.head - behind))
 
 
 def _scan(client, heights, confirmed, from_block, to_block, max_blocks, progress) -> ScanResult:
     use_cursor = from_block is None
-    start = _cursor_start(confirmed) if use_cursor else from_block
+    start = _cursor_start(client, heights, confirmed) if use_cursor else from_block
     last = min(confirmed, heights.head if to_block is None else to_block, start + max_blocks - 1)
     result = ScanResult(from_block=start, to_block=start - 1, head=heights.head, confirmed=confirmed)
     for chunk_start in range(start, last + 1, CHUNK_BLOCKS):

@@ -223,7 +223,7 @@ TRON_XPUB = env("TRON_XPUB", default="")
 TRON_HOT_WALLET_ADDRESS = env("TRON_HOT_WALLET_ADDRESS", default="")
 TRON_GAS_WALLET_ADDRESS = env("TRON_GAS_WALLET_ADDRESS", default="")
 TRON_SIGNER_KEYFILE = env("TRON_SIGNER_KEYFILE", default="")
-TRON_SCAN_START_BLOCK = env.int("TRON_SCAN_START_BLOCK", default=-1)  # -1: the solidified head
+TRON_SCAN_START_BLOCK = env.int("TRON_SCAN_START_BLOCK", default=-1)  # -1: where the first deposit address was issued
 TRON_SCAN_MAX_BLOCKS = env.int("TRON_SCAN_MAX_BLOCKS", default=2000)
 # A Multicall contract (aggregate((address,bytes)[])) reads TRON_BALANCE_BATCH balances a call;
 # without one, custody checks read one address a call.

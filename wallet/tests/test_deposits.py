@@ -279,3 +279,31 @@ def test_the_deposit_qr_code_is_large_and_on_white_so_a_phone_can_scan_it(member
     css = (settings.BASE_DIR / "static" / "phonix.css").read_text()
     rule = css.split(".qr-code {", 1)[1].split("}", 1)[0]
     assert "background: #fff" in rule and "width: min(300px" in rule
+
+
+def test_the_first_scan_starts_where_the_first_address_was_issued(member, devnode, settings):  # noqa: F811
+    devnode.mine(40)
+    settings.TRON_SCAN_START_BLOCK = -1
+    user, _ = member
+    late = UserFactory()
+    issued_at = devnode.chain.info()["head"]
+    address = deposit_address_get_or_create(user=late).address
+    devnode.op("deposit", to=address, amount=7 * SUN)
+    devnode.solidify()
+    devnode.mine(10)  # the deposit's block is well below the solidified head when the scanner first runs
+    result = deposits_scan()
+    assert result.from_block <= issued_at
+    assert Deposit.objects.get(user=late).status == Deposit.Status.CREDITED
+
+
+def test_tron_scan_start_block_decides_where_the_first_scan_starts(member, devnode, settings):  # noqa: F811
+    devnode.mine(30)
+    settings.TRON_SCAN_START_BLOCK = 12
+    assert deposits_scan().from_block == 12
+    assert ScanCursor.objects.get().next_block > 12
+
+
+def test_without_any_address_the_first_scan_starts_at_the_solidified_head(signer, devnode, settings):  # noqa: F811
+    devnode.mine(30)
+    settings.TRON_SCAN_START_BLOCK = -1
+    assert deposits_scan().from_block == devnode.chain.info()["solid"]
