@@ -396,6 +396,7 @@ def custody_overview() -> dict:
     """For the admin: hot wallet USDT and TRX, pending withdrawals, member balances against the chain."""
     from django.db.models import Count, Sum
 
+    from .gas import gas_totals
     from .models import LedgerAccount, Withdrawal
 
     open_withdrawals = Withdrawal.objects.filter(status__in=Withdrawal.OPEN).aggregate(
@@ -408,8 +409,13 @@ def custody_overview() -> dict:
         client = chain_client()
         report = custody_compare(client=client)
         hot_trx = client.trx_balance(settings.TRON_HOT_WALLET_ADDRESS) if settings.TRON_HOT_WALLET_ADDRESS else 0
+        gas = gas_totals(client=client)
     except Exception as error:  # the overview still shows the ledger side when the node is down
         overview["chain_error"] = f"{type(error).__name__}: {error}"[:200]
         return overview
-    overview.update(report=report, hot_trx=Decimal(hot_trx) / 10**6)
+    overview.update(report=report, hot_trx=Decimal(hot_trx) / 10**6, gas={
+        "sent": Decimal(gas.sent_sun + gas.fees_sun) / 10**6, "burned": Decimal(gas.burned_sun) / 10**6,
+        "reclaimed": Decimal(gas.reclaimed_sun) / 10**6, "left": Decimal(gas.left_sun or 0) / 10**6,
+        "addresses": gas.addresses,
+    })
     return overview

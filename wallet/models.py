@@ -393,6 +393,7 @@ class ChainTransfer(models.Model):
         WITHDRAWAL = "withdrawal", _("Withdrawal")
         SWEEP_GAS = "sweep_gas", _("Gas for a sweep")
         SWEEP = "sweep", _("Sweep")
+        GAS_RECLAIM = "gas_reclaim", _("Gas reclaimed from a swept address")
 
     class State(models.TextChoices):
         SIGNED = "signed", _("Signed")

@@ -155,7 +155,10 @@ def _gas_step(sweep: DepositSweep, client: ChainClient, report: SweepReport) -> 
             return
         state = {"confirmed": ChainTransfer.State.CONFIRMED, "failed": ChainTransfer.State.FAILED,
                  "dead": ChainTransfer.State.DEAD}[outcome.state]
-        ChainTransfer.objects.filter(pk=live.pk).update(state=state, updated_at=timezone.now())
+        receipt = outcome.receipt or {}
+        # The fee (activation, bandwidth) is what the gas wallet paid on top of the gas itself.
+        ChainTransfer.objects.filter(pk=live.pk).update(state=state, block_number=receipt.get("blockNumber"),
+                                                        fee_sun=receipt.get("fee", 0), updated_at=timezone.now())
     balance = client.trx_balance(address)
     if balance >= settings.SWEEP_GAS_SUN:
         _set_status(sweep, DepositSweep.Status.READY)
