@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('wallet', '0007_custody_proof'),
+        ('wallet', '0008_income_type_names'),
     ]
 
     operations = [

@@ -1,0 +1,54 @@
+"""A block's USDT transfers, read only from answers that prove the block's contents.
+
+Behind a load balancer some backends lag: for a block they lack, `gettransactioninfobyblocknum`
+answers `[]` and `getblockbynum` `{}`, with HTTP 200, and a rate-limited node answers an error
+body. None of those is an empty block. Receipts are proof when they are a list of this block's
+receipts; an empty list is proof only when the block itself, read with its transactions, has
+none. Anything else is retried, then the caller stops at this block and tries it again later.
+"""
+
+from __future__ import annotations
+
+import time
+
+from .chain import ChainClient, UsdtTransfer
+
+ATTEMPTS = 3  # a load balancer sends the next try to another backend
+RETRY_PAUSE_S = 0.2
+
+
+class BlockUnproved(Exception):
+    def __init__(self, number: int, reason: str):
+        super().__init__(f"block {number}: {reason}")
+        self.number = number
+        self.reason = reason
+
+
+def block_transfers(*, client: ChainClient, number: int) -> list[UsdtTransfer]:
+    """USDT transfers of block `number`; raises BlockUnproved when no answer proves its contents."""
+    reason = ""
+    for attempt in range(ATTEMPTS):
+        if attempt:
+            time.sleep(RETRY_PAUSE_S * attempt)
+        receipts = client.request("wallet/gettransactioninfobyblocknum", {"num": number})
+        reason = _disproof(client, receipts, number)
+        if not reason:
+            return client.usdt_transfers_in(receipts, number)
+    raise BlockUnproved(number, reason)
+
+
+def _disproof(client: ChainClient, receipts, number: int) -> str:
+    """Why `receipts` does not prove block `number`'s contents ("" when it does)."""
+    if not isinstance(receipts, list):
+        return f"the node answered {str(receipts)[:120]}"
+    if receipts:
+        if all(isinstance(r, dict) and r.get("id") and r.get("blockNumber") == number for r in receipts):
+            return ""
+        return "the receipts are not this block's"
+    block = client.request("wallet/getblockbynum", {"num": number})
+    header = block.get("block_header", {}).get("raw_data", {}) if isinstance(block, dict) else {}
+    if not (isinstance(block, dict) and block.get("blockID") and header.get("number", 0) == number):
+        return "the node does not have the block yet (no receipts, no block)"
+    if block.get("transactions"):
+        return f"no receipts for a block of {len(block['transactions'])} transactions"
+    return ""
