@@ -1,8 +1,11 @@
-from django.http import JsonResponse
+from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
 
+from phonix.context_processors import THEME_COOKIE, THEMES
 from phonix.health import health_report
 
 
@@ -15,6 +18,21 @@ def healthz(request):
 def favicon(request):
     # Browsers ask for /favicon.ico whatever the page links; send them to the static icon.
     return redirect(static("favicon.svg"), permanent=True)
+
+
+@require_POST
+def theme_set(request):
+    """Remember the chosen colour mode in a cookie (the page script switches it at once)."""
+    theme = request.POST.get("theme", "")
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                           require_https=request.is_secure()):
+        target = "/"
+    response = HttpResponseRedirect(target)
+    if theme in THEMES:
+        response.set_cookie(THEME_COOKIE, theme, max_age=365 * 24 * 3600, samesite="Lax",
+                            secure=request.is_secure())
+    return response
 
 
 def permission_denied(request, exception=None):
