@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from datetime import timedelta
 from decimal import Decimal
 
@@ -123,7 +124,7 @@ def bench_withdrawals(node: Node) -> None:
                              batch_size=1000)
     for user in users:
         balance_adjust(user_id=user.pk, amount=Decimal("100"), reason="bench funding", created_by_id=None)
-        withdrawal_request(user=user, amount=Decimal("50"), password="bench-password")
+        withdrawal_request(user=user, amount=Decimal("50"), password="bench-password", token=str(uuid.uuid4()))
     Withdrawal.objects.update(status=Withdrawal.Status.APPROVED)
     started = time.perf_counter()
     withdrawals_process()
