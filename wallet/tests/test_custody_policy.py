@@ -154,6 +154,8 @@ class TestChanging:
 
         manager = staff_member(MANAGER)
         verified_login(client, manager)
+        refused = client.post(url, {**data, "withdrawal_maximum": "5"})  # below the minimum of 15
+        assert refused.status_code == 200 and custody_policy_current() == current
         assert client.post(url, data).status_code == 302
         new = custody_policy_current()
         assert new.pk != current.pk and new.withdrawal_fee_percent == 4 and new.daily_maximum == 5000
