@@ -1,4 +1,5 @@
-"""Earnings speed: purchase and 20-level fan-out (queries and p50), daily income over 100k subscriptions.
+"""Earnings speed: purchase and 20-level fan-out (queries and p50), daily income over 100k subscriptions,
+the member totals reconciliation after it.
 
 The daily run is compared with the SQL floor: one plain INSERT … SELECT of the same number of
 commission rows with no business logic (no caps, no ledger, no history).
@@ -22,6 +23,7 @@ from accounts.models import User  # noqa: E402
 from accounts.seeding import network_seed  # noqa: E402
 from accounts.services import user_create  # noqa: E402
 from earnings import tasks as earnings_tasks  # noqa: E402
+from earnings.reconcile import member_totals_reconcile  # noqa: E402
 from earnings.services import daily_income_pay, generation_distribute  # noqa: E402
 from investment.selectors import plan_current  # noqa: E402
 from investment.services import subscription_purchase  # noqa: E402
@@ -182,6 +184,9 @@ def bench_daily_income() -> None:
     report("earnings_daily_rerun_s", rerun, "s", count)
     report("earnings_daily_sql_floor_s", floor, "s", count)
     report("earnings_daily_vs_sql_floor", first / floor, "x", count)
+    started = time.perf_counter()
+    member_totals_reconcile()  # the chain above holds invested totals without subscriptions: drift, listed
+    report("earnings_member_totals_reconcile_s", time.perf_counter() - started, "s", count)
 
 
 if __name__ == "__main__":
