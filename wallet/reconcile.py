@@ -247,8 +247,20 @@ def _deposit_postings(report: CustodyReconciliation) -> None:
             SELECT 'ledger transaction ' || lt.idempotency_key, 'a deposit posting without a credited deposit'
             FROM wallet_ledgertransaction lt
             WHERE lt.kind = 'deposit' AND lt.idempotency_key ~ '^deposit:[^:]+:[0-9]+$'
-              AND NOT EXISTS (SELECT 1 FROM wallet_deposit d WHERE d.status = 'credited'
+              AND NOT EXISTS (SELECT 1 FROM wallet_deposit d
+                              WHERE d.status IN ('credited', 'reversed', 'reversal_pending')
                               AND lt.idempotency_key = 'deposit:' || d.txid || ':' || d.log_index)
+            UNION ALL
+            SELECT 'deposit ' || d.txid || ':' || d.log_index,
+                   CASE WHEN d.status = 'reversed'
+                        THEN 'removed by a fork and marked reversed, but no reversal posting exists'
+                   ELSE 'removed by a fork after ' || d.amount || ' was credited to member ' || d.user_id
+                        || '; not reversed (their main balance is short), their withdrawals are frozen' END
+            FROM wallet_deposit d
+            WHERE d.status = 'reversal_pending'
+               OR (d.status = 'reversed' AND NOT EXISTS (
+                   SELECT 1 FROM wallet_ledgertransaction lt
+                   WHERE lt.idempotency_key = 'deposit:' || d.txid || ':' || d.log_index || ':reversal'))
             ORDER BY 1
             """
         )
@@ -257,7 +269,8 @@ def _deposit_postings(report: CustodyReconciliation) -> None:
 
 def _deposits(client: ChainClient, report: CustodyReconciliation, touched: Touched) -> None:
     """Credited deposits since the last check, against their blocks' solidified receipts (a call a block)."""
-    pending = list(_unproved(Deposit, CustodyProof.Kind.DEPOSIT).filter(status=Deposit.Status.CREDITED)
+    # Credits made before solidification are re-checked by the scanner until final (wallet/forks.py).
+    pending = list(_unproved(Deposit, CustodyProof.Kind.DEPOSIT).filter(status=Deposit.Status.CREDITED, final=True)
                    .select_related("deposit_address").order_by("block_number", "id"))
     by_block: dict[int, list[Deposit]] = defaultdict(list)
     for deposit in pending:
