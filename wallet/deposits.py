@@ -437,8 +437,12 @@ def custody_overview() -> dict:
         n=Count("id"), total=Sum("amount")
     )
     members = LedgerAccount.objects.filter(user__isnull=False).aggregate(total=Sum("balance"))["total"] or Decimal(0)
+    # Credits a fork removed that the member's balance could not cover (wallet/forks.py): a shortfall.
+    unreversed = Deposit.objects.filter(status=Deposit.Status.REVERSAL_PENDING).aggregate(n=Count("id"),
+                                                                                          total=Sum("amount"))
     overview = {"withdrawals_open": open_withdrawals["n"], "withdrawals_open_total": open_withdrawals["total"] or 0,
-                "member_balances": members, "chain_error": ""}
+                "member_balances": members, "chain_error": "", "reversals_pending": unreversed["n"],
+                "reversals_pending_total": unreversed["total"] or 0}
     try:
         client = chain_client()
         report = custody_compare(client=client)

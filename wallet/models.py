@@ -495,6 +495,11 @@ class CustodyProof(models.Model):
     kind = models.CharField(max_length=20, choices=Kind.choices)
     item_id = models.BigIntegerField()
     proved_at = models.DateTimeField(auto_now_add=True)
+    # Set when staff accepted an item that did not match, after correcting it by other means.
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.CharField(max_length=500, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["kind", "item_id"], name="custody_proof_once")]

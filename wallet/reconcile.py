@@ -91,6 +91,30 @@ def custody_check() -> tuple[str, list[Problem], bool]:
     return report.line(), report.problems, report.ok
 
 
+def custody_item_accept(*, kind: str, item_id: int, actor, reason: str) -> CustodyProof:
+    """Staff accept a listed withdrawal, sweep or deposit once they corrected it by other means
+    (paid by hand, returned with adjust_balance, booked as a loss): it is not checked again."""
+    from django.db import transaction
+
+    from phonix.audit import audit_record
+    from phonix.exceptions import PhonixError
+
+    if kind not in CustodyProof.Kind.values:
+        raise PhonixError(f"unknown kind {kind!r}: one of {', '.join(CustodyProof.Kind.values)}")
+    if not reason.strip():
+        raise PhonixError("say why the item is accepted (--reason)")
+    model = {"withdrawal": Withdrawal, "sweep": DepositSweep, "deposit": Deposit}[kind]
+    if not model.objects.filter(pk=item_id).exists():
+        raise PhonixError(f"no {kind} {item_id}")
+    with transaction.atomic():
+        proof, created = CustodyProof.objects.get_or_create(
+            kind=kind, item_id=item_id, defaults={"accepted_by": actor, "reason": reason[:500]})
+        if created:
+            audit_record(actor_id=actor.pk, action="custody_item_accept", target=f"{kind} {item_id}",
+                         after={"kind": kind, "item_id": item_id}, reason=reason)
+    return proof
+
+
 def custody_reconcile(*, client: ChainClient | None = None) -> CustodyReconciliation:
     client = client or chain_client()
     calls_before = client.calls

@@ -11,7 +11,7 @@ from tronpy.keys import PrivateKey
 
 from accounts.tests.factories import UserFactory, staff_member
 from phonix.exceptions import WithdrawalRefused
-from wallet.deposits import deposit_address_get_or_create, deposits_scan
+from wallet.deposits import custody_overview, deposit_address_get_or_create, deposits_scan
 from wallet.forks import MISSES_TO_REVERSE
 from wallet.models import AccountCode, Deposit, Transaction, Withdrawal
 from wallet.services import member_account, platform_account
@@ -104,6 +104,8 @@ def test_a_removed_credit_the_member_already_spent_freezes_withdrawals_until_cov
     # Staff see the shortfall.
     with pytest.raises(CommandError, match="DRIFT"):
         call_command("reconcile_ledger")
+    overview = custody_overview()
+    assert overview["reversals_pending"] == 1 and overview["reversals_pending_total"] == 40
     # Once the member's balance covers it, the next scan reverses it and withdrawals open again.
     fund(user, 30)
     deposits_scan()
