@@ -15,6 +15,7 @@ from earnings.tests.factories import member
 from investment.models import PlanVersion, Subscription
 from investment.tests.factories import buy
 from phonix.models import StuckItem
+from phonix.stuck import stuck_item_record
 from wallet.models import AccountCode, LedgerTransaction, Transaction
 from wallet.selectors import member_balance
 from wallet.services import platform_accounts_open
@@ -136,6 +137,19 @@ def test_one_failing_purchase_does_not_hold_back_the_catch_up(invariants):
     Commission.objects.filter(source_subscription=broken).delete()  # staff repair the row
     assert generation_catch_up(older_than=dt.timedelta(0)) == GenerationCatchUpResult(paid=1, stuck=[])
     assert member_balance(user=sponsor, code=AccountCode.MAIN) == D("50")
+    assert not StuckItem.objects.exists()
+
+
+def test_stuck_purchases_are_retried_after_the_others(invariants):
+    sponsor = member(invested="100")
+    generation_catch_up(older_than=dt.timedelta(0))  # the sponsor's own purchase
+    first = buy(member(sponsor=sponsor), "200")
+    second = buy(member(sponsor=sponsor), "300")
+    stuck_item_record(job="generation_catch_up", item_id=first.pk, error="failed last time")
+    assert generation_catch_up(older_than=dt.timedelta(0), limit=1).paid == 1
+    assert Subscription.objects.get(pk=second.pk).generation_paid_at is not None
+    assert Subscription.objects.get(pk=first.pk).generation_paid_at is None
+    assert generation_catch_up(older_than=dt.timedelta(0), limit=1).paid == 1
     assert not StuckItem.objects.exists()
 
 
