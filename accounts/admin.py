@@ -39,6 +39,14 @@ class UserAdmin(DjangoUserAdmin):
         ),
     )
 
+    # Who may do what is decided by superusers alone: a staff role that may edit members (to
+    # change a sponsor or an address) must not be able to hand itself more permissions.
+    ROLE_FIELDS = ("is_staff", "is_superuser", "groups", "user_permissions")
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        return fields if request.user.is_superuser else (*fields, *self.ROLE_FIELDS)
+
     @admin.display(description=_("sponsor"))
     def sponsor_with_change_link(self, obj: User):
         if obj.pk is None:
