@@ -3,6 +3,8 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from phonix.forms import PlainDecimalField
+
 from .calculator import Rig
 from .models import AsicMiner, Quantity
 from .selectors import calculator_market
@@ -15,7 +17,7 @@ MAX_UNIT_W = D("1000000")
 
 
 def _decimal(label, *, low, high, places, required=True, initial=None, help_text="", step=None):
-    field = forms.DecimalField(
+    field = PlainDecimalField(
         label=label, min_value=low, max_value=high, max_digits=30, decimal_places=places,
         required=required, initial=initial, help_text=help_text,
     )
