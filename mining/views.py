@@ -11,7 +11,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from phonix.exceptions import PhonixError
 
-from .calculator import profitability, projection
+from .calculator import profitability, projection, rounded
 from .forms import CalculatorForm, CompareForm
 from .selectors import (
     calculator_compare,
@@ -81,9 +81,9 @@ def _compare_csv(rows) -> HttpResponse:
         r = row.result
         writer.writerow([
             _cell(row.miner.maker), _cell(row.miner.model), row.miner.hashrate_ths, row.miner.power_w,
-            r.efficiency_j_th.quantize(cent), r.day.btc.quantize(sat), r.day.revenue_usd.quantize(cent),
-            r.day.electricity_usd.quantize(cent), r.day.profit_usd.quantize(cent),
-            r.month.profit_usd.quantize(cent), r.break_even_usd_kwh.quantize(Decimal("0.0001")),
+            rounded(r.efficiency_j_th, cent), rounded(r.day.btc, sat), rounded(r.day.revenue_usd, cent),
+            rounded(r.day.electricity_usd, cent), rounded(r.day.profit_usd, cent),
+            rounded(r.month.profit_usd, cent), rounded(r.break_even_usd_kwh, Decimal("0.0001")),
             "yes" if row.miner.verified else "no",
         ])
     return response
