@@ -4,6 +4,9 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.utils.translation import gettext_lazy as _
 
+from phonix.forms import PlainIntegerField
+from phonix.params import QueryForm
+
 from .codes import referral_code_is_wellformed, referral_code_normalise
 from .models import User
 from .selectors import sponsor_by_code, two_factor_enabled
@@ -192,3 +195,24 @@ class SponsorChangeForm(forms.Form):
         if sponsor is None:
             raise forms.ValidationError(_("No member has that username."))
         return sponsor
+
+
+class TeamQueryForm(QueryForm):
+    """/team/ filters. "all" (or empty) means every level; no level at all means level 1."""
+
+    level = forms.ChoiceField(label=_("Level"), required=False,
+                              choices=[("all", _("All levels")), *[(str(n), str(n)) for n in range(1, 21)]])
+    status = forms.ChoiceField(label=_("Status"), required=False,
+                               choices=[("", _("All")), ("active", _("Active")), ("inactive", _("Inactive"))])
+    q = forms.CharField(label=_("Search"), required=False, max_length=150)
+
+
+class TeamTreeQueryForm(forms.Form):
+    offset = PlainIntegerField(label=_("Offset"), required=False, min_value=0, max_value=10**9)
+
+
+class ReferralQueryForm(forms.Form):
+    """The referral code a link or the registration page carries."""
+
+    ref = forms.CharField(label=_("Referral code"), required=False, max_length=32)
+    referral_code = forms.CharField(label=_("Referral code"), required=False, max_length=32)

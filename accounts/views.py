@@ -14,6 +14,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 from django_otp import login as otp_login
 
+from phonix.params import query_params
+
 from . import selectors, services
 from .codes import referral_code_normalise
 from .forms import (
@@ -21,7 +23,10 @@ from .forms import (
     EnableTwoFactorForm,
     LoginForm,
     ProfileForm,
+    ReferralQueryForm,
     RegistrationForm,
+    TeamQueryForm,
+    TeamTreeQueryForm,
     TokenForm,
     WithdrawalAddressForm,
 )
@@ -68,7 +73,7 @@ def register(request: HttpRequest) -> HttpResponse:
                 messages.success(request, _("Welcome to Phonix! Your registration bonus is in your bonus balance."))
                 return redirect("dashboard:home")
     else:
-        code = request.GET.get("ref") or request.session.get(REFERRAL_SESSION_KEY, "")
+        code = query_params(request, ReferralQueryForm)["ref"] or request.session.get(REFERRAL_SESSION_KEY, "")
         form = RegistrationForm(initial={"referral_code": referral_code_normalise(code)[:32]})
     return render(request, "accounts/register.html", {"form": form, **_sponsor_preview(form)})
 
@@ -76,7 +81,8 @@ def register(request: HttpRequest) -> HttpResponse:
 @require_GET
 def register_sponsor(request: HttpRequest) -> HttpResponse:
     """htmx: who the sponsor will be for the code typed so far."""
-    form = RegistrationForm(initial={"referral_code": request.GET.get("referral_code", "")[:32]})
+    code = query_params(request, ReferralQueryForm)["referral_code"]
+    form = RegistrationForm(initial={"referral_code": code})
     return render(request, "accounts/partials/_sponsor.html", _sponsor_preview(form))
 
 
@@ -245,17 +251,16 @@ def team_members(request: HttpRequest) -> HttpResponse:
 
 def _members_context(request: HttpRequest, stats) -> dict:
     user = request.user
-    raw_level = request.GET.get("level", "1")
-    level = int(raw_level) if raw_level.isdigit() and 1 <= int(raw_level) <= 20 else None
-    status = request.GET.get("status", "")
+    params = query_params(request, TeamQueryForm, defaults={"level": "1"})
+    level = int(params["level"]) if params["level"] not in ("", "all") else None
+    status, search = params["status"], params["q"]
     active = {"active": True, "inactive": False}.get(status)
-    search = request.GET.get("q", "").strip()[:150]
     members = selectors.team_members(user=user, level=level, active=active, search=search)
     paginator = Paginator(members, TEAM_PAGE_SIZE)
     if stats is not None and active is None and not search:
         # The per-level counts already answer "how many", so the paginator need not count again.
         paginator.count = stats.per_level[level - 1] if level else stats.team_size
-    page = paginator.get_page(request.GET.get("page"))
+    page = paginator.get_page(params["page"])
     from ranks.selectors import leg_volumes_for  # a member's volume is their sponsor's leg
 
     legs = leg_volumes_for([m.pk for m in page.object_list])
@@ -273,10 +278,7 @@ def team_tree(request: HttpRequest, member_id: int) -> HttpResponse:
     node = selectors.downline_member(user=request.user, member_id=member_id)
     if node is None:
         raise Http404
-    try:
-        offset = max(0, int(request.GET.get("offset", 0)))
-    except ValueError:
-        offset = 0
+    offset = query_params(request, TeamTreeQueryForm)["offset"] or 0
     children = list(selectors.direct_referrals(user=node)[offset : offset + TREE_PAGE_SIZE + 1])
     more = len(children) > TREE_PAGE_SIZE
     return render(request, "team/partials/_tree_children.html", {

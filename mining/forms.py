@@ -77,6 +77,10 @@ class CompareForm(MarketOverridesForm):
         return data
 
 
+class CompareQueryForm(forms.Form):
+    format = forms.ChoiceField(label=_("Format"), required=False, choices=[("", _("Page")), ("csv", "CSV")])
+
+
 class CalculatorForm(MarketOverridesForm):
     miner = forms.ModelChoiceField(
         label=_("Miner"), queryset=AsicMiner.objects.order_by("maker", "model"), required=False,

@@ -10,9 +10,10 @@ from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from phonix.exceptions import PhonixError
+from phonix.params import query_params
 
 from .calculator import profitability, projection, rounded
-from .forms import CalculatorForm, CompareForm
+from .forms import CalculatorForm, CompareForm, CompareQueryForm
 from .selectors import (
     calculator_compare,
     history_chart_data,
@@ -57,7 +58,7 @@ def compare(request):
         market = data["market"]
         rows = calculator_compare(market=market, electricity_usd_kwh=data["electricity_usd_kwh"],
                                   pool_fee_pct=data["pool_fee_pct"], uptime_pct=data["uptime_pct"])
-    if request.GET.get("format") == "csv":
+    if query_params(request, CompareQueryForm)["format"] == "csv":
         if market is None:
             return HttpResponse(_("Nothing to export: check the inputs."), status=400,
                                 content_type="text/plain; charset=utf-8")

@@ -1,5 +1,6 @@
 """Form fields shared by every app: amounts and other decimals typed by people."""
 
+import re
 from decimal import Decimal
 
 from django import forms
@@ -41,3 +42,15 @@ class PlainDecimalField(forms.DecimalField):
             return amount_text_parse(str(value), places=places)
         except InvalidAmount as error:
             raise forms.ValidationError(str(error), code="invalid") from None
+
+
+class PlainIntegerField(forms.IntegerField):
+    """IntegerField that reads only ASCII digits (int() would also take "１００" and "1_0")."""
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        text = str(value).strip()
+        if not re.fullmatch(r"-?[0-9]{1,30}", text):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return int(text)

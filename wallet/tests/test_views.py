@@ -76,11 +76,14 @@ def test_history_filter_and_htmx_partial(client):
     assert "Adjustment" in body and "payout 0" not in body
 
 
-def test_bad_page_and_filter_values_do_not_fail(client):
+def test_bad_page_and_filter_values_answer_400_with_the_reason(client):
     member = UserFactory()
     client.force_login(member)
-    assert client.get("/wallet/transactions/?page=abc&type=<script>").status_code == 200
-    assert client.get("/wallet/transactions/?page=99999").status_code == 200
+    refused = client.get("/wallet/transactions/?page=abc&type=<script>")
+    assert refused.status_code == 400
+    assert "Page: Enter a whole number." in refused.content.decode()
+    assert "&lt;script&gt;" in refused.content.decode() and "<script>" not in refused.content.decode()
+    assert client.get("/wallet/transactions/?page=99999").status_code == 200  # past the end: the last page
 
 
 def test_dashboard_shows_balances_and_recent_history(client):
