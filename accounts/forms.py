@@ -49,7 +49,7 @@ class RegistrationForm(forms.Form):
             return None
         if not referral_code_is_wellformed(code):
             raise forms.ValidationError(
-                _("A referral code is 8 letters and digits, like 7KQ2MZ4P."), code="format"
+                _("A referral code is 10 letters and digits, like 7KQ2MZ4PXH."), code="format"
             )
         sponsor = sponsor_by_code(code=code)
         if sponsor is None:
@@ -131,13 +131,17 @@ class WithdrawalAddressForm(forms.Form):
         return password
 
     def clean(self):
-        from .services import two_factor_verify
+        from .services import TwoFactorThrottled, two_factor_verify
 
         cleaned = super().clean()
-        if self.needs_token and not self.errors and two_factor_verify(
-            user=self.user, token=cleaned.get("token", "")
-        ) is None:
-            self.add_error("token", _("That code is not valid (or was used already)."))
+        if self.needs_token and not self.errors:
+            try:
+                device = two_factor_verify(user=self.user, token=cleaned.get("token", ""))
+            except TwoFactorThrottled as error:
+                self.add_error("token", str(error))
+            else:
+                if device is None:
+                    self.add_error("token", _("That code is not valid (or was used already)."))
         return cleaned
 
 
@@ -157,15 +161,19 @@ class DisableTwoFactorForm(forms.Form):
         self.user = user
 
     def clean(self):
-        from .services import two_factor_verify
+        from .services import TwoFactorThrottled, two_factor_verify
 
         cleaned = super().clean()
         if self.errors:
             return cleaned
         if not self.user.check_password(cleaned["password"]):
             self.add_error("password", _("That is not your password."))
-        elif two_factor_verify(user=self.user, token=cleaned["token"]) is None:
-            self.add_error("token", _("That code is not valid (or was used already)."))
+            return cleaned
+        try:
+            if two_factor_verify(user=self.user, token=cleaned["token"]) is None:
+                self.add_error("token", _("That code is not valid (or was used already)."))
+        except TwoFactorThrottled as error:
+            self.add_error("token", str(error))
         return cleaned
 
 
@@ -216,3 +224,10 @@ class ReferralQueryForm(forms.Form):
 
     ref = forms.CharField(label=_("Referral code"), required=False, max_length=32)
     referral_code = forms.CharField(label=_("Referral code"), required=False, max_length=32)
+
+
+class TwoFactorResetForm(forms.Form):
+    """Staff only (admin)."""
+
+    reason = forms.CharField(label=_("Reason (how the member's identity was checked)"), max_length=500,
+                             widget=forms.Textarea(attrs={"rows": 3}))

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django_otp import login as otp_login
 
 from phonix.params import query_params
+from phonix.ratelimit import rate_limit_check, rate_limited
 
 from . import selectors, services
 from .codes import referral_code_normalise
@@ -44,6 +45,7 @@ ENROL_SESSION_KEY = "totp_enrol_device"
 
 
 @require_GET
+@rate_limited(group="referral_lookup", key="ip", methods=("GET",))
 def referral_link(request: HttpRequest, code: str) -> HttpResponse:
     """/r/<code>/: remember the code for this visitor and open the registration page."""
     code = referral_code_normalise(code)[:32]
@@ -52,6 +54,7 @@ def referral_link(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@rate_limited(group="registration", key="ip")
 def register(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("dashboard:home")
@@ -74,11 +77,14 @@ def register(request: HttpRequest) -> HttpResponse:
                 return redirect("dashboard:home")
     else:
         code = query_params(request, ReferralQueryForm)["ref"] or request.session.get(REFERRAL_SESSION_KEY, "")
+        if code:  # the page names the code's sponsor
+            rate_limit_check(request, group="referral_lookup", key="ip")
         form = RegistrationForm(initial={"referral_code": referral_code_normalise(code)[:32]})
     return render(request, "accounts/register.html", {"form": form, **_sponsor_preview(form)})
 
 
 @require_GET
+@rate_limited(group="referral_lookup", key="ip", methods=("GET",))
 def register_sponsor(request: HttpRequest) -> HttpResponse:
     """htmx: who the sponsor will be for the code typed so far."""
     code = query_params(request, ReferralQueryForm)["referral_code"]
@@ -130,11 +136,17 @@ def login_verify(request: HttpRequest) -> HttpResponse:
         request.session.pop(PENDING_SESSION_KEY, None)
         return redirect("accounts:login")
     form = TokenForm(request.POST or None)
+    if request.method == "POST":
+        rate_limit_check(request, group="two_factor", key=f"user:{user.pk}")
     if request.method == "POST" and form.is_valid():
-        device = services.two_factor_verify(user=user, token=form.cleaned_data["token"])
+        try:
+            device = services.two_factor_verify(user=user, token=form.cleaned_data["token"])
+        except services.TwoFactorThrottled as error:
+            form.add_error("token", str(error))
+            device = False
         if device is None:
             form.add_error("token", _("That code is not valid (or was used already)."))
-        else:
+        elif device:
             request.session.pop(PENDING_SESSION_KEY, None)
             auth_login(request, user, backend=pending["backend"])
             otp_login(request, device)
@@ -165,6 +177,8 @@ def profile(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Your profile was saved."))
             return redirect("accounts:profile")
     elif request.method == "POST" and "save_address" in request.POST:
+        rate_limit_check(request, group="address_change", key="user")
+        rate_limit_check(request, group="password_check", key="user")
         address_form = WithdrawalAddressForm(request.POST, user=user)
         if address_form.is_valid():
             services.withdrawal_address_set(user=user, address=address_form.cleaned_data["address"])
@@ -186,18 +200,28 @@ def security(request: HttpRequest) -> HttpResponse:
         device = services.two_factor_begin(user=user)
         request.session[ENROL_SESSION_KEY] = device.pk
         return redirect("accounts:security")
+    if action in ("confirm", "regenerate", "disable"):
+        rate_limit_check(request, group="two_factor", key="user")
+    if action in ("regenerate", "disable"):
+        rate_limit_check(request, group="password_check", key="user")
     if action == "confirm" and not context["enabled"]:
         form = EnableTwoFactorForm(request.POST)
         device_id = request.session.get(ENROL_SESSION_KEY)
         if form.is_valid() and device_id:
-            result = services.two_factor_confirm(user=user, device_id=device_id, token=form.cleaned_data["token"])
-            if result is not None:
+            try:
+                result = services.two_factor_confirm(user=user, device_id=device_id,
+                                                     token=form.cleaned_data["token"])
+            except services.TwoFactorThrottled as error:
+                form.add_error("token", str(error))
+                result = False
+            if result:
                 device, codes = result
                 request.session.pop(ENROL_SESSION_KEY, None)
                 otp_login(request, device)
                 messages.success(request, _("Two-factor authentication is on."))
                 return render(request, "accounts/recovery_codes.html", {"codes": codes})
-            form.add_error("token", _("That code is not valid. Check the time on your phone and try again."))
+            elif result is None:
+                form.add_error("token", _("That code is not valid. Check the time on your phone and try again."))
         context["enrol_form"] = form
     if action in ("regenerate", "disable") and context["enabled"]:
         form = DisableTwoFactorForm(request.POST, user=user)

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from phonix.forms import AmountField
+from phonix.forms import AmountField, PlainIntegerField
 
 
 class PurchaseForm(forms.Form):
@@ -11,4 +11,4 @@ class PurchaseForm(forms.Form):
     amount = AmountField(label=_("Amount (USDT)"))
     use_bonus = forms.BooleanField(label=_("Use my registration bonus"), required=False)
     token = forms.UUIDField(widget=forms.HiddenInput)
-    plan_version = forms.IntegerField(widget=forms.HiddenInput)
+    plan_version = PlainIntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**63 - 1)

@@ -3,7 +3,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from phonix.forms import PlainDecimalField
+from phonix.forms import PlainDecimalField, PlainIntegerField
 
 from .calculator import Rig
 from .models import AsicMiner, Quantity
@@ -90,7 +90,7 @@ class CalculatorForm(MarketOverridesForm):
                             required=False, initial=D(200))
     power_w = _decimal(_("Power per unit (W)"), low=D(1), high=MAX_UNIT_W, places=2, required=False,
                        initial=D(3500))
-    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=1_000_000, initial=1)
+    quantity = PlainIntegerField(label=_("Quantity"), min_value=1, max_value=1_000_000, initial=1)
     hardware_cost_usd = _decimal(_("Hardware cost per unit (USD)"), low=D(0), high=D(10_000_000), places=2,
                                  required=False, initial=D(0))
     difficulty_growth_pct = _decimal(

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from phonix.exceptions import InsufficientFunds, PhonixError
 from phonix.forms import AmountField
+from phonix.ratelimit import rate_limit_check
 from phonix.templatetags.money import usdt
 
 from .deposits import deposit_page
@@ -53,6 +54,8 @@ def withdraw(request):
 
     two_factor = two_factor_enabled(user=request.user)
     if request.method == "POST":
+        rate_limit_check(request, group="withdrawal", key="user")
+        rate_limit_check(request, group="password_check", key="user")
         form = WithdrawForm(request.POST, two_factor=two_factor)
     else:
         form = WithdrawForm(initial={"token": uuid.uuid4()}, two_factor=two_factor)
