@@ -130,7 +130,8 @@ def test_history_filters_by_type_status_and_date_range(client):
     assert amounts(status="pending") == ["33.000000"]
     assert amounts(since=(today - timedelta(days=5)).isoformat()) == ["22.000000", "33.000000"]
     assert amounts(until=(today - timedelta(days=10)).isoformat()) == ["11.000000"]  # the day itself counts
-    assert amounts(type="deposit", since="not-a-date") == ["11.000000", "22.000000"]  # a bad value is ignored
+    refused = client.get("/wallet/transactions/", {"type": "deposit", "since": "not-a-date"})
+    assert refused.status_code == 400 and "From (UTC): Enter a valid date." in refused.content.decode()
 
 
 def test_debits_are_shown_negative_and_credits_positive(client):
