@@ -535,3 +535,21 @@ def test_codes_issued_before_random_codes_keep_working(client):
     assert "Old" in client.get("/r/7kq2-mz4p/", follow=True).content.decode()
     _join(client, referral_code="7KQ2MZ4P")
     assert User.objects.get(username="newbie").referred_by_id == sponsor.pk
+
+
+@pytest.mark.parametrize("query", ["q=%00", "level=21", "level=%EF%BC%91", "status=maybe", "page=0",
+                                   "q=" + "x" * 151])
+def test_bad_team_filters_answer_400_with_the_reason(client, tree25, query):
+    client.force_login(tree25["a"])
+    for url in (reverse("team:home"), reverse("team:members")):
+        response = client.get(f"{url}?{query}")
+        assert response.status_code == 400
+        assert "cannot use" in response.content.decode() or "NUL" in response.content.decode()
+
+
+def test_a_huge_tree_offset_answers_400(client, tree25):
+    client.force_login(tree25["a"])
+    url = reverse("team:tree", args=[tree25["a"].pk])
+    response = client.get(url, {"offset": "99999999999999999999"})
+    assert response.status_code == 400 and "Offset" in response.content.decode()
+    assert client.get(url, {"offset": "50"}).status_code == 200
