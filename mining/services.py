@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 import httpx
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
@@ -292,6 +293,12 @@ class CompletionResult:
     rewarded_total: Decimal = Decimal(0)
     stuck: list[int] = field(default_factory=list)
 
+    def add(self, batch: "BatchOutcome") -> None:
+        """Count a batch once its transaction has ended (committed, or rolled back by a dry run)."""
+        self.completed += batch.completed
+        self.rewarded += batch.rewarded
+        self.rewarded_total += batch.rewarded_total
+
     def summary(self) -> str:
         prefix = "DRY RUN — would complete" if self.dry_run else "completed"
         text = (f"{prefix} {self.completed} mining sessions, {self.rewarded} free rewards, "
@@ -317,9 +324,13 @@ def mining_sessions_complete(*, now: datetime | None = None, dry_run: bool = Fal
     while True:
         try:
             with transaction.atomic():
-                count, last_id = _complete_batch(result, now=now, after=after, limit=batch_size, user_id=user_id)
+                batch = _complete_batch(now=now, after=after, limit=batch_size, user_id=user_id)
                 if dry_run:
                     transaction.set_rollback(True)
+            result.add(batch)
+            count, last_id = batch.completed, batch.last_id
+        except SoftTimeLimitExceeded:
+            raise  # the next run goes on from here
         except Exception:  # noqa: BLE001 — which session failed is found below, one at a time
             count, last_id = _complete_one_by_one(result, now=now, after=after, limit=batch_size,
                                                   user_id=user_id, dry_run=dry_run)
@@ -355,20 +366,31 @@ def _complete_one_by_one(result: CompletionResult, *, now: datetime, after: int,
 def _complete_alone(result: CompletionResult, *, now: datetime, session_id: int, dry_run: bool) -> None:
     try:
         with transaction.atomic():
-            _complete_batch(result, now=now, after=0, limit=1, only_id=session_id)
+            batch = _complete_batch(now=now, after=0, limit=1, only_id=session_id)
             if dry_run:
                 transaction.set_rollback(True)
+    except SoftTimeLimitExceeded:
+        raise
     except Exception as error:  # noqa: BLE001 — any failure of one session; the rest go on
         stuck_item_record(job=COMPLETION_JOB, item_id=session_id, error=error)
         result.stuck.append(session_id)
     else:
+        result.add(batch)
         if not dry_run:
             stuck_item_clear(job=COMPLETION_JOB, item_id=session_id)
 
 
-def _complete_batch(result: CompletionResult, *, now: datetime, after: int, limit: int,
-                    user_id: int | None = None, only_id: int | None = None) -> tuple[int, int]:
-    """Complete up to `limit` ended sessions with ids above `after`; (how many, the last id)."""
+@dataclass(frozen=True)
+class BatchOutcome:
+    completed: int
+    rewarded: int
+    rewarded_total: Decimal
+    last_id: int
+
+
+def _complete_batch(*, now: datetime, after: int, limit: int, user_id: int | None = None,
+                    only_id: int | None = None) -> BatchOutcome:
+    """Complete up to `limit` ended sessions with ids above `after`, in the caller's transaction."""
     from accounts.selectors import user_email_confirmed_sql
 
     if only_id is not None:
@@ -431,7 +453,7 @@ def _complete_batch(result: CompletionResult, *, now: datetime, after: int, limi
         )
         count, rewarded, rewarded_total, last_id = cursor.fetchone()
         if not count:
-            return 0, after
+            return BatchOutcome(0, 0, Decimal(0), after)
         # The streak counts UTC days with a completed session: it goes on when a session ends on
         # the day after the last one, stays on a second session the same day, and starts again
         # after a day without one.
@@ -468,10 +490,7 @@ def _complete_batch(result: CompletionResult, *, now: datetime, after: int, limi
         reminder_ids = [row[0] for row in cursor.fetchall()]
     if reminder_ids:
         _reminders_enqueue(session_ids=reminder_ids)
-    result.completed += count
-    result.rewarded += rewarded
-    result.rewarded_total += rewarded_total
-    return count, last_id
+    return BatchOutcome(count, rewarded, rewarded_total, last_id)
 
 
 REMINDER_CHUNK = 500
