@@ -5,12 +5,23 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from phonix.exceptions import PhonixError
 
-from .forms import SponsorChangeForm, StaffWithdrawalAddressForm
+from .forms import SponsorChangeForm, StaffWithdrawalAddressForm, TwoFactorResetForm
 from .models import SponsorChange, User
-from .services import referral_code_issue, user_sponsor_change, withdrawal_address_set
+from .selectors import recovery_codes_left, two_factor_enabled
+from .services import referral_code_issue, two_factor_reset, user_sponsor_change, withdrawal_address_set
+
+# django-otp's own admin pages show TOTP keys and unused recovery codes in clear (and let staff
+# edit them). Staff see only whether a member has a second factor, and can only reset it.
+for _device_model in (TOTPDevice, StaticDevice):
+    try:
+        admin.site.unregister(_device_model)
+    except admin.sites.NotRegistered:
+        pass
 
 
 @admin.register(User)
@@ -25,6 +36,7 @@ class UserAdmin(DjangoUserAdmin):
     readonly_fields = (
         "total_invested", "total_earnings", "direct_referrals_count", "sponsor_with_change_link",
         "depth", "referral_code", "withdrawal_address_changed_at", "address_with_change_link",
+        "two_factor_with_reset_link",
     )
     fieldsets = DjangoUserAdmin.fieldsets + (
         (
@@ -33,11 +45,19 @@ class UserAdmin(DjangoUserAdmin):
                 "fields": (
                     "referral_code", "sponsor_with_change_link", "depth", "direct_referrals_count",
                     "total_invested", "total_earnings", "is_active_investor", "address_with_change_link",
-                    "withdrawal_address_changed_at", "joined_at",
+                    "withdrawal_address_changed_at", "joined_at", "two_factor_with_reset_link",
                 )
             },
         ),
     )
+
+    # Who may do what is decided by superusers alone: a staff role that may edit members (to
+    # change a sponsor or an address) must not be able to hand itself more permissions.
+    ROLE_FIELDS = ("is_staff", "is_superuser", "groups", "user_permissions")
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        return fields if request.user.is_superuser else (*fields, *self.ROLE_FIELDS)
 
     @admin.display(description=_("sponsor"))
     def sponsor_with_change_link(self, obj: User):
@@ -56,6 +76,14 @@ class UserAdmin(DjangoUserAdmin):
         return format_html('{} · <a href="{}">{}</a> · <a href="{}">{}</a>', obj.trc20_wallet_address or "—", url,
                            _("change address"), audit, _("audit log"))
 
+    @admin.display(description=_("Two-factor authentication"))
+    def two_factor_with_reset_link(self, obj: User):
+        if obj.pk is None or not two_factor_enabled(user=obj):
+            return _("off")
+        url = reverse("admin:accounts_user_two_factor_reset", args=[obj.pk])
+        state = _("on (%(n)d recovery codes left)") % {"n": recovery_codes_left(user=obj)}
+        return format_html('{} · <a href="{}">{}</a>', state, url, _("reset"))
+
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         if not change:
@@ -67,6 +95,8 @@ class UserAdmin(DjangoUserAdmin):
                  name="accounts_user_sponsor"),
             path("<int:user_id>/withdrawal-address/", self.admin_site.admin_view(self.withdrawal_address_view),
                  name="accounts_user_withdrawal_address"),
+            path("<int:user_id>/two-factor/reset/", self.admin_site.admin_view(self.two_factor_reset_view),
+                 name="accounts_user_two_factor_reset"),
         ]
         return urls + super().get_urls()
 
@@ -92,6 +122,28 @@ class UserAdmin(DjangoUserAdmin):
             "member": member, "form": form, "opts": self.model._meta,
         }
         return TemplateResponse(request, "admin/accounts/user/sponsor_change.html", context)
+
+    def two_factor_reset_view(self, request, user_id: int):
+        """Remove a member's authenticator and recovery codes (lost phone), audited and e-mailed."""
+        if not self.has_change_permission(request):
+            return redirect("admin:index")
+        member = get_object_or_404(User, pk=user_id)
+        form = TwoFactorResetForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                two_factor_reset(member=member, actor=request.user, reason=form.cleaned_data["reason"])
+            except PhonixError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(request, _("Two-factor authentication of %(user)s was reset; they were told by "
+                                            "e-mail.") % {"user": member})
+                return redirect("admin:accounts_user_change", member.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Reset two-factor authentication of %(user)s") % {"user": member},
+            "member": member, "form": form, "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/accounts/user/two_factor_reset.html", context)
 
 
     def withdrawal_address_view(self, request, user_id: int):

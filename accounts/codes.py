@@ -1,30 +1,30 @@
-"""Referral codes: short, unambiguous, unique by construction.
+"""Referral codes: short, unambiguous, random.
 
-A code is the member's id run through a fixed permutation of the 8-character code space, spelt
-in an alphabet without 0/O, 1/I/L, so that codes are unique without a retry loop and can be
-issued in the same statement that creates the member. Codes are shared publicly on purpose;
-nothing depends on them being secret.
+A code is spelt in an alphabet without 0/O, 1/I/L. New codes are 10 random characters (about 50
+bits), so that codes cannot be walked to list members; the database keeps them unique. Codes
+issued before that were 8 characters derived from the member's id; they keep working.
 """
 
 import re
+import secrets
 
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
-LENGTH = 8
-_SPACE = len(ALPHABET) ** LENGTH
-# Multiplier coprime with the size of the space (a power of 31), so the map is a bijection.
-_MULTIPLIER = 387_420_489
-_OFFSET = 91_276_407_713
-CODE_RE = re.compile(rf"^[{ALPHABET}]{{{LENGTH}}}$")
+LENGTH = 10
+LEGACY_LENGTH = 8
+CODE_RE = re.compile(rf"^(?:[{ALPHABET}]{{{LENGTH}}}|[{ALPHABET}]{{{LEGACY_LENGTH}}})$")
 
 
-def referral_code_for(user_id: int) -> str:
-    """The referral code of the member with this id."""
-    value = (user_id * _MULTIPLIER + _OFFSET) % _SPACE
-    chars = []
-    for _ in range(LENGTH):
-        value, digit = divmod(value, len(ALPHABET))
-        chars.append(ALPHABET[digit])
-    return "".join(reversed(chars))
+def referral_code_new() -> str:
+    """A fresh random code (unique in practice; the unique constraint has the last word)."""
+    return "".join(secrets.choice(ALPHABET) for _ in range(LENGTH))
+
+
+def referral_codes_new(count: int) -> list[str]:
+    """`count` distinct fresh codes, for bulk seeding."""
+    codes: set[str] = set()
+    while len(codes) < count:
+        codes.add(referral_code_new())
+    return list(codes)
 
 
 def referral_code_normalise(raw: str) -> str:

@@ -4,6 +4,9 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.utils.translation import gettext_lazy as _
 
+from phonix.forms import PlainIntegerField
+from phonix.params import QueryForm
+
 from .codes import referral_code_is_wellformed, referral_code_normalise
 from .models import User
 from .selectors import sponsor_by_code, two_factor_enabled
@@ -46,7 +49,7 @@ class RegistrationForm(forms.Form):
             return None
         if not referral_code_is_wellformed(code):
             raise forms.ValidationError(
-                _("A referral code is 8 letters and digits, like 7KQ2MZ4P."), code="format"
+                _("A referral code is 10 letters and digits, like 7KQ2MZ4PXH."), code="format"
             )
         sponsor = sponsor_by_code(code=code)
         if sponsor is None:
@@ -128,13 +131,17 @@ class WithdrawalAddressForm(forms.Form):
         return password
 
     def clean(self):
-        from .services import two_factor_verify
+        from .services import TwoFactorThrottled, two_factor_verify
 
         cleaned = super().clean()
-        if self.needs_token and not self.errors and two_factor_verify(
-            user=self.user, token=cleaned.get("token", "")
-        ) is None:
-            self.add_error("token", _("That code is not valid (or was used already)."))
+        if self.needs_token and not self.errors:
+            try:
+                device = two_factor_verify(user=self.user, token=cleaned.get("token", ""))
+            except TwoFactorThrottled as error:
+                self.add_error("token", str(error))
+            else:
+                if device is None:
+                    self.add_error("token", _("That code is not valid (or was used already)."))
         return cleaned
 
 
@@ -154,15 +161,19 @@ class DisableTwoFactorForm(forms.Form):
         self.user = user
 
     def clean(self):
-        from .services import two_factor_verify
+        from .services import TwoFactorThrottled, two_factor_verify
 
         cleaned = super().clean()
         if self.errors:
             return cleaned
         if not self.user.check_password(cleaned["password"]):
             self.add_error("password", _("That is not your password."))
-        elif two_factor_verify(user=self.user, token=cleaned["token"]) is None:
-            self.add_error("token", _("That code is not valid (or was used already)."))
+            return cleaned
+        try:
+            if two_factor_verify(user=self.user, token=cleaned["token"]) is None:
+                self.add_error("token", _("That code is not valid (or was used already)."))
+        except TwoFactorThrottled as error:
+            self.add_error("token", str(error))
         return cleaned
 
 
@@ -192,3 +203,31 @@ class SponsorChangeForm(forms.Form):
         if sponsor is None:
             raise forms.ValidationError(_("No member has that username."))
         return sponsor
+
+
+class TeamQueryForm(QueryForm):
+    """/team/ filters. "all" (or empty) means every level; no level at all means level 1."""
+
+    level = forms.ChoiceField(label=_("Level"), required=False,
+                              choices=[("all", _("All levels")), *[(str(n), str(n)) for n in range(1, 21)]])
+    status = forms.ChoiceField(label=_("Status"), required=False,
+                               choices=[("", _("All")), ("active", _("Active")), ("inactive", _("Inactive"))])
+    q = forms.CharField(label=_("Search"), required=False, max_length=150)
+
+
+class TeamTreeQueryForm(forms.Form):
+    offset = PlainIntegerField(label=_("Offset"), required=False, min_value=0, max_value=10**9)
+
+
+class ReferralQueryForm(forms.Form):
+    """The referral code a link or the registration page carries."""
+
+    ref = forms.CharField(label=_("Referral code"), required=False, max_length=32)
+    referral_code = forms.CharField(label=_("Referral code"), required=False, max_length=32)
+
+
+class TwoFactorResetForm(forms.Form):
+    """Staff only (admin)."""
+
+    reason = forms.CharField(label=_("Reason (how the member's identity was checked)"), max_length=500,
+                             widget=forms.Textarea(attrs={"rows": 3}))

@@ -54,6 +54,17 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.username
 
+    @property
+    def display_name(self) -> str:
+        """How the member is named to people outside their account (the referral page): the
+        first name and the initial of the last, or a masked username. The username itself is
+        half of a sign-in, so it is not handed to whoever holds a referral code."""
+        first, last = self.first_name.strip(), self.last_name.strip()
+        if first:
+            return f"{first} {last[0]}." if last else first
+        name = self.username
+        return f"{name[0]}•••{name[-1]}" if len(name) > 2 else f"{name[:1]}•••"
+
 
 class SponsorChange(models.Model):
     """Audit row of a staff move in the referral tree (members cannot change their sponsor)."""

@@ -10,7 +10,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
 from django.utils import timezone
 
-from .codes import referral_code_for
+from .codes import referral_codes_new
 from .models import User
 from .services import team_stats_forget
 
@@ -99,6 +99,7 @@ def network_seed(*, users: int, seed: int = 1, prefix: str | None = None, passwo
     now = timezone.now()
     start = now - timedelta(days=365)
     step = timedelta(days=365) / max(users, 1)
+    codes = referral_codes_new(users)
     with connection.cursor() as cursor:
         with cursor.copy(f"COPY accounts_user ({', '.join(_COLUMNS)}) FROM STDIN") as copy:
             for i in range(users):
@@ -106,7 +107,7 @@ def network_seed(*, users: int, seed: int = 1, prefix: str | None = None, passwo
                 joined = start + step * i
                 copy.write_row((
                     ids[i], hashed, False, username, "", "", f"{username}@example.com", False, True,
-                    joined, referral_code_for(ids[i]), uplines[i], depths[i], directs[i], 0, 0, False,
+                    joined, codes[i], uplines[i], depths[i], directs[i], 0, 0, False,
                     "", joined, (under.pk if under else None) if i == 0 else ids[sponsors[i]],
                 ))
         cursor.execute("ANALYZE accounts_user")

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Sequence
 from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth.models import UserManager
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from phonix.exceptions import NotFound, PhonixError
 
-from .codes import referral_code_for
+from .codes import referral_code_new
 from .models import SponsorChange, User
 
 # Serialises staff moves of the tree against each other (registrations never take it).
@@ -56,12 +59,25 @@ def user_create(*, username: str, email: str, password: str | None, sponsor: Use
     user = User(
         id=user_id, username=User.normalize_username(username),
         email=UserManager.normalize_email(email), referred_by=sponsor, upline_ids=upline_ids,
-        depth=depth, referral_code=referral_code_for(user_id), **extra,
+        depth=depth, **extra,
     )
     user.set_password(password) if password else user.set_unusable_password()
-    user.save(force_insert=True)
+    _insert_with_new_code(user)
     team_stats_forget(member_ids=upline_ids)
     return user
+
+
+def _insert_with_new_code(user: User, *, attempts: int = 3) -> None:
+    """Insert `user` with a random referral code, drawing again on the (very rare) clash."""
+    for attempt in range(attempts):
+        user.referral_code = referral_code_new()
+        try:
+            with transaction.atomic():
+                user.save(force_insert=True)
+            return
+        except IntegrityError as error:
+            if attempt == attempts - 1 or "referral_code" not in str(error):
+                raise
 
 
 def team_stats_forget(*, member_ids: Sequence[int]) -> None:
@@ -137,8 +153,9 @@ def welcome_email_send(*, user_id: int) -> bool:
 def referral_code_issue(*, user: User) -> str:
     """Give a code to a member created outside registration (createsuperuser, the admin)."""
     if not user.referral_code:
-        user.referral_code = referral_code_for(user.pk)
-        User.objects.filter(pk=user.pk, referral_code__isnull=True).update(referral_code=user.referral_code)
+        code = referral_code_new()
+        User.objects.filter(pk=user.pk, referral_code__isnull=True).update(referral_code=code)
+        user.referral_code = User.objects.values_list("referral_code", flat=True).get(pk=user.pk)
     return user.referral_code
 
 
@@ -326,7 +343,10 @@ def two_factor_confirm(*, user: User, device_id: int, token: str):
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     device = TOTPDevice.objects.filter(user=user, pk=device_id, confirmed=False).first()
-    if device is None or verify_token(user, device.persistent_id, token) is None:
+    if device is None:
+        return None
+    _two_factor_throttle_check(device)
+    if verify_token(user, device.persistent_id, token) is None:
         return None
     TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
     TOTPDevice.objects.filter(pk=device.pk).update(confirmed=True)
@@ -346,18 +366,46 @@ def recovery_codes_regenerate(*, user: User) -> list[str]:
     return codes
 
 
+class TwoFactorThrottled(PhonixError):
+    """Wrong codes came too fast: django-otp makes the member wait before the next try."""
+
+    def __init__(self, seconds: int):
+        self.seconds = seconds
+        super().__init__(ngettext(
+            "Too many wrong codes. Please wait %(seconds)d second and try again.",
+            "Too many wrong codes. Please wait %(seconds)d seconds and try again.", seconds,
+        ) % {"seconds": seconds})
+
+
 def two_factor_verify(*, user: User, token: str):
     """The confirmed device (TOTP or a recovery code) that accepts `token`, or None.
 
+    A 6-digit code goes to the authenticator only and anything else to the recovery codes only,
+    so wrong authenticator codes (which slow that device down) never lock out the recovery
+    codes a member falls back on. Raises TwoFactorThrottled while the device is slowed down.
     Devices are locked while checking, so a TOTP code is accepted once (django-otp remembers
     the last time step used) and a recovery code is used up.
     """
-    from django_otp import match_token
+    from django_otp.plugins.otp_static.models import StaticDevice
+    from django_otp.plugins.otp_totp.models import TOTPDevice
 
     token = (token or "").strip().replace(" ", "")
     if not token or len(token) > 16:
         return None
-    return match_token(user, token)
+    model = TOTPDevice if re.fullmatch(r"[0-9]{6}", token) else StaticDevice
+    with transaction.atomic():
+        for device in model.objects.devices_for_user(user, confirmed=True).select_for_update():
+            _two_factor_throttle_check(device)
+            if device.verify_token(token):
+                return device
+    return None
+
+
+def _two_factor_throttle_check(device) -> None:
+    allowed, details = device.verify_is_allowed()
+    if not allowed and details and details.get("locked_until"):
+        wait = (details["locked_until"] - timezone.now()).total_seconds()
+        raise TwoFactorThrottled(seconds=max(1, math.ceil(wait)))
 
 
 @transaction.atomic
@@ -367,3 +415,54 @@ def two_factor_disable(*, user: User) -> None:
 
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
+
+
+class TwoFactorResetRefused(PhonixError):
+    """A staff reset of a member's two-factor authentication that cannot be done."""
+
+
+@transaction.atomic
+def two_factor_reset(*, member: User, actor: User, reason: str) -> None:
+    """Staff remove a member's authenticator and recovery codes (a lost phone), audited, and the
+    member is told by e-mail. The only thing staff can do to a member's second factor."""
+    from django_otp.plugins.otp_static.models import StaticDevice
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from phonix.audit import audit_record
+    from phonix.models import AuditLog
+
+    from .selectors import recovery_codes_left, two_factor_enabled
+    from .tasks import two_factor_reset_email_send_task
+
+    reason = (reason or "").strip()
+    if not reason:
+        raise TwoFactorResetRefused(_("A reset needs a reason."))
+    User.objects.select_for_update().filter(pk=member.pk).first()
+    before = {"authenticator": two_factor_enabled(user=member), "recovery_codes_left": recovery_codes_left(user=member)}
+    if not before["authenticator"] and not before["recovery_codes_left"]:
+        raise TwoFactorResetRefused(_("%(user)s has no two-factor authentication to reset.") % {"user": member})
+    TOTPDevice.objects.filter(user=member).delete()
+    StaticDevice.objects.filter(user=member).delete()
+    audit_record(
+        actor_id=actor.pk, member_id=member.pk, action=AuditLog.Action.TWO_FACTOR_RESET,
+        target=f"user:{member.pk}", before=before, after={"authenticator": False, "recovery_codes_left": 0},
+        reason=reason,
+    )
+    transaction.on_commit(lambda: two_factor_reset_email_send_task.delay(member.pk), robust=True)
+
+
+def two_factor_reset_email_send(*, user_id: int) -> bool:
+    from django.core.mail import send_mail
+    from django.template.loader import render_to_string
+
+    user = User.objects.filter(pk=user_id).first()
+    if user is None or not user.email:
+        return False
+    context = {"user": user}
+    send_mail(
+        subject=render_to_string("accounts/email/two_factor_reset_subject.txt", context).strip(),
+        message=render_to_string("accounts/email/two_factor_reset.txt", context),
+        from_email=None,
+        recipient_list=[user.email],
+    )
+    return True

@@ -1,6 +1,8 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
+from phonix.ratelimit import rate_limited
+
 from . import views
 
 app_name = "accounts"
@@ -15,10 +17,11 @@ urlpatterns = [
     path("security/", views.security, name="security"),
     path(
         "password/change/",
-        auth_views.PasswordChangeView.as_view(
+        # The old password is checked in the session: limited like every in-session password check.
+        rate_limited(group="password_check", key="user")(auth_views.PasswordChangeView.as_view(
             template_name="accounts/password_change.html",
             success_url=reverse_lazy("accounts:password_change_done"),
-        ),
+        )),
         name="password_change",
     ),
     path(

@@ -14,6 +14,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 from django_otp import login as otp_login
 
+from phonix.params import query_params
+from phonix.ratelimit import rate_limit_check, rate_limited
+
 from . import selectors, services
 from .codes import referral_code_normalise
 from .forms import (
@@ -21,7 +24,10 @@ from .forms import (
     EnableTwoFactorForm,
     LoginForm,
     ProfileForm,
+    ReferralQueryForm,
     RegistrationForm,
+    TeamQueryForm,
+    TeamTreeQueryForm,
     TokenForm,
     WithdrawalAddressForm,
 )
@@ -39,6 +45,7 @@ ENROL_SESSION_KEY = "totp_enrol_device"
 
 
 @require_GET
+@rate_limited(group="referral_lookup", key="ip", methods=("GET",))
 def referral_link(request: HttpRequest, code: str) -> HttpResponse:
     """/r/<code>/: remember the code for this visitor and open the registration page."""
     code = referral_code_normalise(code)[:32]
@@ -47,6 +54,7 @@ def referral_link(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@rate_limited(group="registration", key="ip")
 def register(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("dashboard:home")
@@ -68,15 +76,19 @@ def register(request: HttpRequest) -> HttpResponse:
                 messages.success(request, _("Welcome to Phonix! Your registration bonus is in your bonus balance."))
                 return redirect("dashboard:home")
     else:
-        code = request.GET.get("ref") or request.session.get(REFERRAL_SESSION_KEY, "")
+        code = query_params(request, ReferralQueryForm)["ref"] or request.session.get(REFERRAL_SESSION_KEY, "")
+        if code:  # the page names the code's sponsor
+            rate_limit_check(request, group="referral_lookup", key="ip")
         form = RegistrationForm(initial={"referral_code": referral_code_normalise(code)[:32]})
     return render(request, "accounts/register.html", {"form": form, **_sponsor_preview(form)})
 
 
 @require_GET
+@rate_limited(group="referral_lookup", key="ip", methods=("GET",))
 def register_sponsor(request: HttpRequest) -> HttpResponse:
     """htmx: who the sponsor will be for the code typed so far."""
-    form = RegistrationForm(initial={"referral_code": request.GET.get("referral_code", "")[:32]})
+    code = query_params(request, ReferralQueryForm)["referral_code"]
+    form = RegistrationForm(initial={"referral_code": code})
     return render(request, "accounts/partials/_sponsor.html", _sponsor_preview(form))
 
 
@@ -124,11 +136,17 @@ def login_verify(request: HttpRequest) -> HttpResponse:
         request.session.pop(PENDING_SESSION_KEY, None)
         return redirect("accounts:login")
     form = TokenForm(request.POST or None)
+    if request.method == "POST":
+        rate_limit_check(request, group="two_factor", key=f"user:{user.pk}")
     if request.method == "POST" and form.is_valid():
-        device = services.two_factor_verify(user=user, token=form.cleaned_data["token"])
+        try:
+            device = services.two_factor_verify(user=user, token=form.cleaned_data["token"])
+        except services.TwoFactorThrottled as error:
+            form.add_error("token", str(error))
+            device = False
         if device is None:
             form.add_error("token", _("That code is not valid (or was used already)."))
-        else:
+        elif device:
             request.session.pop(PENDING_SESSION_KEY, None)
             auth_login(request, user, backend=pending["backend"])
             otp_login(request, device)
@@ -159,6 +177,8 @@ def profile(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Your profile was saved."))
             return redirect("accounts:profile")
     elif request.method == "POST" and "save_address" in request.POST:
+        rate_limit_check(request, group="address_change", key="user")
+        rate_limit_check(request, group="password_check", key="user")
         address_form = WithdrawalAddressForm(request.POST, user=user)
         if address_form.is_valid():
             services.withdrawal_address_set(user=user, address=address_form.cleaned_data["address"])
@@ -180,18 +200,28 @@ def security(request: HttpRequest) -> HttpResponse:
         device = services.two_factor_begin(user=user)
         request.session[ENROL_SESSION_KEY] = device.pk
         return redirect("accounts:security")
+    if action in ("confirm", "regenerate", "disable"):
+        rate_limit_check(request, group="two_factor", key="user")
+    if action in ("regenerate", "disable"):
+        rate_limit_check(request, group="password_check", key="user")
     if action == "confirm" and not context["enabled"]:
         form = EnableTwoFactorForm(request.POST)
         device_id = request.session.get(ENROL_SESSION_KEY)
         if form.is_valid() and device_id:
-            result = services.two_factor_confirm(user=user, device_id=device_id, token=form.cleaned_data["token"])
-            if result is not None:
+            try:
+                result = services.two_factor_confirm(user=user, device_id=device_id,
+                                                     token=form.cleaned_data["token"])
+            except services.TwoFactorThrottled as error:
+                form.add_error("token", str(error))
+                result = False
+            if result:
                 device, codes = result
                 request.session.pop(ENROL_SESSION_KEY, None)
                 otp_login(request, device)
                 messages.success(request, _("Two-factor authentication is on."))
                 return render(request, "accounts/recovery_codes.html", {"codes": codes})
-            form.add_error("token", _("That code is not valid. Check the time on your phone and try again."))
+            elif result is None:
+                form.add_error("token", _("That code is not valid. Check the time on your phone and try again."))
         context["enrol_form"] = form
     if action in ("regenerate", "disable") and context["enabled"]:
         form = DisableTwoFactorForm(request.POST, user=user)
@@ -245,17 +275,16 @@ def team_members(request: HttpRequest) -> HttpResponse:
 
 def _members_context(request: HttpRequest, stats) -> dict:
     user = request.user
-    raw_level = request.GET.get("level", "1")
-    level = int(raw_level) if raw_level.isdigit() and 1 <= int(raw_level) <= 20 else None
-    status = request.GET.get("status", "")
+    params = query_params(request, TeamQueryForm, defaults={"level": "1"})
+    level = int(params["level"]) if params["level"] not in ("", "all") else None
+    status, search = params["status"], params["q"]
     active = {"active": True, "inactive": False}.get(status)
-    search = request.GET.get("q", "").strip()[:150]
     members = selectors.team_members(user=user, level=level, active=active, search=search)
     paginator = Paginator(members, TEAM_PAGE_SIZE)
     if stats is not None and active is None and not search:
         # The per-level counts already answer "how many", so the paginator need not count again.
         paginator.count = stats.per_level[level - 1] if level else stats.team_size
-    page = paginator.get_page(request.GET.get("page"))
+    page = paginator.get_page(params["page"])
     from ranks.selectors import leg_volumes_for  # a member's volume is their sponsor's leg
 
     legs = leg_volumes_for([m.pk for m in page.object_list])
@@ -273,10 +302,7 @@ def team_tree(request: HttpRequest, member_id: int) -> HttpResponse:
     node = selectors.downline_member(user=request.user, member_id=member_id)
     if node is None:
         raise Http404
-    try:
-        offset = max(0, int(request.GET.get("offset", 0)))
-    except ValueError:
-        offset = 0
+    offset = query_params(request, TeamTreeQueryForm)["offset"] or 0
     children = list(selectors.direct_referrals(user=node)[offset : offset + TREE_PAGE_SIZE + 1])
     more = len(children) > TREE_PAGE_SIZE
     return render(request, "team/partials/_tree_children.html", {

@@ -1,4 +1,5 @@
-"""TRON custody speed against a devnode process: scanning blocks of deposits, sending withdrawals.
+"""TRON custody against a devnode process: the custody check's node calls, scanning blocks of
+deposits, sending withdrawals.
 
 The devnode runs as its own process (`manage.py tron_devnode`) on a free port. The client-side
 rate limit is switched off here: against TronGrid the limit, not Phonix, sets the pace, which is
@@ -24,10 +25,11 @@ from django.contrib.auth import get_user_model  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from tronpy.keys import PrivateKey  # noqa: E402
 
-from wallet.chain import chain_clients_reset  # noqa: E402
+from wallet.chain import chain_client, chain_clients_reset  # noqa: E402
 from wallet.deposits import deposit_addresses_assign, deposits_scan  # noqa: E402
 from wallet.keys import account_xpub, mnemonic_generate  # noqa: E402
 from wallet.models import Deposit, DepositAddress, ScanCursor, Withdrawal  # noqa: E402
+from wallet.reconcile import custody_reconcile  # noqa: E402
 from wallet.services import balance_adjust  # noqa: E402
 from wallet.withdrawals import withdrawal_request, withdrawals_process  # noqa: E402
 
@@ -80,12 +82,35 @@ def make_members(count: int, prefix: str) -> list[int]:
     return list(User.objects.order_by("pk").values_list("pk", flat=True)[start:])
 
 
-def bench_scan(node: Node) -> None:
-    members = scaled(100_000)
+def bench_reconcile(node: Node, members: int) -> None:
+    """Node calls of the custody check with `unswept` addresses holding USDT among `members`."""
+    unswept = scaled(1000)
+    hot = PrivateKey.random().public_key.to_base58check_address()
+    settings.TRON_HOT_WALLET_ADDRESS = hot
+    node.op("mint_usdt", address=hot, amount=1_000_000 * SUN)
+    targets = list(DepositAddress.objects.order_by("?").values_list("address", flat=True)[:unswept])
+    first_block = node.op("info")["head"] + 1
+    node.op("deposit_many", transfers=[[a, 7 * SUN] for a in targets], per_block=10)
+    node.op("mine", blocks=SOLID_LAG + 1)
+    ScanCursor.objects.update_or_create(name="deposits", defaults={"next_block": first_block})
+    deposits_scan(max_blocks=unswept + SOLID_LAG + 10)
+    client = chain_client()
+    for label in ("first", "again"):
+        started = time.perf_counter()
+        result = custody_reconcile(client=client)
+        elapsed = time.perf_counter() - started
+        assert result.ok and result.addresses_checked == len(targets), (result.line(), len(targets))
+        print(f"# reconcile ({label}): {result.line()}", flush=True)
+        # first: every deposit is new since the last check (a call per block holding some);
+        # again: nothing new, only the addresses holding USDT are read, in batches.
+        report(f"chain_reconcile_{label}_calls", result.node_calls, "calls", f"{members}/{len(targets)}unswept")
+        report(f"chain_reconcile_{label}_s", elapsed, "s", f"{members}/{len(targets)}unswept")
+
+
+def bench_scan(node: Node, user_ids: list[int]) -> None:
+    members = len(user_ids)
     blocks = scaled(1000)
     per_block = 10
-    user_ids = make_members(members, "depositor")
-    deposit_addresses_assign(user_ids=user_ids)
     targets = list(DepositAddress.objects.order_by("?").values_list("address", flat=True)[: blocks * per_block])
     while len(targets) < blocks * per_block:
         targets += targets[: blocks * per_block - len(targets)]
@@ -98,7 +123,7 @@ def bench_scan(node: Node) -> None:
     started = time.perf_counter()
     result = deposits_scan(max_blocks=blocks + SOLID_LAG + 10)
     elapsed = time.perf_counter() - started
-    credited = Deposit.objects.filter(status=Deposit.Status.CREDITED).count()
+    credited = Deposit.objects.filter(status=Deposit.Status.CREDITED, block_number__gte=first_block).count()
     assert credited == len(targets), (credited, len(targets))
     print(f"# scanned {result.blocks_read} blocks, {len(targets)} transfers, {members} member addresses", flush=True)
     report("chain_scan_1000_blocks_s", elapsed, "s", members)
@@ -145,9 +170,13 @@ def main() -> None:
         settings.TRON_XPUB = account_xpub(mnemonic=mnemonic)
         settings.TRON_RATE_LIMIT_PER_SECOND = 0
         settings.TRON_SCAN_MAX_BLOCKS = 100_000
+        settings.TRON_MULTICALL_CONTRACT = node.op("info")["multicall"]
         settings.CELERY_TASK_ALWAYS_EAGER = True
         chain_clients_reset()
-        bench_scan(node)
+        user_ids = make_members(scaled(100_000), "depositor")
+        deposit_addresses_assign(user_ids=user_ids)
+        bench_reconcile(node, len(user_ids))
+        bench_scan(node, user_ids)
         bench_withdrawals(node)
     finally:
         node.stop()

@@ -2,6 +2,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import render
 
+from phonix.params import query_form, query_params
+
 from .forms import EarningsFilterForm
 from .selectors import earnings_chart, earnings_history, earnings_summary, generation_commissions
 
@@ -10,10 +12,10 @@ PAGE_SIZE = 25
 
 @login_required
 def overview(request):
-    form = EarningsFilterForm(request.GET or None)
-    kind = form.cleaned_data.get("type") if form.is_valid() else ""
+    form = query_form(request, EarningsFilterForm)
+    kind = form.cleaned_data["type"]
     page = Paginator(earnings_history(user=request.user, type=kind or None), PAGE_SIZE).get_page(
-        request.GET.get("page")
+        form.cleaned_data["page"]
     )
     if request.htmx:
         return render(request, "earnings/partials/_history.html", {"page": page})
@@ -25,6 +27,7 @@ def overview(request):
 
 @login_required
 def generation(request):
-    page = Paginator(generation_commissions(user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    number = query_params(request)["page"]
+    page = Paginator(generation_commissions(user=request.user), PAGE_SIZE).get_page(number)
     template = "earnings/partials/_generation.html" if request.htmx else "earnings/generation.html"
     return render(request, template, {"page": page})

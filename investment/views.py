@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
 from phonix.exceptions import PhonixError
+from phonix.params import query_params
 from wallet.selectors import member_balances
 
 from .forms import PurchaseForm
@@ -58,7 +59,8 @@ def plans(request):
 
 @login_required
 def subscriptions(request):
-    page = Paginator(subscription_list(user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    number = query_params(request)["page"]
+    page = Paginator(subscription_list(user=request.user), PAGE_SIZE).get_page(number)
     states = subscription_states(user=request.user, subscriptions=page.object_list)
     rows = [(subscription, states[subscription.pk]) for subscription in page.object_list]
     template = "investment/partials/_subscriptions.html" if request.htmx else "investment/subscriptions.html"

@@ -6,7 +6,7 @@ F = average fees per block, R = S + F, P = BTC price (USD), W = power (W), c = e
 """
 
 from dataclasses import dataclass, field
-from decimal import Context, Decimal, localcontext
+from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
 
 TWO_32 = Decimal(2**32)
 SECONDS_PER_DAY = Decimal(86400)
@@ -26,6 +26,17 @@ ONE = Decimal(1)
 HUNDRED = Decimal(100)
 # 28 significant digits (the default) would do; 40 keeps D × 2³² × ratios exact to well past a satoshi.
 PRECISION = Context(prec=40)
+
+
+def rounded(value: Decimal, quantum: Decimal) -> Decimal:
+    """`value` rounded half-up to `quantum`, with as many digits as that takes.
+
+    Accepted extremes (difficulty 1 shrinking 50 % a retarget, 1 ZH/s at 10⁸ USD) give figures
+    far beyond the 28 digits of the default context, where quantize() would fail.
+    """
+    digits = max(value.adjusted(), 0) + 1 - min(quantum.as_tuple().exponent, 0) + 1
+    with localcontext(Context(prec=max(28, digits))):
+        return value.quantize(quantum, rounding=ROUND_HALF_UP)
 
 
 def subsidy_btc(height: int) -> Decimal:

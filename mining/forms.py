@@ -3,6 +3,8 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from phonix.forms import PlainDecimalField, PlainIntegerField
+
 from .calculator import Rig
 from .models import AsicMiner, Quantity
 from .selectors import calculator_market
@@ -15,7 +17,7 @@ MAX_UNIT_W = D("1000000")
 
 
 def _decimal(label, *, low, high, places, required=True, initial=None, help_text="", step=None):
-    field = forms.DecimalField(
+    field = PlainDecimalField(
         label=label, min_value=low, max_value=high, max_digits=30, decimal_places=places,
         required=required, initial=initial, help_text=help_text,
     )
@@ -75,6 +77,10 @@ class CompareForm(MarketOverridesForm):
         return data
 
 
+class CompareQueryForm(forms.Form):
+    format = forms.ChoiceField(label=_("Format"), required=False, choices=[("", _("Page")), ("csv", "CSV")])
+
+
 class CalculatorForm(MarketOverridesForm):
     miner = forms.ModelChoiceField(
         label=_("Miner"), queryset=AsicMiner.objects.order_by("maker", "model"), required=False,
@@ -84,7 +90,7 @@ class CalculatorForm(MarketOverridesForm):
                             required=False, initial=D(200))
     power_w = _decimal(_("Power per unit (W)"), low=D(1), high=MAX_UNIT_W, places=2, required=False,
                        initial=D(3500))
-    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=1_000_000, initial=1)
+    quantity = PlainIntegerField(label=_("Quantity"), min_value=1, max_value=1_000_000, initial=1)
     hardware_cost_usd = _decimal(_("Hardware cost per unit (USD)"), low=D(0), high=D(10_000_000), places=2,
                                  required=False, initial=D(0))
     difficulty_growth_pct = _decimal(

@@ -12,7 +12,7 @@ from django.db.models.functions import TruncDay
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .calculator import DAYS_PER_MONTH, Market, Result, Rig, profitability
+from .calculator import DAYS_PER_MONTH, Market, Result, Rig, profitability, rounded
 from .models import AsicMiner, CompletionRun, MiningProfile, MiningSession, NetworkSnapshot, Quantity
 from .services import TICKER_CACHE_KEY
 
@@ -229,9 +229,9 @@ def projection_chart_data(projection) -> dict:
             labels[index] = f"{labels[index]} ({mark})"
     return {
         "labels": labels,
-        "cumulative": [str(row.cumulative_profit_usd.quantize(cents)) for row in projection.months],
-        "monthly": [str(row.profit_usd.quantize(cents)) for row in projection.months],
-        "hardware": str(projection.hardware_cost_usd.quantize(cents)),
+        "cumulative": [str(rounded(row.cumulative_profit_usd, cents)) for row in projection.months],
+        "monthly": [str(rounded(row.profit_usd, cents)) for row in projection.months],
+        "hardware": str(rounded(projection.hardware_cost_usd, cents)),
         "names": {"cumulative": _("Cumulative profit (USD)"), "monthly": _("Profit in the month (USD)"),
                   "hardware": _("Hardware cost (USD)"), "x": _("Month")},
     }

@@ -10,9 +10,10 @@ from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from phonix.exceptions import PhonixError
+from phonix.params import query_params
 
-from .calculator import profitability, projection
-from .forms import CalculatorForm, CompareForm
+from .calculator import profitability, projection, rounded
+from .forms import CalculatorForm, CompareForm, CompareQueryForm
 from .selectors import (
     calculator_compare,
     history_chart_data,
@@ -57,7 +58,7 @@ def compare(request):
         market = data["market"]
         rows = calculator_compare(market=market, electricity_usd_kwh=data["electricity_usd_kwh"],
                                   pool_fee_pct=data["pool_fee_pct"], uptime_pct=data["uptime_pct"])
-    if request.GET.get("format") == "csv":
+    if query_params(request, CompareQueryForm)["format"] == "csv":
         if market is None:
             return HttpResponse(_("Nothing to export: check the inputs."), status=400,
                                 content_type="text/plain; charset=utf-8")
@@ -81,9 +82,9 @@ def _compare_csv(rows) -> HttpResponse:
         r = row.result
         writer.writerow([
             _cell(row.miner.maker), _cell(row.miner.model), row.miner.hashrate_ths, row.miner.power_w,
-            r.efficiency_j_th.quantize(cent), r.day.btc.quantize(sat), r.day.revenue_usd.quantize(cent),
-            r.day.electricity_usd.quantize(cent), r.day.profit_usd.quantize(cent),
-            r.month.profit_usd.quantize(cent), r.break_even_usd_kwh.quantize(Decimal("0.0001")),
+            rounded(r.efficiency_j_th, cent), rounded(r.day.btc, sat), rounded(r.day.revenue_usd, cent),
+            rounded(r.day.electricity_usd, cent), rounded(r.day.profit_usd, cent),
+            rounded(r.month.profit_usd, cent), rounded(r.break_even_usd_kwh, Decimal("0.0001")),
             "yes" if row.miner.verified else "no",
         ])
     return response

@@ -41,6 +41,7 @@ class AuditLog(models.Model):
         PLAN_CHANGE = "plan_change", _("Plan changed")
         SPONSOR_CHANGE = "sponsor_change", _("Sponsor changed")
         ADDRESS_CHANGE = "address_change", _("Withdrawal address changed")
+        TWO_FACTOR_RESET = "two_factor_reset", _("Two-factor authentication reset")
 
     # Null only for corrections made by the system itself (demo data, benchmarks).
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,

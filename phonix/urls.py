@@ -23,6 +23,7 @@ urlpatterns = [
     path("mining/", include("mining.urls")),
 ]
 
+handler400 = "phonix.views.bad_request"
 handler403 = "phonix.views.permission_denied"
 handler404 = "phonix.views.page_not_found"
 handler500 = "phonix.views.server_error"

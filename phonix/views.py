@@ -35,6 +35,14 @@ def theme_set(request):
     return response
 
 
+def bad_request(request, exception=None):
+    from phonix.params import QueryInvalid
+
+    # Only our own refusals carry a message meant for the reader; others may name internals.
+    message = str(exception) if isinstance(exception, QueryInvalid) else ""
+    return render(request, "400.html", {"message": message}, status=400)
+
+
 def permission_denied(request, exception=None):
     return render(request, "403.html", status=403)
 

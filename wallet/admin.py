@@ -7,6 +7,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
 from phonix.exceptions import PhonixError
+from phonix.forms import AmountField
 
 from .models import LedgerAccount, LedgerEntry, LedgerTransaction, Transaction
 from .services import balance_adjust
@@ -24,8 +25,8 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 class AdjustmentForm(forms.Form):
-    amount = forms.DecimalField(
-        label=_("Amount (USDT)"), max_digits=20, decimal_places=6,
+    amount = AmountField(
+        label=_("Amount (USDT)"), allow_negative=True,
         help_text=_("Positive credits the account, negative debits it."),
     )
     reason = forms.CharField(label=_("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}))

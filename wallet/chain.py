@@ -188,8 +188,12 @@ class ChainClient:
 
     def usdt_transfers(self, number: int) -> list[UsdtTransfer]:
         """USDT Transfer logs of one block, from successful receipts only (one node call)."""
+        return self.usdt_transfers_in(self.block_receipts(number), number)
+
+    def usdt_transfers_in(self, receipts: list[dict], number: int) -> list[UsdtTransfer]:
+        """The USDT Transfer logs of successful receipts among `receipts` of block `number`."""
         transfers = []
-        for info in self.block_receipts(number):
+        for info in receipts:
             if info.get("result") == "FAILED" or info.get("receipt", {}).get("result") != "SUCCESS":
                 continue
             for index, log in enumerate(info.get("log") or []):

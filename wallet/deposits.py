@@ -17,10 +17,12 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from phonix.money import QUANTUM
 
+from .blocks import BlockUnproved, block_transfers
 from .chain import ChainClient, ChainUnavailable, Heights, UsdtTransfer, chain_client
 from .keys import deposit_address
 from .models import AccountCode, Deposit, DepositAddress, LedgerTransaction, ScanCursor, Transaction
@@ -92,6 +94,9 @@ class ScanResult:
     orphaned: int = 0
     node_calls: int = 0
     busy: bool = False
+    recheck: object = None  # wallet.forks.RecheckResult, when credits made before solidification were re-checked
+    stopped_at: int | None = None  # the block no answer proved; the next run starts there
+    stop_reason: str = ""
 
 
 def deposits_scan(
@@ -115,6 +120,11 @@ def deposits_scan(
     try:
         result = _scan(client, heights, confirmed, from_block, to_block,
                        max_blocks or settings.TRON_SCAN_MAX_BLOCKS, progress)
+        if Deposit.objects.filter(Q(status=Deposit.Status.CREDITED, final=False)
+                                  | Q(status=Deposit.Status.REVERSAL_PENDING)).exists():
+            from .forks import deposits_recheck
+
+            result.recheck = deposits_recheck(client=client, heights=heights)
     finally:
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_unlock(%s)", [SCAN_LOCK])
@@ -150,35 +160,52 @@ def _first_issue_block(client: ChainClient, heights: Heights, confirmed: int) ->
     return max(0, min(confirmed, heights.head - behind))
 
 
+def _read(client: ChainClient, first: int, last: int, result: ScanResult) -> tuple[list[UsdtTransfer], int]:
+    """Transfers of the proved blocks first..k and k; stops at the first block no answer proves."""
+    transfers: list[UsdtTransfer] = []
+    for number in range(first, last + 1):
+        try:
+            transfers += block_transfers(client=client, number=number)
+        except BlockUnproved as unproved:
+            result.stopped_at, result.stop_reason = unproved.number, unproved.reason
+            logger.warning("deposit scan stops at %s; the next run reads it again", unproved)
+            return transfers, number - 1
+    return transfers, last
+
+
 def _scan(client, heights, confirmed, from_block, to_block, max_blocks, progress) -> ScanResult:
     use_cursor = from_block is None
     start = _cursor_start(client, heights, confirmed) if use_cursor else from_block
     last = min(confirmed, heights.head if to_block is None else to_block, start + max_blocks - 1)
     result = ScanResult(from_block=start, to_block=start - 1, head=heights.head, confirmed=confirmed)
     for chunk_start in range(start, last + 1, CHUNK_BLOCKS):
-        chunk_end = min(last, chunk_start + CHUNK_BLOCKS - 1)
-        transfers = [t for n in range(chunk_start, chunk_end + 1) for t in client.usdt_transfers(n)]
-        with transaction.atomic():
-            _record(transfers, chunk_start, chunk_end, confirmed=True, result=result)
-            if use_cursor:
-                ScanCursor.objects.filter(name=SCANNER, next_block__lt=chunk_end + 1).update(
-                    next_block=chunk_end + 1, head_seen=heights.head, solid_seen=heights.solid,
-                    updated_at=timezone.now(),
-                )
-        result.blocks_read += chunk_end - chunk_start + 1
-        result.to_block = chunk_end
-        if progress:
-            progress(chunk_end - chunk_start + 1)
-    caught_up = result.to_block >= confirmed or start > confirmed
+        transfers, chunk_end = _read(client, chunk_start, min(last, chunk_start + CHUNK_BLOCKS - 1), result)
+        if chunk_end >= chunk_start:
+            with transaction.atomic():
+                _record(transfers, chunk_start, chunk_end, confirmed=True, solid=heights.solid, result=result)
+                if use_cursor:  # the cursor moves over proved blocks only
+                    ScanCursor.objects.filter(name=SCANNER, next_block__lt=chunk_end + 1).update(
+                        next_block=chunk_end + 1, head_seen=heights.head, solid_seen=heights.solid,
+                        updated_at=timezone.now(),
+                    )
+            result.blocks_read += chunk_end - chunk_start + 1
+            result.to_block = chunk_end
+            if progress:
+                progress(chunk_end - chunk_start + 1)
+        if result.stopped_at is not None:
+            break
+    caught_up = result.stopped_at is None and (result.to_block >= confirmed or start > confirmed)
     if caught_up and to_block is None:
         tail_start = max(start, confirmed + 1)
         tail_end = min(heights.head, tail_start + TAIL_MAX_BLOCKS - 1)
         if tail_end >= tail_start:
-            transfers = [t for n in range(tail_start, tail_end + 1) for t in client.usdt_transfers(n)]
-            with transaction.atomic():
-                _record(transfers, tail_start, tail_end, confirmed=False, result=result)
-            result.blocks_read += tail_end - tail_start + 1
-            result.to_block = max(result.to_block, tail_end)
+            # Only the proved part of the tail counts: a deposit a lagging backend lacks is not dropped.
+            transfers, tail_end = _read(client, tail_start, tail_end, result)
+            if tail_end >= tail_start:
+                with transaction.atomic():
+                    _record(transfers, tail_start, tail_end, confirmed=False, solid=heights.solid, result=result)
+                result.blocks_read += tail_end - tail_start + 1
+                result.to_block = max(result.to_block, tail_end)
     if use_cursor:
         # update() skips auto_now: set updated_at so /healthz shows when the scanner last ran.
         ScanCursor.objects.filter(name=SCANNER).update(
@@ -187,7 +214,8 @@ def _scan(client, heights, confirmed, from_block, to_block, max_blocks, progress
     return result
 
 
-def _record(transfers: list[UsdtTransfer], first: int, last: int, *, confirmed: bool, result: ScanResult) -> None:
+def _record(transfers: list[UsdtTransfer], first: int, last: int, *, confirmed: bool, solid: int,
+            result: ScanResult) -> None:
     """Upsert our deposits of blocks first..last, orphan vanished ones, credit confirmed ones."""
     result.transfers += len(transfers)
     ours = dict(
@@ -224,7 +252,8 @@ def _record(transfers: list[UsdtTransfer], first: int, last: int, *, confirmed: 
                     policy_id = CASE WHEN wallet_deposit.status IN ('credited', 'below_minimum')
                         THEN wallet_deposit.policy_id ELSE EXCLUDED.policy_id END,
                     status = CASE
-                        WHEN wallet_deposit.status IN ('credited', 'below_minimum') THEN wallet_deposit.status
+                        WHEN wallet_deposit.status IN ('credited', 'below_minimum', 'reversed', 'reversal_pending')
+                            THEN wallet_deposit.status
                         WHEN EXCLUDED.status = 'seen' AND wallet_deposit.status IN ('seen', 'confirming')
                             THEN 'confirming'
                         ELSE EXCLUDED.status END
@@ -249,11 +278,15 @@ def _record(transfers: list[UsdtTransfer], first: int, last: int, *, confirmed: 
             )
     if confirmed:
         result.below_minimum += sum(1 for r in rows if r[7] == Deposit.Status.BELOW_MINIMUM)
-        result.credited += _credit(first, last)
+        result.credited += _credit(first, last, solid=solid)
 
 
-def _credit(first: int, last: int) -> int:
-    """Credit the confirmed, not yet credited deposits of blocks first..last through the ledger."""
+def _credit(first: int, last: int, *, solid: int) -> int:
+    """Credit the confirmed, not yet credited deposits of blocks first..last through the ledger.
+
+    A credit from a block above the solidified one (TRON_CONFIRMATION_RULE=blocks:N) is not final:
+    wallet/forks.py re-checks it until its block is solidified.
+    """
     pending = list(
         Deposit.objects.filter(block_number__gte=first, block_number__lte=last, status=Deposit.Status.CONFIRMING)
         .select_related("deposit_address")
@@ -281,11 +314,12 @@ def _credit(first: int, last: int) -> int:
     with connection.cursor() as cursor:
         cursor.execute(
             """
-            UPDATE wallet_deposit d SET status = 'credited', credited_at = now(), ledger_transaction_id = lt.id
+            UPDATE wallet_deposit d SET status = 'credited', credited_at = now(), ledger_transaction_id = lt.id,
+                                        final = d.block_number <= %s
             FROM wallet_ledgertransaction lt
             WHERE d.id = ANY(%s) AND lt.idempotency_key = 'deposit:' || d.txid || ':' || d.log_index
             """,
-            [ids],
+            [solid, ids],
         )
     from .tasks import deposits_credited_notify_task
 
@@ -403,8 +437,12 @@ def custody_overview() -> dict:
         n=Count("id"), total=Sum("amount")
     )
     members = LedgerAccount.objects.filter(user__isnull=False).aggregate(total=Sum("balance"))["total"] or Decimal(0)
+    # Credits a fork removed that the member's balance could not cover (wallet/forks.py): a shortfall.
+    unreversed = Deposit.objects.filter(status=Deposit.Status.REVERSAL_PENDING).aggregate(n=Count("id"),
+                                                                                          total=Sum("amount"))
     overview = {"withdrawals_open": open_withdrawals["n"], "withdrawals_open_total": open_withdrawals["total"] or 0,
-                "member_balances": members, "chain_error": ""}
+                "member_balances": members, "chain_error": "", "reversals_pending": unreversed["n"],
+                "reversals_pending_total": unreversed["total"] or 0}
     try:
         client = chain_client()
         report = custody_compare(client=client)

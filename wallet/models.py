@@ -216,6 +216,9 @@ class Deposit(models.Model):
         CREDITED = "credited", _("Credited")
         BELOW_MINIMUM = "below_minimum", _("Below the minimum")
         ORPHANED = "orphaned", _("Dropped by the network")
+        # Credited before solidification (TRON_CONFIRMATION_RULE=blocks:N), then removed by a fork:
+        REVERSED = "reversed", _("Removed by a network fork; the credit was reversed")
+        REVERSAL_PENDING = "reversal_pending", _("Removed by a network fork; being resolved by staff")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="deposits")
     deposit_address = models.ForeignKey(DepositAddress, on_delete=models.PROTECT, related_name="deposits")
@@ -232,6 +235,10 @@ class Deposit(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     credited_at = models.DateTimeField(null=True, blank=True)
+    # False while a credit made before solidification has not been seen in the solidified chain.
+    final = models.BooleanField(default=True, db_default=True)
+    # Consecutive re-checks that found it neither in its solidified block nor anywhere else.
+    recheck_misses = models.PositiveSmallIntegerField(default=0, db_default=0)
 
     class Meta:
         constraints = [
@@ -241,6 +248,7 @@ class Deposit(models.Model):
         indexes = [
             models.Index(fields=["user", "-created_at"], name="deposit_user_recent"),
             models.Index(fields=["status", "block_number"], name="deposit_status_block"),
+            models.Index(fields=["block_number"], condition=models.Q(final=False), name="deposit_not_final"),
         ]
 
     def __str__(self) -> str:
@@ -487,6 +495,11 @@ class CustodyProof(models.Model):
     kind = models.CharField(max_length=20, choices=Kind.choices)
     item_id = models.BigIntegerField()
     proved_at = models.DateTimeField(auto_now_add=True)
+    # Set when staff accepted an item that did not match, after correcting it by other means.
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.CharField(max_length=500, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["kind", "item_id"], name="custody_proof_once")]

@@ -91,6 +91,30 @@ def custody_check() -> tuple[str, list[Problem], bool]:
     return report.line(), report.problems, report.ok
 
 
+def custody_item_accept(*, kind: str, item_id: int, actor, reason: str) -> CustodyProof:
+    """Staff accept a listed withdrawal, sweep or deposit once they corrected it by other means
+    (paid by hand, returned with adjust_balance, booked as a loss): it is not checked again."""
+    from django.db import transaction
+
+    from phonix.audit import audit_record
+    from phonix.exceptions import PhonixError
+
+    if kind not in CustodyProof.Kind.values:
+        raise PhonixError(f"unknown kind {kind!r}: one of {', '.join(CustodyProof.Kind.values)}")
+    if not reason.strip():
+        raise PhonixError("say why the item is accepted (--reason)")
+    model = {"withdrawal": Withdrawal, "sweep": DepositSweep, "deposit": Deposit}[kind]
+    if not model.objects.filter(pk=item_id).exists():
+        raise PhonixError(f"no {kind} {item_id}")
+    with transaction.atomic():
+        proof, created = CustodyProof.objects.get_or_create(
+            kind=kind, item_id=item_id, defaults={"accepted_by": actor, "reason": reason[:500]})
+        if created:
+            audit_record(actor_id=actor.pk, action="custody_item_accept", target=f"{kind} {item_id}",
+                         after={"kind": kind, "item_id": item_id}, reason=reason)
+    return proof
+
+
 def custody_reconcile(*, client: ChainClient | None = None) -> CustodyReconciliation:
     client = client or chain_client()
     calls_before = client.calls
@@ -247,8 +271,20 @@ def _deposit_postings(report: CustodyReconciliation) -> None:
             SELECT 'ledger transaction ' || lt.idempotency_key, 'a deposit posting without a credited deposit'
             FROM wallet_ledgertransaction lt
             WHERE lt.kind = 'deposit' AND lt.idempotency_key ~ '^deposit:[^:]+:[0-9]+$'
-              AND NOT EXISTS (SELECT 1 FROM wallet_deposit d WHERE d.status = 'credited'
+              AND NOT EXISTS (SELECT 1 FROM wallet_deposit d
+                              WHERE d.status IN ('credited', 'reversed', 'reversal_pending')
                               AND lt.idempotency_key = 'deposit:' || d.txid || ':' || d.log_index)
+            UNION ALL
+            SELECT 'deposit ' || d.txid || ':' || d.log_index,
+                   CASE WHEN d.status = 'reversed'
+                        THEN 'removed by a fork and marked reversed, but no reversal posting exists'
+                   ELSE 'removed by a fork after ' || d.amount || ' was credited to member ' || d.user_id
+                        || '; not reversed (their main balance is short), their withdrawals are frozen' END
+            FROM wallet_deposit d
+            WHERE d.status = 'reversal_pending'
+               OR (d.status = 'reversed' AND NOT EXISTS (
+                   SELECT 1 FROM wallet_ledgertransaction lt
+                   WHERE lt.idempotency_key = 'deposit:' || d.txid || ':' || d.log_index || ':reversal'))
             ORDER BY 1
             """
         )
@@ -257,7 +293,8 @@ def _deposit_postings(report: CustodyReconciliation) -> None:
 
 def _deposits(client: ChainClient, report: CustodyReconciliation, touched: Touched) -> None:
     """Credited deposits since the last check, against their blocks' solidified receipts (a call a block)."""
-    pending = list(_unproved(Deposit, CustodyProof.Kind.DEPOSIT).filter(status=Deposit.Status.CREDITED)
+    # Credits made before solidification are re-checked by the scanner until final (wallet/forks.py).
+    pending = list(_unproved(Deposit, CustodyProof.Kind.DEPOSIT).filter(status=Deposit.Status.CREDITED, final=True)
                    .select_related("deposit_address").order_by("block_number", "id"))
     by_block: dict[int, list[Deposit]] = defaultdict(list)
     for deposit in pending:

@@ -36,7 +36,8 @@ def deposits_scan_task() -> dict:
     from wallet.deposits import deposits_scan
 
     result = deposits_scan()
-    return {"from": result.from_block, "to": result.to_block, "credited": result.credited, "busy": result.busy}
+    return {"from": result.from_block, "to": result.to_block, "credited": result.credited, "busy": result.busy,
+            "stopped_at": result.stopped_at, "stop_reason": result.stop_reason}
 
 
 @shared_task(acks_late=True, soft_time_limit=120, time_limit=150)

@@ -5,6 +5,8 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import render
 
+from phonix.params import query_form
+
 from .descriptions import history_description
 from .forms import HistoryFilterForm
 from .selectors import member_balances, transaction_history
@@ -25,11 +27,11 @@ def transactions(request):
 
 
 def _history_page(request, template: str):
-    form = HistoryFilterForm(request.GET or None)
+    form = query_form(request, HistoryFilterForm)
     history = transaction_history(user=request.user, **form.filters())
-    if request.GET.get("format") == "csv":
+    if form.cleaned_data["format"] == "csv":
         return _history_csv(history[:CSV_MAX_ROWS])
-    page = Paginator(history, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(history, PAGE_SIZE).get_page(form.cleaned_data["page"])
     context = {"balances": member_balances(user=request.user), "page": page, "filter_form": form}
     if request.htmx:
         template = "wallet/partials/_history.html"

@@ -1,7 +1,6 @@
 """Member pages for moving USDT in and out: /wallet/deposit/ and /wallet/withdraw/."""
 
 import uuid
-from decimal import Decimal
 
 from django import forms
 from django.conf import settings
@@ -10,8 +9,9 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 
-from phonix.exceptions import InsufficientFunds, InvalidAmount, PhonixError
-from phonix.money import parse_amount
+from phonix.exceptions import InsufficientFunds, PhonixError
+from phonix.forms import AmountField
+from phonix.ratelimit import rate_limit_check
 from phonix.templatetags.money import usdt
 
 from .deposits import deposit_page
@@ -33,8 +33,7 @@ def deposit(request):
 class WithdrawForm(forms.Form):
     """The withdrawal request. `token` makes a double submit or a retry open one withdrawal."""
 
-    amount = forms.CharField(label=_("Amount (USDT)"), max_length=30,
-                             widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}))
+    amount = AmountField(label=_("Amount (USDT)"))
     password = forms.CharField(label=_("Password"),
                                widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
     otp_token = forms.CharField(label=_("Authentication code"), required=False, max_length=16,
@@ -48,12 +47,6 @@ class WithdrawForm(forms.Form):
         else:
             self.fields["otp_token"].required = True
 
-    def clean_amount(self) -> Decimal:
-        try:
-            return parse_amount(self.cleaned_data["amount"])
-        except InvalidAmount as error:
-            raise forms.ValidationError(str(error)) from None
-
 
 @login_required
 def withdraw(request):
@@ -61,6 +54,8 @@ def withdraw(request):
 
     two_factor = two_factor_enabled(user=request.user)
     if request.method == "POST":
+        rate_limit_check(request, group="withdrawal", key="user")
+        rate_limit_check(request, group="password_check", key="user")
         form = WithdrawForm(request.POST, two_factor=two_factor)
     else:
         form = WithdrawForm(initial={"token": uuid.uuid4()}, two_factor=two_factor)

@@ -29,6 +29,7 @@ from phonix.money import parse_amount
 
 from .chain import ChainClient, chain_client
 from .deposits import amount_to_units
+from .forks import withdrawals_frozen
 from .keys import hot_wallet_key
 from .models import (
     AccountCode,
@@ -92,6 +93,9 @@ def withdrawal_request(*, user, amount, password: str, token: str, otp_token: st
             _("Your withdrawal address changed recently; withdrawals open again at %(time)s UTC.")
             % {"time": (changed + cooldown).strftime("%Y-%m-%d %H:%M")}
         )
+    if withdrawals_frozen(user_id=user.pk):
+        raise WithdrawalRefused(_("Withdrawals are paused on your account: a deposit credited to you was removed "
+                                  "from the blockchain by the network. Our staff will contact you."))
     policy = custody_policy_current()
     _limits_check(amount=amount, policy=policy)
     fee = withdrawal_fee(amount=amount, policy=policy)
@@ -284,7 +288,10 @@ def _claim_next() -> tuple[int, object] | None:
         cursor.execute(
             """
             UPDATE wallet_withdrawal SET status = 'processing', claimed_at = clock_timestamp(), updated_at = now()
-            WHERE id = (SELECT id FROM wallet_withdrawal WHERE status = 'approved'
+            WHERE id = (SELECT id FROM wallet_withdrawal w WHERE status = 'approved'
+                          -- frozen: a deposit removed by a fork is not reversed yet (wallet/forks.py)
+                          AND NOT EXISTS (SELECT 1 FROM wallet_deposit d WHERE d.user_id = w.user_id
+                                          AND d.status = 'reversal_pending')
                         ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
               AND status = 'approved'
             RETURNING id, claimed_at

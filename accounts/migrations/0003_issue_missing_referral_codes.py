@@ -5,7 +5,7 @@ BATCH = 5000
 
 def issue_codes(apps, schema_editor):
     """Members created before codes were issued at registration get theirs now."""
-    from accounts.codes import referral_code_for
+    from accounts.codes import referral_code_new
 
     User = apps.get_model("accounts", "User")
     while True:
@@ -13,7 +13,7 @@ def issue_codes(apps, schema_editor):
         if not ids:
             return
         for pk in ids:
-            User.objects.filter(pk=pk).update(referral_code=referral_code_for(pk))
+            User.objects.filter(pk=pk).update(referral_code=referral_code_new())
 
 
 class Migration(migrations.Migration):

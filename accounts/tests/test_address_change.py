@@ -100,3 +100,19 @@ def test_staff_without_the_change_permission_cannot_change_an_address(member, cl
     client.post(_address_url(member), {"address": _address(), "reason": "x"})
     member.refresh_from_db()
     assert member.trc20_wallet_address == old
+
+
+def test_a_staff_member_who_may_edit_members_cannot_grant_themselves_permissions(client):
+    from django.contrib.auth.models import Permission
+
+    support = staff_member("accounts.change_user", "accounts.view_user", username="sue")
+    verified_login(client, support)
+    url = reverse("admin:accounts_user_change", args=[support.pk])
+    form = client.get(url).context["adminform"].form
+    assert "user_permissions" not in form.fields and "is_superuser" not in form.fields
+    approve = Permission.objects.get(codename="approve_withdrawal")
+    data = {name: form[name].value() or "" for name in form.fields}
+    data.update(user_permissions=[approve.pk], is_superuser="on", is_staff="on")
+    client.post(url, {key: value for key, value in data.items() if value is not None})
+    support = User.objects.get(pk=support.pk)
+    assert not support.is_superuser and not support.has_perm("wallet.approve_withdrawal")

@@ -6,7 +6,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from accounts.codes import referral_code_for, referral_code_is_wellformed
+from accounts.codes import ALPHABET, referral_code_is_wellformed, referral_codes_new
 from accounts.models import User
 from accounts.selectors import tree_inconsistencies
 from accounts.services import (
@@ -79,7 +79,7 @@ def test_registration_stays_within_twelve_queries():
 
 def test_plain_user_create_gives_a_code_but_no_money():
     user = UserFactory()
-    assert user.referral_code == referral_code_for(user.pk)
+    assert referral_code_is_wellformed(user.referral_code) and len(user.referral_code) == 10
     assert not Transaction.objects.filter(user=user).exists()
 
 
@@ -92,9 +92,31 @@ def test_members_made_outside_registration_get_a_code_on_demand():
     assert referral_code_issue(user=admin) == code
 
 
-def test_referral_codes_do_not_collide_over_a_large_id_range():
-    codes = {referral_code_for(i) for i in range(1, 200_001)}
-    assert len(codes) == 200_000
+def _sequential_code(user_id: int) -> str:
+    """How codes used to be made: a fixed permutation of the id (so anyone could walk them)."""
+    value, chars = (user_id * 387_420_489 + 91_276_407_713) % 31**8, []
+    for _ in range(8):
+        value, digit = divmod(value, 31)
+        chars.append(ALPHABET[digit])
+    return "".join(reversed(chars))
+
+
+def test_new_referral_codes_are_random_not_derived_from_the_id():
+    members = [UserFactory() for _ in range(40)]
+    codes = [member.referral_code for member in members]
+    assert len(set(codes)) == 40 and all(referral_code_is_wellformed(code) for code in codes)
+    assert all(set(code) <= set(ALPHABET) and len(code) == 10 for code in codes)
+    assert not {_sequential_code(member.pk) for member in members} & set(codes)
+    # Consecutive members share no prefix beyond chance (a derived code would drift slowly).
+    assert sum(a[:3] == b[:3] for a, b in zip(codes, codes[1:], strict=False)) <= 1
+    assert len(set(referral_codes_new(20_000))) == 20_000
+
+
+def test_a_code_that_clashes_is_drawn_again(monkeypatch):
+    taken = UserFactory().referral_code
+    draws = iter([taken, "23456789AB"])
+    monkeypatch.setattr("accounts.services.referral_code_new", lambda: next(draws))
+    assert UserFactory().referral_code == "23456789AB"
 
 
 def test_a_new_withdrawal_address_starts_the_cooldown():

@@ -55,7 +55,7 @@ def test_registration_without_sponsor_logs_in_and_pays_the_bonus(client):
 def test_registration_with_ref_parameter_shows_and_uses_the_sponsor(client):
     sponsor = UserFactory(username="sponsor1")
     page = client.get(reverse("accounts:register") + f"?ref={sponsor.referral_code.lower()}")
-    assert "sponsor1" in page.content.decode()
+    assert "s•••1" in page.content.decode()  # the display name, never the username
     _join(client, referral_code=sponsor.referral_code)
     user = User.objects.get(username="newbie")
     assert user.referred_by == sponsor and user.upline_ids == [sponsor.pk]
@@ -68,7 +68,7 @@ def test_the_shareable_link_remembers_the_code_for_the_registration(client):
     assert response.status_code == 302
     assert response.url == reverse("accounts:register") + f"?ref={sponsor.referral_code}"
     page = client.get(reverse("accounts:register"))  # the code is kept in the session
-    assert sponsor.referral_code in page.content.decode() and "linker" in page.content.decode()
+    assert sponsor.referral_code in page.content.decode() and "l•••r" in page.content.decode()
     _join(client, referral_code=client.session["referral_code"])
     assert User.objects.get(username="newbie").referred_by == sponsor
 
@@ -76,7 +76,7 @@ def test_the_shareable_link_remembers_the_code_for_the_registration(client):
 def test_the_sponsor_preview_for_htmx(client):
     sponsor = UserFactory(username="preview")
     url = reverse("accounts:register_sponsor")
-    assert "preview" in client.get(url, {"referral_code": sponsor.referral_code}).content.decode()
+    assert "p•••w" in client.get(url, {"referral_code": sponsor.referral_code}).content.decode()
     assert "No member has this referral code" in client.get(url, {"referral_code": "ZZZZZZZZ"}).content.decode()
 
 
@@ -494,3 +494,62 @@ def test_registration_survives_a_broker_outage_at_commit(client, monkeypatch):
     response = _join(client)
     assert response.status_code == 302
     assert User.objects.filter(username="newbie").exists()
+
+
+def test_a_throttled_code_says_how_long_to_wait_not_that_it_is_wrong(client, member_with_2fa):
+    user, device, _codes = member_with_2fa
+    _login(client, "careful")
+    TOTPDevice.objects.filter(pk=device.pk).update(throttling_failure_count=5,
+                                                   throttling_failure_timestamp=timezone.now())
+    response = client.post(reverse("accounts:login_verify"), {"token": _code_now(device, shift=1)})
+    message = " ".join(response.context["form"].errors["token"])
+    assert "wait 16 seconds" in message and "not valid" not in message
+    assert "_auth_user_id" not in client.session
+
+
+def test_wrong_authenticator_codes_do_not_lock_out_the_recovery_codes(client, member_with_2fa):
+    user, device, codes = member_with_2fa
+    _login(client, "careful")
+    for wrong in ("000000", "111111", "222222"):
+        client.post(reverse("accounts:login_verify"), {"token": wrong})
+    assert TOTPDevice.objects.get(pk=device.pk).throttling_failure_count >= 1
+    response = client.post(reverse("accounts:login_verify"), {"token": codes[0]})
+    assert response.status_code == 302 and client.session["_auth_user_id"] == str(user.pk)
+
+
+def test_the_referral_page_names_the_sponsor_by_display_name_only(client):
+    UserFactory(username="secretlogin", first_name="Alice", last_name="Wong")
+    sponsor = User.objects.get(username="secretlogin")
+    page = client.get(f"/r/{sponsor.referral_code}/", follow=True).content.decode()
+    assert "Alice W." in page and "secretlogin" not in page
+    preview = client.get(reverse("accounts:register_sponsor"), {"referral_code": sponsor.referral_code})
+    assert "Alice W." in preview.content.decode() and "secretlogin" not in preview.content.decode()
+    User.objects.filter(pk=sponsor.pk).update(first_name="")
+    page = client.get(reverse("accounts:register"), {"ref": sponsor.referral_code}).content.decode()
+    assert "s•••n" in page and "secretlogin" not in page
+
+
+def test_codes_issued_before_random_codes_keep_working(client):
+    sponsor = UserFactory(username="oldtimer", first_name="Old")
+    User.objects.filter(pk=sponsor.pk).update(referral_code="7KQ2MZ4P")  # an 8-character code of before
+    assert "Old" in client.get("/r/7kq2-mz4p/", follow=True).content.decode()
+    _join(client, referral_code="7KQ2MZ4P")
+    assert User.objects.get(username="newbie").referred_by_id == sponsor.pk
+
+
+@pytest.mark.parametrize("query", ["q=%00", "level=21", "level=%EF%BC%91", "status=maybe", "page=0",
+                                   "q=" + "x" * 151])
+def test_bad_team_filters_answer_400_with_the_reason(client, tree25, query):
+    client.force_login(tree25["a"])
+    for url in (reverse("team:home"), reverse("team:members")):
+        response = client.get(f"{url}?{query}")
+        assert response.status_code == 400
+        assert "cannot use" in response.content.decode() or "NUL" in response.content.decode()
+
+
+def test_a_huge_tree_offset_answers_400(client, tree25):
+    client.force_login(tree25["a"])
+    url = reverse("team:tree", args=[tree25["a"].pk])
+    response = client.get(url, {"offset": "99999999999999999999"})
+    assert response.status_code == 400 and "Offset" in response.content.decode()
+    assert client.get(url, {"offset": "50"}).status_code == 200

@@ -70,6 +70,9 @@ def test_confirming_buys_once_even_when_submitted_twice(client, member):
     ("amount", "message"),
     [
         ("abc", "is not a number"),
+        ("1e3", "is not a number"),
+        ("１００", "is not a number"),
+        ("1_0", "is not a number"),
         ("-5", "must be positive"),
         ("0", "must not be zero"),
         ("100.1234567", "at most 6 decimal places"),

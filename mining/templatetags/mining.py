@@ -1,9 +1,10 @@
 """Formatting for the mining pages and the price ticker (which reads only the cache)."""
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django import template
 
+from mining.calculator import rounded
 from mining.selectors import ticker_prices
 
 register = template.Library()
@@ -14,7 +15,7 @@ def _fixed(value, places: int) -> str:
         return "—"
     quantum = Decimal(1).scaleb(-places)
     # Format-spec grouping: intcomma does the same for these pages at several times the cost.
-    return f"{Decimal(value).quantize(quantum, rounding=ROUND_HALF_UP):,.{places}f}"
+    return f"{rounded(Decimal(value), quantum):,.{places}f}"
 
 
 @register.filter

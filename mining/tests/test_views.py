@@ -249,3 +249,22 @@ def test_result_errors_name_their_field_so_the_page_can_drop_stale_ones(client):
     assert "data-field" not in fixed
     page = client.get(CALCULATOR).content.decode()
     assert "mining/calculator.js" in page
+
+
+@pytest.mark.parametrize("params", [
+    {"difficulty": "1", "difficulty_growth_pct": "-50"},
+    {"hashrate_ths": "100000", "quantity": "10000", "price_usd": "100000000", "difficulty": "1",
+     "fees_btc": "100", "difficulty_growth_pct": "-50", "electricity_usd_kwh": "0"},
+    {"hashrate_ths": "0.001", "power_w": "1000000", "quantity": "1000000", "price_usd": "0.01",
+     "difficulty": "100000000000000000000", "electricity_usd_kwh": "10", "hardware_cost_usd": "10000000"},
+])
+def test_the_most_extreme_accepted_inputs_are_computed_not_a_500(client, params):
+    snapshot()
+    for headers in ({}, {"HTTP_HX_REQUEST": "true"}):
+        response = client.get(CALCULATOR, {**params}, **headers)
+        assert response.status_code == 200
+        assert not response.context["form"].errors
+        assert response.context["result"] is not None
+    compare = client.get(COMPARE, {"electricity_usd_kwh": "0", "pool_fee_pct": "0", "uptime_pct": "100",
+                                   "format": "csv"})
+    assert compare.status_code == 200

@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "axes",
+    "django_ratelimit",
     "phonix",
     "accounts",
     "wallet",
@@ -47,12 +48,14 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "phonix.middleware.NulBytesRefusedMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "phonix.ratelimit.RateLimitMiddleware",
     # Last, so that it turns a lockout raised anywhere in the login flow into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -117,6 +120,20 @@ AXES_VERBOSE = False
 AXES_IPWARE_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0) or None
 if AXES_IPWARE_PROXY_COUNT:
     AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+# Rate limits (phonix/ratelimit.py), counted in Redis: "count/period", period s, m, h or d with an
+# optional multiple ("10/h", "5/15m"). Per client address or per member, as noted.
+RATE_LIMITS = {
+    "registration": env("RATE_LIMIT_REGISTRATION", default="5/h"),  # sign-ups, per address
+    "withdrawal": env("RATE_LIMIT_WITHDRAWAL", default="10/h"),  # withdrawal requests, per member
+    "address_change": env("RATE_LIMIT_ADDRESS_CHANGE", default="5/h"),  # withdrawal address, per member
+    "password_check": env("RATE_LIMIT_PASSWORD_CHECK", default="10/15m"),  # in-session password, per member
+    "two_factor": env("RATE_LIMIT_TWO_FACTOR", default="10/15m"),  # 2FA codes, per member
+    "referral_lookup": env("RATE_LIMIT_REFERRAL_LOOKUP", default="30/m"),  # referral pages, per address
+}
+RATELIMIT_USE_CACHE = "default"
+# django-ratelimit lists only third-party Redis backends; Django's own RedisCache increments
+# atomically (INCR) as well.
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
 OTP_TOTP_ISSUER = "Phonix"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from tronpy.keys import to_base58check_address, to_hex_address
 
+from . import faults
 from .state import SUN, Chain, Rejected, _hex_text
 
 logger = logging.getLogger(__name__)
@@ -98,8 +99,8 @@ def _broadcast(chain: Chain, body: dict) -> dict:
 def _tx_by_id(solid: bool):
     def handler(chain: Chain, body: dict) -> dict:
         txid = str(body.get("value", ""))
-        stored = chain.state["txs"].get(txid)
-        if stored is None or (solid and stored["block"] > chain.solid_number):
+        number = chain.transaction_block(txid)
+        if number is None or (solid and number > chain.solid_number):
             return {}
         return chain.transaction_json(txid)
     return handler
@@ -235,13 +236,13 @@ def _op_create_token(chain: Chain, body: dict) -> dict:
 
 
 def _op_fault(chain: Chain, body: dict) -> dict:
-    return chain.set_faults(**{key: body.get(key) for key in
-                               ("drop_broadcasts", "http_errors", "http_status", "delay_blocks")})
+    return chain.set_faults(**{key: body.get(key) for key in faults.DEFAULTS})
 
 
 def _op_fork(chain: Chain, body: dict) -> dict:
     depth = body.get("depth")
-    return chain.fork(depth=None if depth is None else int(depth), reinclude=bool(body.get("reinclude")))
+    return chain.fork(depth=None if depth is None else int(depth), txid=body.get("txid"),
+                      reinclude=bool(body.get("reinclude")), deep=bool(body.get("deep")))
 
 
 def _op_balances(chain: Chain, body: dict) -> dict:
@@ -292,13 +293,15 @@ class Handler(BaseHTTPRequestHandler):
         raw = self.rfile.read(length) if length else b""
         with chain.lock:
             chain.requests[path] = chain.requests.get(path, 0) + 1
-        if path in OPERATOR_ROUTES:
+            node_call = path in NODE_ROUTES and self.server.serves(path, chain.state["faults"])
+            answer = faults.error_answer(chain.state["faults"], path) if node_call else None
+            backend = chain.balancer.backend(chain, path) if node_call else chain
+        if path in OPERATOR_ROUTES and not self.server.solidity:
             handler = OPERATOR_ROUTES[path]
-        elif path in NODE_ROUTES:
-            status = chain.take_http_error()
-            if status:
-                self._reply(status, {"Error": "Too Many Requests" if status == 429 else "Service Unavailable"})
-                return
+        elif answer is not None:
+            self._reply(*answer)
+            return
+        elif node_call:
             handler = NODE_ROUTES[path]
         else:
             self._reply(404, {"Error": f"unknown endpoint {path}"})
@@ -306,12 +309,15 @@ class Handler(BaseHTTPRequestHandler):
         try:
             body = json.loads(raw) if raw.strip() else {}
             with chain.lock:
-                result = handler(chain, body)
+                result = handler(backend, body)
         except Rejected as rejection:
             self._reply(400, {"Error": rejection.message, "code": rejection.code})
             return
-        except Exception as error:  # a node answers 200 with the error in the body
-            logger.exception("devnode request %s failed", path)
+        except Exception as error:
+            if handler in OPERATOR_ROUTES.values():
+                self._reply(400, {"Error": str(error)})
+                return
+            logger.exception("devnode request %s failed", path)  # a node answers 200 with the error in the body
             self._reply(200, {"Error": f"class {type(error).__name__} : {error}"})
             return
         self._reply(200, result)
@@ -325,13 +331,25 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
 
+# What java-tron's solidity port (HttpApiOnSolidityService) serves besides /walletsolidity/*.
+SOLIDITY_PORT_EXTRAS = {"wallet/getnodeinfo"}
+
+
 class DevnodeHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, address, chain: Chain):
+    def __init__(self, address, chain: Chain, *, solidity: bool = False):
         super().__init__(address, Handler)
         self.chain = chain
+        self.solidity = solidity
+
+    def serves(self, path: str, switches: dict) -> bool:
+        """Whether this port answers a node endpoint (java-tron splits them over two ports)."""
+        solidified = path.startswith("walletsolidity/")
+        if self.solidity:
+            return solidified or path in SOLIDITY_PORT_EXTRAS
+        return not (solidified and switches["solidity_port_only"])
 
 
 class Devnode:
@@ -340,10 +358,14 @@ class Devnode:
     def __init__(
         self, *, host: str = "127.0.0.1", port: int = 0, block_time: float = 3.0, solid_lag: int = 19,
         snapshot_path: str | Path | None = None, usdt_address: str | None = None, energy_price: int = 100,
+        solidity_port: int | None = None,
     ):
+        """`solidity_port` (0: any free port) also serves /walletsolidity/* on a port of its own."""
         kwargs = {"usdt_address": usdt_address} if usdt_address else {}
         self.chain = Chain(solid_lag=solid_lag, snapshot_path=snapshot_path, energy_price=energy_price, **kwargs)
         self.httpd = DevnodeHTTPServer((host, port), self.chain)
+        self.solidity_httpd = (None if solidity_port is None else
+                               DevnodeHTTPServer((host, solidity_port), self.chain, solidity=True))
         self.block_time = block_time
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -356,8 +378,18 @@ class Devnode:
     def url(self) -> str:
         return f"http://{self.httpd.server_address[0]}:{self.port}/"
 
+    @property
+    def solidity_url(self) -> str | None:
+        if self.solidity_httpd is None:
+            return None
+        host, port = self.solidity_httpd.server_address[:2]
+        return f"http://{host}:{port}/"
+
     def start(self) -> Devnode:
         self._threads.append(threading.Thread(target=self.httpd.serve_forever, name="devnode-http", daemon=True))
+        if self.solidity_httpd is not None:
+            self._threads.append(threading.Thread(target=self.solidity_httpd.serve_forever,
+                                                  name="devnode-http-solidity", daemon=True))
         if self.block_time > 0:
             self._threads.append(threading.Thread(target=self._produce, name="devnode-blocks", daemon=True))
         for thread in self._threads:
@@ -370,8 +402,9 @@ class Devnode:
 
     def stop(self) -> None:
         self._stop.set()
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        for httpd in filter(None, (self.httpd, self.solidity_httpd)):
+            httpd.shutdown()
+            httpd.server_close()
         for thread in self._threads:
             thread.join(timeout=5)
         self.chain.save()

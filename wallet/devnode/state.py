@@ -17,6 +17,8 @@ from pathlib import Path
 from Crypto.Hash import keccak
 from tronpy.keys import PrivateKey, Signature, to_base58check_address, to_hex_address
 
+from .faults import DEFAULTS as FAULT_DEFAULTS
+from .faults import Balancer, faults_set
 from .multicall import MULTICALL_ADDRESS, MULTICALL_HEX, multicall
 from .proto import raw_data_bytes, txid_of
 
@@ -43,6 +45,9 @@ ENERGY_REVERT = 10_000
 MAX_FEE_LIMIT = 15_000 * SUN
 MAX_EXPIRATION_MS = 24 * 3600 * 1000
 DAY_MS = 24 * 3600 * 1000
+# Blocks below the solidified head whose undo journal is kept, so that a fork deeper than the
+# solidification lag (what an operator's too-shallow blocks:N rule risks) can be modelled.
+DEEP_FORK_BLOCKS = 100
 
 
 class Rejected(Exception):
@@ -86,11 +91,15 @@ class Chain:
         self.energy_price = energy_price
         self.snapshot_path = Path(snapshot_path) if snapshot_path else None
         self.requests: dict[str, int] = {}
+        self.balancer = Balancer()
         if self.snapshot_path and self.snapshot_path.exists():
             self.state = json.loads(self.snapshot_path.read_text())
         else:
             self.state = self._genesis(to_hex_address(usdt_address))
             self.save()
+        # Snapshots written before a switch existed get its default.
+        self.state["faults"] = {**FAULT_DEFAULTS, **self.state["faults"]}
+        self.state.setdefault("journal_floor", self.solid_number)
         self._tapos = {self._tapos_key(b["id"]): b["number"] for b in self.state["blocks"]}
 
     # Genesis and snapshots ------------------------------------------------------------------
@@ -122,7 +131,8 @@ class Chain:
             "journal": {},
             "time_offset_ms": 0,
             "fork_salt": 0,
-            "faults": {"drop_broadcasts": 0, "http_errors": 0, "http_status": 503, "delay_blocks": 0},
+            "journal_floor": 0,  # blocks at or below it can no longer be undone
+            "faults": dict(FAULT_DEFAULTS),
         }
 
     @staticmethod
@@ -164,6 +174,10 @@ class Chain:
 
     def account(self, hex_address: str) -> dict | None:
         return self.state["accounts"].get(hex_address)
+
+    def transaction_block(self, txid: str) -> int | None:
+        stored = self.state["txs"].get(txid)
+        return None if stored is None else stored["block"]
 
     def token_balance(self, contract_hex: str, holder_hex: str) -> int:
         return self.state["tokens"][contract_hex]["balances"].get(holder_hex, 0)
@@ -322,7 +336,11 @@ class Chain:
     def _mine_one(self) -> None:
         parent = self.head
         number = parent["number"] + 1
-        timestamp = max(parent["timestamp"] + 1, now_ms() + self.state["time_offset_ms"])
+        interval = self.state["faults"]["block_interval_ms"]
+        if interval > 0:
+            timestamp = parent["timestamp"] + interval
+        else:
+            timestamp = max(parent["timestamp"] + 1, now_ms() + self.state["time_offset_ms"])
         self._building = number
         included, waiting = [], []
         for entry in self.state["pool"]:
@@ -331,7 +349,8 @@ class Chain:
                 continue
             try:
                 # Re-checked against the state at packing time; a failure drops it from the pool.
-                self.validate(entry["tx"], timestamp=timestamp, check_tapos=False)
+                # As in java-tron, expiration is judged by the head (parent) block's time.
+                self.validate(entry["tx"], timestamp=parent["timestamp"], check_tapos=False)
             except Rejected:
                 continue
             info = self._execute(entry["tx"], entry["txid"], number, timestamp)
@@ -345,9 +364,10 @@ class Chain:
             self.state["txs"][entry["txid"]] = {"tx": entry["tx"], "block": number, "info": info, "index": index}
         self.state["blocks"].append(block)
         self._tapos[self._tapos_key(block["id"])] = number
-        solid = self.solid_number
-        for key in [k for k in self.state["journal"] if int(k) <= solid]:
+        floor = max(self.state["journal_floor"], self.solid_number - DEEP_FORK_BLOCKS)
+        for key in [k for k in self.state["journal"] if int(k) <= floor]:
             del self.state["journal"][key]
+        self.state["journal_floor"] = floor
 
     def _charge(self, owner: str, size: int, timestamp: int) -> dict:
         account = dict(self.state["accounts"][owner])
@@ -441,26 +461,38 @@ class Chain:
             info["resMessage"] = _hex_text(message)
         return info
 
-    def fork(self, *, depth: int | None = None, reinclude: bool = False) -> dict:
-        """Replace the newest `depth` unsolidified blocks (all of them by default) by new ones.
+    def fork(self, *, depth: int | None = None, txid: str | None = None, reinclude: bool = False,
+             deep: bool = False) -> dict:
+        """Replace the newest `depth` blocks by new ones and mine back to the former height.
 
-        The transactions of the removed blocks are forgotten, or put back in the pool with
-        `reinclude`. The chain is then mined back to its former height with different blocks.
+        By default only unsolidified blocks can go (all of them when no depth is given). `txid`
+        forks just deep enough to remove that transaction's block, and that transaction is never
+        put back. `deep` allows going below the solidified head (as far as the undo journal
+        reaches), which no real chain does but a `blocks:N` rule shallower than solidification
+        cannot tell apart. The other removed transactions are forgotten, or put back in the pool
+        with `reinclude`.
         """
         with self.lock:
             head = self.head["number"]
-            solid = self.solid_number
-            depth = head - solid if depth is None else min(depth, head - solid)
+            floor = self.state["journal_floor"] if deep else self.solid_number
+            if txid is not None:
+                number = self.transaction_block(txid)
+                if number is None:
+                    raise ValueError(f"transaction {txid} is in no block")
+                depth = max(depth or 0, head - number + 1)
+            depth = head - floor if depth is None else min(depth, head - floor)
+            if txid is not None and head - depth >= self.transaction_block(txid):
+                raise ValueError(f"transaction {txid} is too deep to fork away")
             removed = []
             for _ in range(depth):
                 block = self.state["blocks"].pop()
                 self._tapos.pop(self._tapos_key(block["id"]), None)
                 self._undo(block["number"])
-                for txid in block["txids"]:
-                    stored = self.state["txs"].pop(txid)
-                    removed.append(txid)
-                    if reinclude:
-                        self.state["pool"].append({"txid": txid, "tx": stored["tx"], "not_before": 0})
+                for removed_txid in reversed(block["txids"]):
+                    stored = self.state["txs"].pop(removed_txid)
+                    removed.append(removed_txid)
+                    if reinclude and removed_txid != txid:
+                        self.state["pool"].insert(0, {"txid": removed_txid, "tx": stored["tx"], "not_before": 0})
             self.state["fork_salt"] += 1
             for _ in range(depth):
                 self._mine_one()
@@ -590,21 +622,12 @@ class Chain:
             self.save()
             return to_base58check_address(contract_hex)
 
-    def set_faults(self, **faults) -> dict:
+    def set_faults(self, **values) -> dict:
         with self.lock:
-            for name, value in faults.items():
-                if name in self.state["faults"] and value is not None:
-                    self.state["faults"][name] = int(value)
+            faults_set(self.state["faults"], values)
+            if values.get("lagging_blocks") is not None or values.get("lagging_path") is not None:
+                self.balancer.reset()
             return dict(self.state["faults"])
-
-    def take_http_error(self) -> int | None:
-        """The status to answer instead of serving this request, if an error fault is armed."""
-        with self.lock:
-            faults = self.state["faults"]
-            if faults["http_errors"] > 0:
-                faults["http_errors"] -= 1
-                return faults["http_status"]
-            return None
 
     def info(self) -> dict:
         with self.lock:

@@ -23,12 +23,17 @@ class NodeHandle:
         self.node = node
         self.chain = node.chain
         self.url = node.url
+        self.solidity_url = node.solidity_url  # /walletsolidity/* on a port of its own
         self.session = requests.Session()
 
     def op(self, endpoint: str, /, **body) -> dict:
         response = self.session.post(f"{self.url}devnode/{endpoint}", json=body, timeout=30)
         response.raise_for_status()
         return response.json()
+
+    def fault(self, **switches) -> dict:
+        """Arm fault switches (see wallet/devnode/faults.py), e.g. fault(error_bodies=2)."""
+        return self.op("fault", **switches)
 
     def mine(self, blocks: int = 1, advance_seconds: float = 0) -> dict:
         return self.op("mine", blocks=blocks, advance_seconds=advance_seconds)
@@ -50,7 +55,8 @@ class NodeHandle:
 
 @pytest.fixture
 def devnode(tmp_path):
-    node = Devnode(port=0, block_time=0, solid_lag=SOLID_LAG, snapshot_path=tmp_path / "devnode.json").start()
+    node = Devnode(port=0, block_time=0, solid_lag=SOLID_LAG, snapshot_path=tmp_path / "devnode.json",
+                   solidity_port=0).start()
     try:
         yield NodeHandle(node)
     finally:

@@ -87,7 +87,7 @@ def test_adjust_balance_with_the_same_key_and_other_content_fails(operator, chan
 
 @pytest.mark.parametrize("args, message", [
     (["--user", "nobody", "--amount", "5", "--reason", "x", "--by", "olga"], "no member"),
-    (["--amount", "NaN", "--reason", "x", "--by", "olga"], "finite"),
+    (["--amount", "NaN", "--reason", "x", "--by", "olga"], "is not a number"),
     (["--amount", "5", "--reason", " ", "--by", "olga"], "reason"),
     (["--amount", "-1", "--reason", "overdraw", "--by", "olga"], "Insufficient"),
     (["--amount", "5", "--reason", "x"], "--by"),

@@ -279,12 +279,15 @@ def test_the_tron_devnode_command_serves_and_keeps_its_state_across_restarts(tmp
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     snapshot = tmp_path / "node.json"
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        solidity_port = sock.getsockname()[1]
     command = [sys.executable, "manage.py", "tron_devnode", "--port", str(port), "--block-time", "0",
-               "--solid-lag", "2", "--snapshot", str(snapshot)]
+               "--solid-lag", "2", "--snapshot", str(snapshot), "--solidity-port", str(solidity_port)]
     url = f"http://127.0.0.1:{port}/"
 
-    def start():
-        process = subprocess.Popen(command, cwd=settings.BASE_DIR, env=os.environ.copy(),
+    def start(*options):
+        process = subprocess.Popen([*command, *options], cwd=settings.BASE_DIR, env=os.environ.copy(),
                                    stdout=subprocess.PIPE, text=True)
         assert "devnode on" in process.stdout.readline()
         return process
@@ -293,8 +296,12 @@ def test_the_tron_devnode_command_serves_and_keeps_its_state_across_restarts(tmp
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=20) == 0
 
-    process = start()
+    process = start("--fault", "error_bodies=1")
     try:
+        assert "Error" in requests.post(url + "wallet/getnodeinfo", timeout=10).json()
+        assert requests.post(url + "walletsolidity/getnowblock", timeout=10).status_code == 404
+        solid = requests.post(f"http://127.0.0.1:{solidity_port}/walletsolidity/getnowblock", timeout=10)
+        assert solid.status_code == 200
         requests.post(url + "devnode/mine", json={"blocks": 5}, timeout=10).raise_for_status()
         head = Tron(HTTPProvider(endpoint_uri=url)).get_latest_block_id()
     finally:
@@ -304,3 +311,136 @@ def test_the_tron_devnode_command_serves_and_keeps_its_state_across_restarts(tmp
         assert Tron(HTTPProvider(endpoint_uri=url)).get_latest_block_id() == head
     finally:
         stop(process)
+
+
+# Answers of the real network --------------------------------------------------------------
+
+
+def _post(url: str, path: str, body: dict | None = None) -> requests.Response:
+    return requests.post(url + path, json=body or {}, timeout=10)
+
+
+def test_error_bodies_answer_http_200_with_the_rate_limiter_message_on_any_endpoint(devnode, funded):  # noqa: F811
+    devnode.fault(error_bodies=2)
+    for url, path in ((devnode.url, "wallet/getnodeinfo"), (devnode.solidity_url, "walletsolidity/getnowblock")):
+        answer = _post(url, path)
+        assert answer.status_code == 200
+        assert answer.json() == {"Error": "class java.lang.IllegalAccessException : lack of computing resources"}
+    assert "block" in _post(devnode.url, "wallet/getnodeinfo").json()
+
+
+def test_error_bodies_can_be_aimed_at_one_path(devnode, tron, funded):  # noqa: F811
+    key, owner = funded
+    sent = tron.trx.transfer(owner, _new_address(), SUN).build().sign(key).broadcast()
+    devnode.solidify()
+    devnode.fault(error_bodies=1, error_path="walletsolidity/gettransactioninfobyid")
+    assert "block" in _post(devnode.url, "wallet/getnodeinfo").json()
+    path = "walletsolidity/gettransactioninfobyid"
+    assert "Error" in _post(devnode.url, path, {"value": sent.txid}).json()
+    assert _post(devnode.url, path, {"value": sent.txid}).json()["id"] == sent.txid
+
+
+def test_a_lagging_backend_is_served_round_robin_and_lacks_the_newest_blocks(devnode, tron, funded):  # noqa: F811
+    key, owner = funded
+    devnode.mine(10)
+    sent = tron.trx.transfer(owner, _new_address(), SUN).build().sign(key).broadcast()
+    devnode.mine()
+    head = devnode.chain.head["number"]
+    devnode.fault(lagging_blocks=3)
+    # Calls alternate: the lagging backend first, then the real one.
+    lagging, real = _post(devnode.url, "wallet/getnodeinfo").json(), _post(devnode.url, "wallet/getnodeinfo").json()
+    assert lagging["block"].startswith(f"Num:{head - 3},")
+    assert lagging["solidityBlock"].startswith(f"Num:{head - 3 - SOLID_LAG},")
+    assert real["block"].startswith(f"Num:{head},")
+    for path, body, missing in (
+        ("wallet/getblockbynum", {"num": head}, {}),
+        ("wallet/gettransactioninfobyblocknum", {"num": head}, []),
+        ("wallet/gettransactioninfobyid", {"value": sent.txid}, {}),
+        ("wallet/gettransactionbyid", {"value": sent.txid}, {}),
+    ):
+        assert _post(devnode.url, path, body).json() == missing, path
+        assert _post(devnode.url, path, body).json() != missing, path
+    now = _post(devnode.url, "wallet/getnowblock").json()
+    assert now["block_header"]["raw_data"]["number"] == head - 3
+    devnode.fault(lagging_blocks=0)
+    assert _post(devnode.url, "wallet/getblockbynum", {"num": head}).json()["blockID"]
+
+
+def test_a_lagging_backend_can_be_aimed_at_one_path(devnode, tron, funded):  # noqa: F811
+    key, owner = funded
+    sent = tron.trx.transfer(owner, _new_address(), SUN).build().sign(key).broadcast()
+    devnode.solidify()
+    devnode.fault(lagging_blocks=30, lagging_path="walletsolidity/gettransactioninfobyid")
+    assert _post(devnode.url, "wallet/getnodeinfo").json()["block"].startswith(f"Num:{devnode.chain.head['number']},")
+    path = "walletsolidity/gettransactioninfobyid"
+    assert _post(devnode.url, path, {"value": sent.txid}).json() == {}
+    assert _post(devnode.url, path, {"value": sent.txid}).json()["id"] == sent.txid
+
+
+def test_the_java_tron_port_layout_serves_walletsolidity_only_on_the_solidity_port(devnode, funded):  # noqa: F811
+    assert _post(devnode.url, "walletsolidity/getnowblock").status_code == 200  # TronGrid: one host
+    devnode.fault(solidity_port_only=True)
+    assert _post(devnode.url, "walletsolidity/getnowblock").status_code == 404
+    assert _post(devnode.url, "wallet/getnowblock").status_code == 200
+    solid = _post(devnode.solidity_url, "walletsolidity/getnowblock")
+    assert solid.status_code == 200
+    assert solid.json()["block_header"]["raw_data"]["number"] == devnode.chain.solid_number
+    assert "solidityBlock" in _post(devnode.solidity_url, "wallet/getnodeinfo").json()
+    assert _post(devnode.solidity_url, "wallet/broadcasttransaction").status_code == 404
+    assert _post(devnode.solidity_url, "devnode/info").status_code == 404
+
+
+def test_a_deep_fork_removes_a_solidified_transaction_and_undoes_its_transfer(devnode, tron, funded):  # noqa: F811
+    key, owner = funded
+    to, other = _new_address(), _new_address()
+    usdt = _usdt(tron, devnode)
+    gone = usdt.functions.transfer(to, 40 * SUN).with_owner(owner).fee_limit(50 * SUN).build().sign(key).broadcast()
+    kept = tron.trx.transfer(owner, other, 2 * SUN).build().sign(key).broadcast()
+    devnode.mine()
+    devnode.mine(SOLID_LAG + 2)
+    number = tron.get_transaction_info(gone.txid)["blockNumber"]
+    assert number < devnode.chain.solid_number and devnode.usdt_of(to) == 40 * SUN
+    refused = requests.post(devnode.url + "devnode/fork", json={"txid": gone.txid}, timeout=10)
+    assert refused.status_code == 400  # a normal fork never reaches below the solidified head
+    head = devnode.chain.head["number"]
+    result = devnode.op("fork", txid=gone.txid, deep=True, reinclude=True)
+    assert gone.txid in result["removed"] and result["head"] == head
+    assert tron.provider.make_request("walletsolidity/gettransactioninfobyid", {"value": gone.txid}) == {}
+    assert devnode.usdt_of(to) == 0 and devnode.usdt_of(owner) == 500 * SUN
+    assert tron.get_transaction_info(kept.txid)["blockNumber"] == number  # put back in the new block
+    assert tron.get_account_balance(other) == 2
+
+
+def test_a_fork_can_be_limited_to_the_given_depth(devnode, tron, funded):  # noqa: F811
+    key, owner = funded
+    early = tron.trx.transfer(owner, _new_address(), SUN).build().sign(key).broadcast()
+    devnode.mine()
+    late = tron.trx.transfer(owner, _new_address(), SUN).build().sign(key).broadcast()
+    devnode.mine()
+    assert devnode.op("fork", depth=1)["removed"] == [late.txid]
+    assert tron.get_transaction_info(early.txid)["id"] == early.txid
+
+
+def test_expiration_at_packing_is_judged_by_the_parent_block_time_not_the_wall_clock(devnode, tron, funded):  # noqa: F811
+    import time
+
+    key, owner = funded
+    devnode.mine()
+    time.sleep(0.3)  # no block for a while: the head is older than the wall clock
+    txn = tron.trx.transfer(owner, _new_address(), SUN).expiration(400).build().sign(key)
+    time.sleep(0.6)
+    assert devnode.chain.head["timestamp"] < txn._raw_data["expiration"] < time.time() * 1000
+    sent = txn.broadcast()  # expired by the wall clock, not by the head block's time
+    devnode.mine()
+    assert tron.get_transaction_info(sent.txid)["blockNumber"] == devnode.chain.head["number"]
+
+
+def test_chain_time_can_run_ahead_of_the_wall_clock_and_expires_a_fresh_transaction(devnode, tron, funded):  # noqa: F811
+    key, owner = funded
+    devnode.fault(block_interval_ms=3000)
+    txn = tron.trx.transfer(owner, _new_address(), SUN).build().sign(key)  # expires in 60 s by the wall clock
+    before = devnode.chain.head["timestamp"]
+    devnode.mine(30)
+    assert devnode.chain.head["timestamp"] == before + 30 * 3000
+    with pytest.raises(TransactionError, match="expired"):
+        txn.broadcast()

@@ -11,6 +11,7 @@ from django.utils import timezone
 from tronpy.keys import PrivateKey
 
 from accounts.tests.factories import UserFactory, staff_member
+from phonix.models import AuditLog
 from wallet import withdrawals as withdrawal_flow
 from wallet.deposits import deposit_address_get_or_create, deposits_scan
 from wallet.models import ChainTransfer, CustodyProof, Withdrawal
@@ -116,7 +117,29 @@ def test_unpaid_completions_a_double_payment_and_stranded_usdt_are_each_listed(s
     # In total the errors sum to a surplus (+190 unpaid, -95 paid twice, +20 stranded, +the float).
     assert report.difference > 0
     assert not CustodyProof.objects.filter(kind="withdrawal").exists()
+
+    # What an operator does: read the missed block again, and accept each withdrawal once its money
+    # was put right by other means (paid by hand, returned with adjust_balance, booked as a loss).
+    deposits_scan(from_block=0)
+    staff = staff_member()
+    for withdrawal in (*unpaid, twice):
+        call_command("reconcile_ledger", "--accept", f"withdrawal:{withdrawal.pk}", "--by", staff.username,
+                     "--reason", "put right by hand", stdout=StringIO())
+    assert AuditLog.objects.filter(action="custody_item_accept", actor=staff).count() == 3
+    out, err = _reconcile()
+    assert out.startswith("OK") and err == ""
     assert_ledger_invariants()
+
+
+def test_accepting_needs_a_staff_member_and_a_reason(signer):  # noqa: F811
+    withdrawal = _approved(_member())
+    with pytest.raises(CommandError, match="staff member"):
+        call_command("reconcile_ledger", "--accept", f"withdrawal:{withdrawal.pk}", "--by", "nobody",
+                     "--reason", "x")
+    with pytest.raises(CommandError, match="say why"):
+        call_command("reconcile_ledger", "--accept", f"withdrawal:{withdrawal.pk}",
+                     "--by", staff_member().username)
+    assert not CustodyProof.objects.exists()
 
 
 def test_addresses_holding_usdt_are_read_in_batches(signer, devnode, settings):  # noqa: F811

@@ -76,11 +76,14 @@ def test_history_filter_and_htmx_partial(client):
     assert "Adjustment" in body and "payout 0" not in body
 
 
-def test_bad_page_and_filter_values_do_not_fail(client):
+def test_bad_page_and_filter_values_answer_400_with_the_reason(client):
     member = UserFactory()
     client.force_login(member)
-    assert client.get("/wallet/transactions/?page=abc&type=<script>").status_code == 200
-    assert client.get("/wallet/transactions/?page=99999").status_code == 200
+    refused = client.get("/wallet/transactions/?page=abc&type=<script>")
+    assert refused.status_code == 400
+    assert "Page: Enter a whole number." in refused.content.decode()
+    assert "&lt;script&gt;" in refused.content.decode() and "<script>" not in refused.content.decode()
+    assert client.get("/wallet/transactions/?page=99999").status_code == 200  # past the end: the last page
 
 
 def test_dashboard_shows_balances_and_recent_history(client):
@@ -127,7 +130,8 @@ def test_history_filters_by_type_status_and_date_range(client):
     assert amounts(status="pending") == ["33.000000"]
     assert amounts(since=(today - timedelta(days=5)).isoformat()) == ["22.000000", "33.000000"]
     assert amounts(until=(today - timedelta(days=10)).isoformat()) == ["11.000000"]  # the day itself counts
-    assert amounts(type="deposit", since="not-a-date") == ["11.000000", "22.000000"]  # a bad value is ignored
+    refused = client.get("/wallet/transactions/", {"type": "deposit", "since": "not-a-date"})
+    assert refused.status_code == 400 and "From (UTC): Enter a valid date." in refused.content.decode()
 
 
 def test_debits_are_shown_negative_and_credits_positive(client):

@@ -50,6 +50,8 @@ class TestOncePerForm:
         first = client.get(reverse("wallet:withdraw")).context["form"]["token"].value()
         second = client.get(reverse("wallet:withdraw")).context["form"]["token"].value()
         assert uuid.UUID(str(first)) and first != second
+        page = client.get(reverse("wallet:withdraw")).content.decode()
+        assert 'type="hidden" name="token"' in page
 
     def test_five_identical_posts_open_one_withdrawal(self, member, client, invariants):
         client.force_login(member)

@@ -420,3 +420,12 @@ class TestPage:
         assert "wallet/withdraw.js" in page and "<script>" not in page
         script = (settings.BASE_DIR / "static" / "wallet" / "withdraw.js").read_text()
         assert "Math.max(0" in script
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("amount", ["1e3", "1E2", "１００", "١٠٠", "1_0", "25.0000001"])
+def test_a_withdrawal_amount_in_anything_but_plain_digits_is_refused(member, client, amount, invariants):
+    client.force_login(member)
+    response = client.post(reverse("wallet:withdraw"), {"amount": amount, "password": PASSWORD,
+                                                         "token": str(uuid.uuid4())})
+    assert response.status_code == 200 and response.context["form"].errors["amount"]
+    assert not Withdrawal.objects.exists() and _balance(member) == 200

@@ -13,7 +13,16 @@ class Command(BaseCommand):
         "and what each deposit address holds."
     )
 
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        parser.add_argument("--accept", metavar="KIND:ID",
+                            help="accept a listed withdrawal, sweep or deposit corrected by other means")
+        parser.add_argument("--by", metavar="USERNAME", help="the staff member accepting it")
+        parser.add_argument("--reason", default="", help="why it is accepted")
+
+    def handle(self, *args, accept: str | None = None, by: str | None = None, reason: str = "", **options):
+        if accept:
+            self.stdout.write(_accept(accept, by, reason))
+            return
         report = ledger_reconcile()
         for account_id, cached, actual in report.drifted_accounts[:20]:
             self.stderr.write(f"account {account_id}: cached {cached} but entries sum to {actual}")
@@ -33,3 +42,22 @@ class Command(BaseCommand):
         if not report.ok or not totals.ok or not custody_ok:
             raise CommandError(f"DRIFT — {line}")
         self.stdout.write(f"OK — {line}")
+
+
+def _accept(item: str, by: str | None, reason: str) -> str:
+    from django.contrib.auth import get_user_model
+
+    from phonix.exceptions import PhonixError
+    from wallet.reconcile import custody_item_accept
+
+    kind, _, item_id = item.partition(":")
+    actor = get_user_model().objects.filter(username=by or "", is_staff=True).first()
+    if actor is None:
+        raise CommandError("--by must name a staff member")
+    if not item_id.isdigit():
+        raise CommandError("--accept takes KIND:ID, e.g. withdrawal:12")
+    try:
+        custody_item_accept(kind=kind, item_id=int(item_id), actor=actor, reason=reason)
+    except PhonixError as error:
+        raise CommandError(str(error)) from error
+    return f"accepted {kind} {item_id} by {actor.username}: {reason}"

@@ -38,4 +38,6 @@ class Command(BaseCommand):
             f"{result.confirmed}): {result.recorded} deposits recorded, {result.credited} credited, "
             f"{result.below_minimum} below minimum, {result.orphaned} orphaned; "
             f"{result.node_calls} node calls ({per_block:.2f}/block)"
+            + (f"; stopped at block {result.stopped_at} ({result.stop_reason}), the next run reads it again"
+               if result.stopped_at is not None else "")
         )
