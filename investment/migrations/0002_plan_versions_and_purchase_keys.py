@@ -10,15 +10,14 @@ import investment.models
 
 def first_plan_version(apps, schema_editor):
     """The plan as the specification states it becomes version 1; older rows point at it."""
-    PlanVersion = apps.get_model("investment", "PlanVersion")
-    Subscription = apps.get_model("investment", "Subscription")
-    version = PlanVersion.objects.order_by("id").first() or PlanVersion.objects.create(
-        note="The plan as first published"
-    )
-    Subscription.objects.filter(plan_version__isnull=True).update(plan_version=version)
-    for subscription in Subscription.objects.filter(purchase_key__isnull=True).only("id"):
+    alias = schema_editor.connection.alias
+    versions = apps.get_model("investment", "PlanVersion").objects.using(alias)
+    subscriptions = apps.get_model("investment", "Subscription").objects.using(alias)
+    version = versions.order_by("id").first() or versions.create(note="The plan as first published")
+    subscriptions.filter(plan_version__isnull=True).update(plan_version=version)
+    for subscription in subscriptions.filter(purchase_key__isnull=True).only("id"):
         subscription.purchase_key = f"legacy:{subscription.id}"
-        subscription.save(update_fields=["purchase_key"])
+        subscription.save(update_fields=["purchase_key"], using=alias)
 
 
 class Migration(migrations.Migration):

@@ -40,9 +40,9 @@ NOTE_APPROXIMATE_YEAR = NOTE + " Release year approximate."
 
 
 def load(apps, schema_editor):
-    AsicMiner = apps.get_model("mining", "AsicMiner")
+    miners = apps.get_model("mining", "AsicMiner").objects.using(schema_editor.connection.alias)
     for maker, model, ths, watts, jth, year in CATALOGUE:
-        AsicMiner.objects.update_or_create(
+        miners.update_or_create(
             maker=maker, model=model,
             defaults={
                 "hashrate_ths": Decimal(ths), "power_w": watts, "efficiency_j_th": Decimal(jth),
@@ -53,9 +53,9 @@ def load(apps, schema_editor):
 
 
 def unload(apps, schema_editor):
-    AsicMiner = apps.get_model("mining", "AsicMiner")
+    miners = apps.get_model("mining", "AsicMiner").objects.using(schema_editor.connection.alias)
     for maker, model, *_ in CATALOGUE:
-        AsicMiner.objects.filter(maker=maker, model=model).delete()
+        miners.filter(maker=maker, model=model).delete()
 
 
 class Migration(migrations.Migration):

@@ -81,9 +81,16 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {"default": env.db_url("DATABASE_URL")}
-DATABASES["default"]["ATOMIC_REQUESTS"] = False
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+# The application connects as a role that owns nothing and may change the ledger only through its
+# SQL functions; migrations connect as the owner role (phonix/db_roles.py). Without
+# DATABASE_OWNER_URL the application's role is the owner too.
+DATABASES = {
+    "default": env.db_url("DATABASE_URL"),
+    "owner": env.db_url("DATABASE_OWNER_URL", default=env("DATABASE_URL")),
+}
+for _database in DATABASES.values():
+    _database["ATOMIC_REQUESTS"] = False
+    _database["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL")

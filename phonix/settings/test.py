@@ -4,7 +4,10 @@ from .base import env
 DEBUG = False
 # Tests use their own Redis database so that a developer's data is left alone.
 CACHES["default"]["LOCATION"] = env("TEST_CACHE_URL", default=REDIS_URL.rsplit("/", 1)[0] + "/15")  # noqa: F405
-DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME", default="test_phonix")}  # noqa: F405
+# One test database, created and migrated by the owner; tests connect as the application role
+# (conftest.py's django_db_setup).
+for _database in DATABASES.values():  # noqa: F405
+    _database["TEST"] = {"NAME": env("TEST_DATABASE_NAME", default="test_phonix"), "DEPENDENCIES": []}
 CACHES["default"]["KEY_PREFIX"] = "phonix-test"  # noqa: F405
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -3,11 +3,12 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import connections
 
 from accounts.tests.factories import UserFactory, staff_member
 from phonix.models import AuditLog
 from wallet.models import LedgerAccount, LedgerTransaction
+from wallet.tests.conftest import as_owner
 from wallet.tests.factories import fund
 
 pytestmark = pytest.mark.django_db
@@ -21,9 +22,10 @@ def test_reconcile_passes_on_a_consistent_ledger():
     assert "0 drifted accounts" in out.getvalue()
 
 
+@as_owner
 def test_reconcile_catches_a_balance_cache_changed_behind_its_back():
     account = fund(UserFactory(), "42")
-    with connection.cursor() as cursor:
+    with connections["owner"].cursor() as cursor:
         cursor.execute("UPDATE wallet_ledgeraccount SET balance = balance + 1 WHERE id = %s", [account.pk])
 
     err = StringIO()

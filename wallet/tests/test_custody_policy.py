@@ -19,6 +19,7 @@ from wallet.models import CustodyPolicy, Deposit, Withdrawal
 from wallet.policy import custody_policy_change, custody_policy_current
 from wallet.withdrawals import withdrawal_reject, withdrawal_request
 
+from .conftest import as_owner
 from .custody_fixtures import SUN, chain_settings, devnode, signer  # noqa: F401
 from .factories import fund, policy_set
 
@@ -48,16 +49,17 @@ class TestFirstVersion:
         assert (first.withdrawal_fee_percent, first.withdrawal_minimum, first.deposit_minimum) == (5, 10, 1)
         assert first.withdrawal_maximum is None and first.daily_maximum is None
 
+    @as_owner  # migrations run as the owner role
     def test_the_migration_takes_the_values_the_environment_had(self, monkeypatch):
         from django.apps import apps
-        from django.db import connection
+        from django.db import connections
 
         migration = importlib.import_module("wallet.migrations.0006_custody_policy_versions")
         monkeypatch.setenv("WITHDRAWAL_FEE_PERCENT", "3.5")
         monkeypatch.setenv("WITHDRAWAL_MINIMUM", "20")
         monkeypatch.setenv("DEPOSIT_MINIMUM", "2")
         CustodyPolicy.objects.all().delete()
-        with connection.schema_editor() as editor:
+        with connections["owner"].schema_editor() as editor:
             migration.first_version_from_settings(apps, editor)
         policy = custody_policy_current()
         assert (policy.withdrawal_fee_percent, policy.withdrawal_minimum, policy.deposit_minimum) == (

@@ -8,7 +8,7 @@ from accounts.tests.factories import UserFactory
 from phonix.exceptions import InsufficientFunds
 from wallet.models import AccountCode, LedgerAccount, LedgerTransaction
 from wallet.services import ledger_post, member_account, platform_account
-from wallet.tests.conftest import assert_ledger_invariants, run_in_threads
+from wallet.tests.conftest import as_owner, assert_ledger_invariants, run_in_threads
 from wallet.tests.factories import fund
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -69,13 +69,14 @@ def test_same_key_posted_a_hundred_times_at_once_is_one_transaction():
     assert_ledger_invariants()
 
 
+@as_owner
 def test_an_unbalanced_commit_is_refused_at_commit_time():
-    from django.db import IntegrityError, connection, transaction
+    from django.db import IntegrityError, connections, transaction
 
     member = UserFactory()
     main = member_account(user_id=member.pk, code=AccountCode.MAIN)
     with pytest.raises(IntegrityError, match="does not balance"):
-        with transaction.atomic(), connection.cursor() as cursor:
+        with transaction.atomic(using="owner"), connections["owner"].cursor() as cursor:
             cursor.execute(
                 "INSERT INTO wallet_ledgertransaction (kind, idempotency_key, content_hash, memo, created_at)"
                 " VALUES ('adjustment', 'commit:1', 'x', '', now()) RETURNING id"

@@ -1,7 +1,7 @@
 from decimal import Decimal
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, transaction
 
 from accounts.tests.factories import UserFactory
 from phonix.exceptions import (
@@ -21,6 +21,7 @@ from wallet.services import (
     member_account,
     platform_account,
 )
+from wallet.tests.conftest import as_owner
 from wallet.tests.factories import fund
 
 pytestmark = pytest.mark.django_db
@@ -57,25 +58,28 @@ def test_unbalanced_posting_is_refused_before_anything_is_written():
     assert not LedgerTransaction.objects.filter(idempotency_key__startswith="t:").exists()
 
 
+@as_owner
 def test_unbalanced_entries_through_the_orm_are_refused_by_the_database():
     member = UserFactory()
     main = member_account(user_id=member.pk, code=AccountCode.MAIN)
-    ledger_txn = LedgerTransaction.objects.create(kind=KIND, idempotency_key="orm:1", content_hash="x")
 
-    with pytest.raises(IntegrityError, match="does not balance"), transaction.atomic():
-        LedgerEntry.objects.create(transaction=ledger_txn, account=main, amount=Decimal(7))
+    with pytest.raises(IntegrityError, match="does not balance"), transaction.atomic(using="owner"):
+        ledger_txn = LedgerTransaction.objects.using("owner").create(
+            kind=KIND, idempotency_key="orm:1", content_hash="x")
+        LedgerEntry.objects.using("owner").create(transaction=ledger_txn, account_id=main.pk, amount=Decimal(7))
         # The trigger is deferred to commit; asking for the check now is the same check.
-        with transaction.get_connection().cursor() as cursor:
+        with connections["owner"].cursor() as cursor:
             cursor.execute("SET CONSTRAINTS ledger_entry_balanced IMMEDIATE")
 
 
+@as_owner
 def test_unbalanced_entries_through_raw_sql_are_refused_by_the_database():
     member = UserFactory()
     main = member_account(user_id=member.pk, code=AccountCode.MAIN)
     payouts = platform_account(AccountCode.PAYOUTS)
 
-    with pytest.raises(IntegrityError, match="does not balance"), transaction.atomic():
-        with transaction.get_connection().cursor() as cursor:
+    with pytest.raises(IntegrityError, match="does not balance"), transaction.atomic(using="owner"):
+        with connections["owner"].cursor() as cursor:
             cursor.execute(
                 "INSERT INTO wallet_ledgertransaction (kind, idempotency_key, content_hash, memo, created_at)"
                 " VALUES ('adjustment', 'raw:1', 'x', '', now()) RETURNING id"
@@ -88,6 +92,7 @@ def test_unbalanced_entries_through_raw_sql_are_refused_by_the_database():
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
 
+@as_owner
 @pytest.mark.parametrize("statement", [
     "UPDATE wallet_ledgerentry SET amount = amount + 1",
     "DELETE FROM wallet_ledgerentry",
@@ -97,17 +102,18 @@ def test_unbalanced_entries_through_raw_sql_are_refused_by_the_database():
 def test_ledger_rows_can_be_neither_updated_nor_deleted(statement):
     fund(UserFactory(), "100")
 
-    with pytest.raises(IntegrityError, match="append-only"), transaction.atomic():
-        with transaction.get_connection().cursor() as cursor:
+    with pytest.raises(IntegrityError, match="append-only"), transaction.atomic(using="owner"):
+        with connections["owner"].cursor() as cursor:
             cursor.execute(statement)
     assert LedgerEntry.objects.count() == 2
 
 
+@as_owner
 def test_member_balance_below_zero_is_refused_by_the_database_check():
     account = fund(UserFactory(), "5")
 
-    with pytest.raises(IntegrityError, match="ledger_account_member_not_negative"), transaction.atomic():
-        LedgerAccount.objects.filter(pk=account.pk).update(balance=Decimal("-0.000001"))
+    with pytest.raises(IntegrityError, match="ledger_account_member_not_negative"), transaction.atomic(using="owner"):
+        LedgerAccount.objects.using("owner").filter(pk=account.pk).update(balance=Decimal("-0.000001"))
 
 
 def test_platform_accounts_may_go_negative(balance_of):
