@@ -1,4 +1,5 @@
 from django import forms
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.validators import UnicodeUsernameValidator
@@ -86,19 +87,39 @@ class TokenForm(forms.Form):
 
 
 class ProfileForm(forms.ModelForm):
+    """Names only; the e-mail address has its own form (EmailChangeForm)."""
+
     class Meta:
         model = User
-        fields = ["first_name", "last_name", "email"]
+        fields = ["first_name", "last_name"]
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["email"].required = True
 
-    def clean_email(self) -> str:
-        email = self.cleaned_data["email"].strip()
-        if User.objects.filter(email__iexact=email).exclude(pk=self.instance.pk).exists():
-            raise forms.ValidationError(_("An account with this email exists already."), code="taken")
-        return email
+class EmailChangeForm(forms.Form):
+    email = forms.EmailField(label=_("New e-mail address"), max_length=254,
+                             widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    password = forms.CharField(label=_("Current password"), strip=False,
+                               widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+
+
+class CredentialRecordingMixin:
+    """Password forms that start the withdrawal hold when they save a new password."""
+
+    def save(self, commit=True):
+        from .models import Credential
+        from .services import credentials_change_record
+
+        user = super().save(commit=commit)
+        if commit:
+            credentials_change_record(user=user, credential=Credential.PASSWORD)
+        return user
+
+
+class PasswordChangeForm(CredentialRecordingMixin, auth_forms.PasswordChangeForm):
+    pass
+
+
+class SetPasswordForm(CredentialRecordingMixin, auth_forms.SetPasswordForm):
+    pass
 
 
 class WithdrawalAddressForm(forms.Form):

@@ -9,6 +9,12 @@ from django.utils.translation import gettext_lazy as _
 from phonix.money import money_field_kwargs
 
 
+class Credential(models.TextChoices):
+    PASSWORD = "password", _("password")
+    EMAIL = "email", _("e-mail address")
+    TWO_FACTOR = "two_factor", _("two-factor authentication")
+
+
 class User(AbstractUser):
     """A member (or staff). The referral tree is stored on the row itself.
 
@@ -34,6 +40,14 @@ class User(AbstractUser):
     trc20_wallet_address = models.CharField(_("TRC20 withdrawal address"), max_length=34, blank=True)
     withdrawal_address_changed_at = models.DateTimeField(null=True, blank=True)
     joined_at = models.DateTimeField(default=timezone.now)
+    # Set when the member opens the signed link sent to `email`; until then no registration
+    # bonus, and they do not count as their sponsor's direct referral.
+    email_confirmed_at = models.DateTimeField(_("e-mail confirmed"), null=True, blank=True)
+    # The last change of a sign-in credential, which holds withdrawals back for a while.
+    credentials_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    credentials_changed = models.CharField(
+        max_length=20, choices=Credential.choices, blank=True, default="", db_default="", editable=False
+    )
 
     class Meta:
         constraints = [

@@ -18,7 +18,7 @@ _COLUMNS = (
     "id", "password", "is_superuser", "username", "first_name", "last_name", "email", "is_staff",
     "is_active", "date_joined", "referral_code", "upline_ids", "depth", "direct_referrals_count",
     "total_invested", "total_earnings", "is_active_investor", "trc20_wallet_address", "joined_at",
-    "referred_by_id",
+    "referred_by_id", "email_confirmed_at",
 )
 
 
@@ -108,7 +108,7 @@ def network_seed(*, users: int, seed: int = 1, prefix: str | None = None, passwo
                 copy.write_row((
                     ids[i], hashed, False, username, "", "", f"{username}@example.com", False, True,
                     joined, codes[i], uplines[i], depths[i], directs[i], 0, 0, False,
-                    "", joined, (under.pk if under else None) if i == 0 else ids[sponsors[i]],
+                    "", joined, (under.pk if under else None) if i == 0 else ids[sponsors[i]], joined,
                 ))
         cursor.execute("ANALYZE accounts_user")
     member_accounts_open(user_ids=ids)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db import connection
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from .codes import referral_code_is_wellformed, referral_code_normalise
-from .models import User
+from .models import Credential, User
 
 MAX_LEVELS = 20
 
@@ -157,7 +159,8 @@ def tree_inconsistencies() -> int:
             SELECT count(*) FROM accounts_user u
             LEFT JOIN accounts_user s ON s.id = u.referred_by_id
             LEFT JOIN (SELECT referred_by_id AS id, count(*) AS n FROM accounts_user
-                       WHERE referred_by_id IS NOT NULL GROUP BY referred_by_id) d ON d.id = u.id
+                       WHERE referred_by_id IS NOT NULL AND email_confirmed_at IS NOT NULL
+                       GROUP BY referred_by_id) d ON d.id = u.id
             WHERE u.upline_ids IS DISTINCT FROM
                       CASE WHEN s.id IS NULL THEN '{}'::bigint[] ELSE s.id || s.upline_ids END
                OR u.depth <> cardinality(u.upline_ids)
@@ -216,13 +219,38 @@ def withdrawal_cooldown_until(*, user: User):
     return until if until > timezone.now() else None
 
 
-# E-mail confirmation, for rules that reward only members whose address is known to be theirs.
-# Until addresses are confirmed by a signed link, a member who gave an e-mail address counts as
-# confirmed; the confirmation field plugs in here, and in the SQL twin below, and nowhere else.
 def user_email_confirmed(*, user: User) -> bool:
-    return bool(user.email)
+    return bool(user.email) and user.email_confirmed_at is not None
 
 
 def user_email_confirmed_sql(alias: str) -> str:
     """The same rule as a SQL condition on the accounts_user row called `alias`."""
-    return f"({alias}.email <> '')"
+    return f"({alias}.email <> '' AND {alias}.email_confirmed_at IS NOT NULL)"
+
+
+@dataclass(frozen=True)
+class CredentialsHold:
+    until: datetime
+    message: str
+
+
+def credentials_hold(*, user: User) -> CredentialsHold | None:
+    """Withdrawals wait a while after a password, e-mail or second-factor change, so that whoever
+    took over an account cannot empty it before the owner (told by e-mail) reacts."""
+    from django.conf import settings
+    from django.utils import timezone
+
+    if user.credentials_changed_at is None:
+        return None
+    until = user.credentials_changed_at + settings.WITHDRAWAL_HOLD_AFTER_CREDENTIAL_CHANGE
+    if until <= timezone.now():
+        return None
+    messages = {
+        Credential.PASSWORD: _("Your password changed recently; withdrawals open again at %(time)s UTC."),
+        Credential.EMAIL: _("Your e-mail address changed recently; withdrawals open again at %(time)s UTC."),
+        Credential.TWO_FACTOR: _(
+            "Your two-factor authentication changed recently; withdrawals open again at %(time)s UTC."
+        ),
+    }
+    message = messages.get(user.credentials_changed, messages[Credential.PASSWORD])
+    return CredentialsHold(until=until, message=message % {"time": until.strftime("%Y-%m-%d %H:%M")})

@@ -18,7 +18,7 @@ from django.utils.translation import ngettext
 from phonix.exceptions import NotFound, PhonixError
 
 from .codes import referral_code_new
-from .models import SponsorChange, User
+from .models import Credential, SponsorChange, User
 
 # Serialises staff moves of the tree against each other (registrations never take it).
 _TREE_MOVE_LOCK = 7_301_003
@@ -31,12 +31,13 @@ class SponsorChangeRefused(PhonixError):
 
 @transaction.atomic(savepoint=False)
 def user_create(*, username: str, email: str, password: str | None, sponsor: User | None = None,
-                **extra) -> User:
+                email_confirmed: bool = True, **extra) -> User:
     """Create a member under `sponsor`, keeping upline_ids, depth and the sponsor's count right.
 
     The sponsor's row is locked by the count update, which also hands back its current upline
     (so a concurrent staff move of the sponsor cannot leave the new member with a stale one)
-    and the new member's id, from which the referral code follows.
+    and the new member's id, from which the referral code follows. A member who still has to
+    confirm their e-mail (sign-up) is counted by `email_confirm`, not here.
     """
     with connection.cursor() as cursor:
         if sponsor is None:
@@ -46,10 +47,10 @@ def user_create(*, username: str, email: str, password: str | None, sponsor: Use
         else:
             cursor.execute(
                 f"""
-                UPDATE accounts_user SET direct_referrals_count = direct_referrals_count + 1
+                UPDATE accounts_user SET direct_referrals_count = direct_referrals_count + %s
                 WHERE id = %s RETURNING upline_ids, depth, direct_referrals_count, {_NEXT_ID}
                 """,
-                [sponsor.pk],
+                [int(email_confirmed), sponsor.pk],
             )
             row = cursor.fetchone()
             if row is None:
@@ -59,7 +60,7 @@ def user_create(*, username: str, email: str, password: str | None, sponsor: Use
     user = User(
         id=user_id, username=User.normalize_username(username),
         email=UserManager.normalize_email(email), referred_by=sponsor, upline_ids=upline_ids,
-        depth=depth, **extra,
+        depth=depth, email_confirmed_at=timezone.now() if email_confirmed else None, **extra,
     )
     user.set_password(password) if password else user.set_unusable_password()
     _insert_with_new_code(user)
@@ -122,14 +123,15 @@ def registration_bonus_post(*, user: User):
 
 
 @transaction.atomic(savepoint=False)
-def user_register(*, username: str, email: str, password: str, sponsor: User | None = None) -> User:
-    """A member joins: placed in the tree, given the registration bonus, welcomed by email."""
-    from .tasks import welcome_email_send_task
+def user_register(*, username: str, email: str, password: str, sponsor: User | None = None,
+                  site_url: str) -> User:
+    """A member joins: placed in the tree and sent the link that confirms their e-mail, which
+    credits the registration bonus and counts them as their sponsor's direct referral."""
+    user = user_create(username=username, email=email, password=password, sponsor=sponsor,
+                       email_confirmed=False)
+    from .email_address import email_link_queue
 
-    user = user_create(username=username, email=email, password=password, sponsor=sponsor)
-    registration_bonus_post(user=user)
-    # robust: a broker hiccup must not turn a committed registration into an error page.
-    transaction.on_commit(lambda: welcome_email_send_task.delay(user.pk), robust=True)
+    email_link_queue(user=user, address=user.email, site_url=site_url)
     return user
 
 
@@ -201,13 +203,15 @@ def user_sponsor_change(*, user: User, new_sponsor: User | None, changed_by: Use
             {"old": old_depth, "new": new_depth, "upline": new_upline, "user": user.pk,
              "sponsor": new_sponsor_id},
         )
+        # Only a member whose e-mail is confirmed counts as a direct referral.
         cursor.execute(
             """
             UPDATE accounts_user SET direct_referrals_count = direct_referrals_count
                 + CASE WHEN id = %s THEN 1 ELSE -1 END
             WHERE id IN (%s, %s)
+              AND EXISTS (SELECT 1 FROM accounts_user m WHERE m.id = %s AND m.email_confirmed_at IS NOT NULL)
             """,
-            [new_sponsor_id, new_sponsor_id, old_sponsor_id],
+            [new_sponsor_id, new_sponsor_id, old_sponsor_id, user.pk],
         )
     # The moved subtree's volume leaves the old upline and joins the new one, in this transaction.
     from ranks.services import leg_volumes_move
@@ -315,11 +319,20 @@ def withdrawal_address_changed_email(*, user_id: int, by_staff: bool) -> bool:
     return True
 
 
-def user_profile_update(*, user: User, first_name: str, last_name: str, email: str) -> User:
+def user_profile_update(*, user: User, first_name: str, last_name: str) -> User:
+    """Names only: the e-mail address changes through `email_address.email_change_request`."""
     user.first_name, user.last_name = first_name, last_name
-    user.email = UserManager.normalize_email(email)
-    user.save(update_fields=["first_name", "last_name", "email"])
+    user.save(update_fields=["first_name", "last_name"])
     return user
+
+
+def credentials_change_record(*, user: User, credential: str) -> None:
+    """A password, e-mail address or second factor changed: withdrawals wait
+    WITHDRAWAL_HOLD_AFTER_CREDENTIAL_CHANGE from now (see selectors.credentials_hold)."""
+    user.credentials_changed_at, user.credentials_changed = timezone.now(), credential
+    User.objects.filter(pk=user.pk).update(
+        credentials_changed_at=user.credentials_changed_at, credentials_changed=credential
+    )
 
 
 # Two-factor authentication -------------------------------------------------------------------
@@ -350,6 +363,7 @@ def two_factor_confirm(*, user: User, device_id: int, token: str):
         return None
     TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
     TOTPDevice.objects.filter(pk=device.pk).update(confirmed=True)
+    credentials_change_record(user=user, credential=Credential.TWO_FACTOR)
     device.refresh_from_db()
     return device, recovery_codes_regenerate(user=user)
 
@@ -360,6 +374,7 @@ def recovery_codes_regenerate(*, user: User) -> list[str]:
     from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 
     StaticDevice.objects.filter(user=user).delete()
+    credentials_change_record(user=user, credential=Credential.TWO_FACTOR)
     device = StaticDevice.objects.create(user=user, name="recovery", confirmed=True)
     codes = [StaticToken.random_token() for _ in range(RECOVERY_CODES)]
     StaticToken.objects.bulk_create([StaticToken(device=device, token=code) for code in codes])
@@ -415,6 +430,7 @@ def two_factor_disable(*, user: User) -> None:
 
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
+    credentials_change_record(user=user, credential=Credential.TWO_FACTOR)
 
 
 class TwoFactorResetRefused(PhonixError):
@@ -443,6 +459,7 @@ def two_factor_reset(*, member: User, actor: User, reason: str) -> None:
         raise TwoFactorResetRefused(_("%(user)s has no two-factor authentication to reset.") % {"user": member})
     TOTPDevice.objects.filter(user=member).delete()
     StaticDevice.objects.filter(user=member).delete()
+    credentials_change_record(user=member, credential=Credential.TWO_FACTOR)
     audit_record(
         actor_id=actor.pk, member_id=member.pk, action=AuditLog.Action.TWO_FACTOR_RESET,
         target=f"user:{member.pk}", before=before, after={"authenticator": False, "recovery_codes_left": 0},

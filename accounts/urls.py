@@ -4,6 +4,7 @@ from django.urls import path, reverse_lazy
 from phonix.ratelimit import rate_limited
 
 from . import views
+from .forms import PasswordChangeForm, SetPasswordForm
 
 app_name = "accounts"
 
@@ -15,11 +16,14 @@ urlpatterns = [
     path("register/sponsor/", views.register_sponsor, name="register_sponsor"),
     path("profile/", views.profile, name="profile"),
     path("security/", views.security, name="security"),
+    path("email/change/", views.email_change, name="email_change"),
+    path("email/resend/", views.email_resend, name="email_resend"),
+    path("email/confirm/<str:token>/", views.email_confirm, name="email_confirm"),
     path(
         "password/change/",
         # The old password is checked in the session: limited like every in-session password check.
         rate_limited(group="password_check", key="user")(auth_views.PasswordChangeView.as_view(
-            template_name="accounts/password_change.html",
+            template_name="accounts/password_change.html", form_class=PasswordChangeForm,
             success_url=reverse_lazy("accounts:password_change_done"),
         )),
         name="password_change",
@@ -47,7 +51,7 @@ urlpatterns = [
     path(
         "password/reset/<uidb64>/<token>/",
         auth_views.PasswordResetConfirmView.as_view(
-            template_name="accounts/password_reset_confirm.html",
+            template_name="accounts/password_reset_confirm.html", form_class=SetPasswordForm,
             success_url=reverse_lazy("accounts:password_reset_complete"),
         ),
         name="password_reset_confirm",

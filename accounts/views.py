@@ -19,8 +19,18 @@ from phonix.ratelimit import rate_limit_check, rate_limited
 
 from . import selectors, services
 from .codes import referral_code_normalise
+from .email_address import (
+    EmailChangeRefused,
+    EmailLinkInvalid,
+    email_change_request,
+    email_confirmation_resend,
+)
+from .email_address import (
+    email_confirm as email_link_open,
+)
 from .forms import (
     DisableTwoFactorForm,
+    EmailChangeForm,
     EnableTwoFactorForm,
     LoginForm,
     ProfileForm,
@@ -65,7 +75,7 @@ def register(request: HttpRequest) -> HttpResponse:
             try:
                 user = services.user_register(
                     username=data["username"], email=data["email"], password=data["password1"],
-                    sponsor=data["referral_code"],
+                    sponsor=data["referral_code"], site_url=request.build_absolute_uri("/"),
                 )
             except IntegrityError:
                 # Someone took the username or email between the check and the insert.
@@ -73,7 +83,10 @@ def register(request: HttpRequest) -> HttpResponse:
             else:
                 request.session.pop(REFERRAL_SESSION_KEY, None)
                 auth_login(request, user, backend="accounts.backends.UsernameOrEmailBackend")
-                messages.success(request, _("Welcome to Phonix! Your registration bonus is in your bonus balance."))
+                messages.success(request, _(
+                    "Welcome to Phonix! Open the link we sent to your e-mail address to confirm it;"
+                    " your registration bonus is credited then."
+                ))
                 return redirect("dashboard:home")
     else:
         code = query_params(request, ReferralQueryForm)["ref"] or request.session.get(REFERRAL_SESSION_KEY, "")
@@ -172,8 +185,7 @@ def profile(request: HttpRequest) -> HttpResponse:
         profile_form = ProfileForm(request.POST, instance=User.objects.get(pk=user.pk))
         if profile_form.is_valid():
             data = profile_form.cleaned_data
-            services.user_profile_update(user=user, first_name=data["first_name"],
-                                         last_name=data["last_name"], email=data["email"])
+            services.user_profile_update(user=user, first_name=data["first_name"], last_name=data["last_name"])
             messages.success(request, _("Your profile was saved."))
             return redirect("accounts:profile")
     elif request.method == "POST" and "save_address" in request.POST:
@@ -244,6 +256,63 @@ def security(request: HttpRequest) -> HttpResponse:
         context.setdefault("regenerate_form", DisableTwoFactorForm(user=user))
         context.setdefault("disable_form", DisableTwoFactorForm(user=user))
     return render(request, "accounts/security.html", context)
+
+
+# E-mail address ------------------------------------------------------------------------------
+
+
+@require_GET
+def email_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """The signed link from the e-mail: works signed in or not (it is the proof, not the session)."""
+    try:
+        confirmed = email_link_open(token=token[:1000])
+    except (EmailLinkInvalid, EmailChangeRefused) as error:
+        messages.error(request, str(error))
+    else:
+        if confirmed.changed_from:
+            messages.success(request, _("Your e-mail address is now %(address)s.")
+                             % {"address": confirmed.user.email})
+        elif confirmed.first_time:
+            messages.success(request, _(
+                "Your e-mail address is confirmed. Your registration bonus is in your bonus balance."
+            ))
+        else:
+            messages.info(request, _("Your e-mail address was already confirmed."))
+    return redirect("accounts:profile" if request.user.is_authenticated else "accounts:login")
+
+
+@login_required
+@require_http_methods(["POST"])
+def email_resend(request: HttpRequest) -> HttpResponse:
+    try:
+        email_confirmation_resend(user=request.user, site_url=request.build_absolute_uri("/"))
+    except EmailChangeRefused as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("A new confirmation link is on its way to %(address)s.")
+                         % {"address": request.user.email})
+    return redirect("accounts:profile")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def email_change(request: HttpRequest) -> HttpResponse:
+    form = EmailChangeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            address = email_change_request(
+                user=request.user, password=form.cleaned_data["password"], address=form.cleaned_data["email"],
+                site_url=request.build_absolute_uri("/"),
+            )
+        except EmailChangeRefused as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _(
+                "Open the link we sent to %(address)s to make it your e-mail address. Until then your"
+                " current address stays."
+            ) % {"address": address})
+            return redirect("accounts:profile")
+    return render(request, "accounts/email_change.html", {"form": form})
 
 
 # Team ----------------------------------------------------------------------------------------

@@ -55,7 +55,7 @@ def main() -> None:
 
     sponsor = members[0]
     with CaptureQueriesContext(connection) as queries:
-        user_register(username="bench-newcomer", email="bench-newcomer@example.com",
+        user_register(username="bench-newcomer", email="bench-newcomer@example.com", site_url="http://127.0.0.1/",
                       password="bench-password-7", sponsor=sponsor)
     statements = [q["sql"] for q in queries]
     if "COMMIT" in statements:

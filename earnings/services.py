@@ -111,7 +111,7 @@ def _uplines_locked(*, upline_ids: list[int], investors_only: bool) -> list[Upli
     members = User.objects.filter(pk__in=upline_ids).order_by("pk").select_for_update(of=("self",))
     if investors_only:
         investor_directs = (
-            User.objects.filter(referred_by=OuterRef("pk"), is_active_investor=True)
+            User.objects.filter(referred_by=OuterRef("pk"), is_active_investor=True, email_confirmed_at__isnull=False)
             .order_by().values("referred_by").annotate(n=Count("pk")).values("n")
         )
         members = members.annotate(directs=Coalesce(Subquery(investor_directs, output_field=IntegerField()), 0))

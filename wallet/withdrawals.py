@@ -70,7 +70,7 @@ def withdrawal_request(*, user, amount, password: str, token: str, otp_token: st
     the first and then find it (the unique `request_key` is the guarantee beneath).
     """
     from accounts.models import User
-    from accounts.selectors import two_factor_enabled
+    from accounts.selectors import credentials_hold, two_factor_enabled
     from accounts.services import two_factor_verify
     from accounts.validators import tron_address_is_valid
 
@@ -96,6 +96,9 @@ def withdrawal_request(*, user, amount, password: str, token: str, otp_token: st
     if withdrawals_frozen(user_id=user.pk):
         raise WithdrawalRefused(_("Withdrawals are paused on your account: a deposit credited to you was removed "
                                   "from the blockchain by the network. Our staff will contact you."))
+    hold = credentials_hold(user=user)
+    if hold is not None:
+        raise WithdrawalRefused(hold.message)
     policy = custody_policy_current()
     _limits_check(amount=amount, policy=policy)
     fee = withdrawal_fee(amount=amount, policy=policy)
@@ -531,6 +534,7 @@ class WithdrawPage:
     address: str
     address_valid: bool
     cooldown_until: object
+    credentials_hold: object  # accounts.selectors.CredentialsHold or None
     available: Decimal
     minimum: Decimal
     fee_percent: Decimal
@@ -540,6 +544,7 @@ class WithdrawPage:
 
 
 def withdraw_page(*, user, limit: int = 10) -> WithdrawPage:
+    from accounts.selectors import credentials_hold
     from accounts.validators import tron_address_is_valid
 
     from .selectors import member_balance
@@ -550,6 +555,7 @@ def withdraw_page(*, user, limit: int = 10) -> WithdrawPage:
     return WithdrawPage(
         address=user.trc20_wallet_address, address_valid=tron_address_is_valid(user.trc20_wallet_address or ""),
         cooldown_until=until if until and until > timezone.now() else None,
+        credentials_hold=credentials_hold(user=user),
         available=member_balance(user=user, code=AccountCode.MAIN),
         minimum=policy.withdrawal_minimum, fee_percent=policy.withdrawal_fee_percent,
         maximum=policy.withdrawal_maximum, daily_maximum=policy.daily_maximum,

@@ -1,6 +1,7 @@
 import pytest
 
 from accounts.tests.factories import UserFactory
+from wallet.tests.conftest import invariants  # noqa: F401  (money tests end with the ledger checks)
 
 # The hand-built tree of 25 members used by the tree tests: name → sponsor name.
 TREE_25 = {

@@ -20,6 +20,16 @@ class UserFactory(factory.django.DjangoModelFactory):
         return user_create(**kwargs)
 
 
+SITE = "http://testserver/"
+
+
+def link_token(message) -> str:
+    """The token of the confirmation link in an e-mail."""
+    import re
+
+    return re.search(r"/accounts/email/confirm/([^/\s]+)/", message.body).group(1)
+
+
 def verified_login(client, user) -> None:
     """Log `user` in with a second factor recorded in the session, as the admin requires of staff."""
     from django_otp import DEVICE_ID_SESSION_KEY

@@ -7,6 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.codes import ALPHABET, referral_code_is_wellformed, referral_codes_new
+from accounts.email_address import email_confirm
 from accounts.models import User
 from accounts.selectors import tree_inconsistencies
 from accounts.services import (
@@ -15,7 +16,7 @@ from accounts.services import (
     user_register,
     withdrawal_address_set,
 )
-from accounts.tests.factories import UserFactory
+from accounts.tests.factories import SITE, UserFactory, link_token
 from wallet.models import AccountCode, LedgerTransaction, Transaction
 from wallet.services import ledger_reconcile, member_account, platform_account, platform_accounts_open
 
@@ -23,11 +24,16 @@ pytestmark = pytest.mark.django_db
 GOOD_ADDRESS = "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t"
 
 
-def test_registration_posts_the_bonus_to_the_bonus_account(django_capture_on_commit_callbacks):
+def test_confirming_the_email_posts_the_bonus_to_the_bonus_account(django_capture_on_commit_callbacks):
     sponsor = UserFactory()
     with django_capture_on_commit_callbacks(execute=True):
         user = user_register(username="newbie", email="Newbie@Example.COM", password="pw-12345678",
-                             sponsor=sponsor)
+                             sponsor=sponsor, site_url=SITE)
+    assert member_account(user_id=user.pk, code=AccountCode.BONUS).balance == 0
+    assert [m.to for m in mail.outbox] == [["Newbie@example.com"]]
+    with django_capture_on_commit_callbacks(execute=True):
+        email_confirm(token=link_token(mail.outbox[0]))
+    mail.outbox.pop(0)
     assert member_account(user_id=user.pk, code=AccountCode.BONUS).balance == Decimal("10")
     assert member_account(user_id=user.pk, code=AccountCode.MAIN).balance == 0
     assert platform_account(AccountCode.PAYOUTS).balance == Decimal("-10")
@@ -45,7 +51,7 @@ def test_registration_posts_the_bonus_to_the_bonus_account(django_capture_on_com
 
 
 def test_the_bonus_is_posted_once_however_often_it_is_retried():
-    user = user_register(username="once", email="once@example.com", password="pw-12345678")
+    user = user_register(username="once", email="once@example.com", password="pw-12345678", site_url=SITE)
     first = registration_bonus_post(user=user)
     second = registration_bonus_post(user=user)
     assert first.pk == second.pk
@@ -55,9 +61,9 @@ def test_the_bonus_is_posted_once_however_often_it_is_retried():
     assert ledger_reconcile().ok
 
 
-def test_the_welcome_email_waits_for_the_commit(django_capture_on_commit_callbacks):
+def test_the_confirmation_email_waits_for_the_commit(django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        user_register(username="later", email="later@example.com", password="pw-12345678")
+        user_register(username="later", email="later@example.com", password="pw-12345678", site_url=SITE)
     assert mail.outbox == []
     assert len(callbacks) == 1
 
@@ -69,9 +75,9 @@ def test_registration_stays_within_twelve_queries():
     sponsor = UserFactory()
     with CaptureQueriesContext(connection) as queries:
         user_register(username="counted", email="counted@example.com", password="pw-12345678",
-                      sponsor=sponsor)
+                      sponsor=sponsor, site_url=SITE)
     statements = [q["sql"] for q in queries]
-    # What runs after COMMIT is the welcome email, a worker's job in production.
+    # What runs after COMMIT is the confirmation e-mail, a worker's job in production.
     in_transaction = statements[: statements.index("COMMIT") + 1]
     assert len(in_transaction) <= 12, in_transaction
     assert User.objects.get(username="counted").upline_ids == [sponsor.pk]

@@ -15,7 +15,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import User
 from accounts.services import two_factor_begin, two_factor_confirm
-from accounts.tests.factories import UserFactory, verified_login
+from accounts.tests.factories import UserFactory, link_token, verified_login
 from wallet.models import AccountCode, LedgerTransaction
 from wallet.services import member_account
 
@@ -43,22 +43,30 @@ def _login(client, login, password=PASSWORD, ip="10.0.0.1"):
 # Joining -------------------------------------------------------------------------------------
 
 
-def test_registration_without_sponsor_logs_in_and_pays_the_bonus(client):
-    response = _join(client)
+def test_registration_logs_in_and_the_emailed_link_pays_the_bonus(client, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _join(client)
     assert response.status_code == 302 and response.url == reverse("dashboard:home")
     user = User.objects.get(username="newbie")
     assert user.referred_by is None and user.depth == 0 and user.referral_code
-    assert member_account(user_id=user.pk, code=AccountCode.BONUS).balance == Decimal("10")
     assert client.session["_auth_user_id"] == str(user.pk)
+    assert member_account(user_id=user.pk, code=AccountCode.BONUS).balance == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        opened = client.get(reverse("accounts:email_confirm", args=[link_token(mail.outbox[0])]))
+    assert opened.status_code == 302 and opened.url == reverse("accounts:profile")
+    assert member_account(user_id=user.pk, code=AccountCode.BONUS).balance == Decimal("10")
 
 
-def test_registration_with_ref_parameter_shows_and_uses_the_sponsor(client):
+def test_registration_with_ref_parameter_shows_and_uses_the_sponsor(client, django_capture_on_commit_callbacks):
     sponsor = UserFactory(username="sponsor1")
     page = client.get(reverse("accounts:register") + f"?ref={sponsor.referral_code.lower()}")
     assert "s•••1" in page.content.decode()  # the display name, never the username
-    _join(client, referral_code=sponsor.referral_code)
+    with django_capture_on_commit_callbacks(execute=True):
+        _join(client, referral_code=sponsor.referral_code)
     user = User.objects.get(username="newbie")
     assert user.referred_by == sponsor and user.upline_ids == [sponsor.pk]
+    assert User.objects.get(pk=sponsor.pk).direct_referrals_count == 0  # not before the e-mail is confirmed
+    client.get(reverse("accounts:email_confirm", args=[link_token(mail.outbox[0])]))
     assert User.objects.get(pk=sponsor.pk).direct_referrals_count == 1
 
 
@@ -117,18 +125,24 @@ def test_bad_registration_input_is_a_form_error_and_writes_nothing(client, field
     assert not LedgerTransaction.objects.exists()
 
 
-def test_a_retried_registration_is_refused_and_the_bonus_stays_single(client):
-    _join(client)
+def test_a_retried_registration_is_refused_and_the_bonus_stays_single(client, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        _join(client)
     client.logout()
     response = _join(client)
     assert response.status_code == 200 and "username" in response.context["form"].errors
+    for _twice in range(2):
+        client.get(reverse("accounts:email_confirm", args=[link_token(mail.outbox[0])]))
     assert LedgerTransaction.objects.filter(kind="bonus").count() == 1
 
 
-def test_a_welcome_email_is_sent(client, django_capture_on_commit_callbacks):
+def test_a_confirmation_email_then_a_welcome_email_are_sent(client, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         _join(client)
-    assert mail.outbox[0].to == ["newbie@example.com"]
+    assert mail.outbox[0].to == ["newbie@example.com"] and "/accounts/email/confirm/" in mail.outbox[0].body
+    with django_capture_on_commit_callbacks(execute=True):
+        client.get(reverse("accounts:email_confirm", args=[link_token(mail.outbox[0])]))
+    assert mail.outbox[1].to == ["newbie@example.com"] and "registration bonus" in mail.outbox[1].body
 
 
 # Signing in ----------------------------------------------------------------------------------
@@ -365,13 +379,13 @@ def test_names_with_html_are_saved_and_always_shown_escaped(client):
     assert "<script>x()</script>" not in body and "&lt;script&gt;x()&lt;/script&gt;" in body
 
 
-def test_the_profile_email_must_stay_unique_ignoring_case(client):
+def test_a_new_email_must_stay_unique_ignoring_case(client):
     UserFactory(email="someone@example.com")
     user = UserFactory()
     client.force_login(user)
-    response = client.post(reverse("accounts:profile"), {"save_profile": "1", "first_name": "", "last_name": "",
-                                                         "email": "SOMEONE@example.com"})
-    assert response.context["profile_form"].errors["email"]
+    response = client.post(reverse("accounts:email_change"), {"email": "SOMEONE@example.com", "password": PASSWORD})
+    assert "Another account uses that e-mail address." in response.content.decode()
+    assert mail.outbox == []
 
 
 # Team ----------------------------------------------------------------------------------------

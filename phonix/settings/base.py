@@ -198,6 +198,11 @@ DJANGO_CELERY_BEAT_TZ_AWARE = True
 LEDGER_MAX_AMOUNT = Decimal(env("LEDGER_MAX_AMOUNT", default="1000000000"))
 REGISTRATION_BONUS = Decimal(env("REGISTRATION_BONUS", default="10"))
 # A withdrawal address may be used this long after it was changed (enforced by withdrawals).
+# Withdrawals also wait this long after a password, e-mail or two-factor change.
+WITHDRAWAL_HOLD_AFTER_CREDENTIAL_CHANGE = timedelta(hours=env.int("WITHDRAWAL_CREDENTIAL_HOLD_HOURS", default=24))
+# E-mail confirmation links: how long one works, and how many a member may have sent an hour.
+EMAIL_LINK_MAX_AGE = env.int("EMAIL_LINK_MAX_AGE_HOURS", default=72) * 3600
+EMAIL_LINK_SENDS_PER_HOUR = env.int("EMAIL_LINK_SENDS_PER_HOUR", default=3)
 WITHDRAWAL_ADDRESS_COOLDOWN = timedelta(hours=env.int("WITHDRAWAL_ADDRESS_COOLDOWN_HOURS", default=24))
 # Start requests a member may send per minute (a double click is one session anyway).
 MINING_STARTS_PER_MINUTE = env.int("MINING_STARTS_PER_MINUTE", default=6)
