@@ -1,5 +1,7 @@
-"""Refusals that hold for every page, before any view runs."""
+"""What holds for every page: refusals before any view runs, and response headers Django does not
+set itself."""
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 
 from phonix.params import QueryInvalid
@@ -25,3 +27,17 @@ class NulBytesRefusedMiddleware:
 
 def _has_nul(data) -> bool:
     return any("\x00" in key or any("\x00" in value for value in values) for key, values in data.lists())
+
+
+class PermissionsPolicyMiddleware:
+    """Permissions-Policy: no page of ours uses the camera, microphone, location, payment API and
+    the like, so no page (nor anything injected into one) may ask for them."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.value = ", ".join(f"{feature}=()" for feature in settings.PERMISSIONS_POLICY_DISABLED)
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.headers.setdefault("Permissions-Policy", self.value)
+        return response

@@ -42,3 +42,27 @@
     }
   });
 })();
+
+/* Behaviour pages used to write inline (the Content-Security-Policy runs only scripts from files). */
+(function () {
+  "use strict";
+
+  // <select data-submit-on-change>: choosing an option sends its form (the language switch).
+  document.addEventListener("change", function (event) {
+    if (event.target.matches("select[data-submit-on-change]")) {
+      event.target.form.submit();
+    }
+  });
+
+  // <button data-copy-from="field-id" data-copied="Copied">: copy the field's text.
+  document.addEventListener("click", function (event) {
+    const button = event.target.closest("[data-copy-from]");
+    if (!button) {
+      return;
+    }
+    const field = document.getElementById(button.dataset.copyFrom);
+    field.select();
+    (navigator.clipboard ? navigator.clipboard.writeText(field.value) : Promise.resolve(document.execCommand("copy")))
+      .then(function () { button.textContent = button.dataset.copied; });
+  });
+})();
