@@ -36,7 +36,7 @@ CREATE TRIGGER ledger_account_opens_at_zero BEFORE INSERT ON wallet_ledgeraccoun
 
 
 class Migration(migrations.Migration):
-    dependencies = [("wallet", "0009_gas_reclaim")]
+    dependencies = [("wallet", "0011_custody_proof_accepted")]
 
     operations = [
         migrations.RunSQL(
