@@ -60,9 +60,16 @@ def _stuck_items() -> dict[str, int]:
     return stuck_items_count()
 
 
+def _tron_api_key() -> str:
+    from wallet.chain import api_key_warning
+
+    return api_key_warning() or "ok"
+
+
 # Reported for operators; they do not decide the status code (a new install has neither).
 FACTS = {"last_scan": _last_scan, "last_payouts": _last_payouts,
-         "last_mining_completion": _last_mining_completion, "stuck_items": _stuck_items}
+         "last_mining_completion": _last_mining_completion, "stuck_items": _stuck_items,
+         "tron_api_key": _tron_api_key}
 
 
 def health_report() -> dict:

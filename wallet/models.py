@@ -425,6 +425,10 @@ class ChainTransfer(models.Model):
     block_number = models.BigIntegerField(null=True, blank=True)
     receipt_result = models.CharField(max_length=40, blank=True)
     fee_sun = models.BigIntegerField(default=0)
+    # Not-found answers from nodes whose solidified head was past the expiration: a transaction
+    # is declared dead only after several of them, spread over minutes.
+    absent_checks = models.PositiveIntegerField(default=0)
+    absent_since = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

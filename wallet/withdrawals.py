@@ -4,8 +4,9 @@ Life of a withdrawal: pending → approved (enough staff approvals) → processi
 worker) → signed (the signed transaction and txid are stored before anything is sent) →
 broadcast → completed, or failed (on-chain failure, amount returned), or rejected by staff
 (amount returned). A stored transaction is re-sent byte for byte until it is mined or provably
-dead — expired by the solidified chain's clock and absent from it; only then is the withdrawal
-put back to approved and signed again.
+dead (see wallet/transfers.py: expired by the solidified chain's clock, not found over minutes,
+and absent from every block that could hold it); only then is the withdrawal put back to
+approved and signed again. Doubt means waiting, never signing twice.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from phonix.exceptions import IdempotencyConflict, NotPermitted, WithdrawalRefus
 from phonix.models import AuditLog
 from phonix.money import parse_amount
 
-from .chain import ChainClient, chain_client
+from .chain import ChainClient, ChainUnavailable, chain_client
 from .deposits import amount_to_units
 from .forks import withdrawals_frozen
 from .keys import hot_wallet_key
@@ -40,13 +41,15 @@ from .models import (
     Withdrawal,
     WithdrawalApproval,
 )
+from .platform_addresses import platform_address_refusal
 from .policy import custody_policy_current, withdrawal_fee
 from .services import HistoryLine, ledger_post, member_account, platform_account
+from .transfers import LIVE, transfer_broadcast, transfer_check
 
 logger = logging.getLogger(__name__)
 
-LIVE = (ChainTransfer.State.SIGNED, ChainTransfer.State.BROADCAST)
 CLAIM_TIMEOUT = timedelta(minutes=2)
+FOLLOW_UP_JOB = "withdrawal_follow_up"
 
 
 # Request ------------------------------------------------------------------------------------
@@ -86,6 +89,9 @@ def withdrawal_request(*, user, amount, password: str, token: str, otp_token: st
     address = (user.trc20_wallet_address or "").strip()
     if not tron_address_is_valid(address):
         raise WithdrawalRefused(_("Save a valid TRON (TRC20) withdrawal address in your profile first."))
+    refusal = platform_address_refusal(address=address)
+    if refusal:
+        raise WithdrawalRefused(refusal)
     changed = user.withdrawal_address_changed_at
     cooldown = timedelta(hours=settings.WITHDRAWAL_ADDRESS_COOLDOWN_HOURS)
     if changed and timezone.now() - changed < cooldown:
@@ -307,11 +313,18 @@ def _claim_next() -> tuple[int, object] | None:
 def withdrawal_sign_and_send(*, withdrawal_id: int, claimed_at, client: ChainClient) -> ChainTransfer | None:
     withdrawal = Withdrawal.objects.get(pk=withdrawal_id)
     key = hot_wallet_key()
-    txn = client.build_usdt_transfer(
-        owner=settings.TRON_HOT_WALLET_ADDRESS, to=withdrawal.address,
-        amount_units=amount_to_units(withdrawal.net_amount), fee_limit=settings.TRON_FEE_LIMIT_SUN,
-        expiration_seconds=settings.TRON_TX_EXPIRATION_SECONDS,
-    ).sign(key)
+    try:
+        txn = client.build_usdt_transfer(
+            owner=settings.TRON_HOT_WALLET_ADDRESS, to=withdrawal.address,
+            amount_units=amount_to_units(withdrawal.net_amount), fee_limit=settings.TRON_FEE_LIMIT_SUN,
+            expiration_seconds=settings.TRON_TX_EXPIRATION_SECONDS,
+        ).sign(key)
+    except ChainUnavailable:
+        # Nothing was signed or stored: hand the claim back so that the next run starts afresh.
+        Withdrawal.objects.filter(pk=withdrawal_id, status=Withdrawal.Status.PROCESSING,
+                                  claimed_at=claimed_at).update(status=Withdrawal.Status.APPROVED,
+                                                                updated_at=timezone.now())
+        raise
     signed = txn.to_json()
     try:
         with transaction.atomic():
@@ -336,63 +349,42 @@ def withdrawal_sign_and_send(*, withdrawal_id: int, claimed_at, client: ChainCli
     return transfer
 
 
-def transfer_broadcast(*, transfer: ChainTransfer, client: ChainClient) -> bool:
-    """Send the stored bytes; safe to repeat (the node answers DUP for what it already has)."""
-    outcome = client.broadcast(transfer.signed_tx)
-    updates = {"broadcast_count": transfer.broadcast_count + 1, "last_broadcast_code": outcome.code[:60],
-               "updated_at": timezone.now()}
-    if outcome.accepted and transfer.state == ChainTransfer.State.SIGNED:
-        updates["state"] = ChainTransfer.State.BROADCAST
-    ChainTransfer.objects.filter(pk=transfer.pk).update(**updates)
-    for name, value in updates.items():
-        setattr(transfer, name, value)
-    if not outcome.accepted:
-        logger.warning("broadcast of %s refused: %s %s", transfer.txid, outcome.code, outcome.message)
-    elif transfer.withdrawal_id:
-        Withdrawal.objects.filter(pk=transfer.withdrawal_id, status=Withdrawal.Status.SIGNED).update(
-            status=Withdrawal.Status.BROADCAST, updated_at=timezone.now()
-        )
-    return outcome.accepted
-
-
-@dataclass(frozen=True)
-class TransferOutcome:
-    state: str  # "pending", "confirmed", "failed", "dead"
-    receipt: dict | None = None
-
-
-def transfer_check(*, transfer: ChainTransfer, client: ChainClient) -> TransferOutcome:
-    """Where a stored transaction stands; re-sends it while it can still be mined."""
-    receipt = client.receipt(transfer.txid, solid=True)
-    if receipt:
-        failed = receipt.get("result") == "FAILED" or receipt.get("receipt", {}).get("result", "SUCCESS") != "SUCCESS"
-        return TransferOutcome("failed" if failed else "confirmed", receipt)
-    heights = client.heights()
-    solid_time = client.block_timestamp(heights.solid) or 0
-    if transfer.expiration_ms < solid_time:
-        # Any block holding it would be older than its expiration, so solidified and found above.
-        return TransferOutcome("dead")
-    if client.receipt(transfer.txid, solid=False) is None:
-        transfer_broadcast(transfer=transfer, client=client)
-    return TransferOutcome("pending")
-
-
 def withdrawals_follow(*, client: ChainClient | None = None, result: ProcessResult | None = None) -> ProcessResult:
+    """Advance every withdrawal in flight, each in its own database transaction.
+
+    One that fails is recorded as stuck (job "withdrawal_follow_up") and the others go on; a
+    node that does not answer stops the run instead (the task retries it), since every
+    withdrawal would fail alike.
+    """
+    from phonix.stuck import stuck_item_clear, stuck_item_record
+
     client = client or chain_client()
     result = result or ProcessResult()
     live = ChainTransfer.objects.filter(purpose=ChainTransfer.Purpose.WITHDRAWAL, state__in=LIVE).order_by("id")
     for transfer in live:
-        outcome = transfer_check(transfer=transfer, client=client)
-        if outcome.state == "confirmed":
-            _complete(transfer, outcome.receipt)
-            result.completed.append(transfer.withdrawal_id)
-        elif outcome.state == "failed":
-            _fail(transfer, outcome.receipt)
-            result.failed.append(transfer.withdrawal_id)
-        elif outcome.state == "dead":
-            _requeue(transfer)
-            result.resigned.append(transfer.withdrawal_id)
+        try:
+            with transaction.atomic():
+                _follow_one(transfer, client, result)
+        except ChainUnavailable:
+            raise
+        except Exception as error:
+            stuck_item_record(job=FOLLOW_UP_JOB, item_id=transfer.withdrawal_id, error=error)
+        else:
+            stuck_item_clear(job=FOLLOW_UP_JOB, item_id=transfer.withdrawal_id)
     return result
+
+
+def _follow_one(transfer: ChainTransfer, client: ChainClient, result: ProcessResult) -> None:
+    outcome = transfer_check(transfer=transfer, client=client)
+    if outcome.state == "confirmed":
+        _complete(transfer, outcome.receipt)
+        result.completed.append(transfer.withdrawal_id)
+    elif outcome.state == "failed":
+        _fail(transfer, outcome.receipt)
+        result.failed.append(transfer.withdrawal_id)
+    elif outcome.state == "dead":
+        _requeue(transfer)
+        result.resigned.append(transfer.withdrawal_id)
 
 
 def _complete(transfer: ChainTransfer, receipt: dict) -> None:

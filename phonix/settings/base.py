@@ -264,7 +264,10 @@ MARKET_TICKER_COINS = env.list("MARKET_TICKER_COINS", default=[
 # mainnet is configuration only. Secret material (mnemonic, wallet keys, the key file's Fernet
 # key) is read from the environment by the signer worker only, never through these settings.
 TRON_NODE_URL = env("TRON_NODE_URL", default="http://127.0.0.1:8090/")
-TRON_API_KEY = env("TRON_API_KEY", default="")
+# /walletsolidity/* reads; a self-hosted java-tron serves them on its solidity port (8091).
+# Empty: TRON_NODE_URL (TronGrid serves both on one host).
+TRON_SOLIDITY_URL = env("TRON_SOLIDITY_URL", default="")
+TRON_API_KEY = env("TRON_API_KEY", default="")  # sent only if set; never tronpy's shared keys
 TRON_TIMEOUT = env.float("TRON_TIMEOUT", default=10.0)
 TRON_RETRIES = env.int("TRON_RETRIES", default=4)
 TRON_RETRY_BACKOFF = env.float("TRON_RETRY_BACKOFF", default=0.5)
@@ -275,6 +278,11 @@ TRON_FEE_LIMIT_SUN = env.int("TRON_FEE_LIMIT_SUN", default=50_000_000)
 # "solidified" (irreversible) or "blocks:N" (N blocks on top of the deposit's block).
 TRON_CONFIRMATION_RULE = env("TRON_CONFIRMATION_RULE", default="solidified")
 TRON_TX_EXPIRATION_SECONDS = env.int("TRON_TX_EXPIRATION_SECONDS", default=60)
+# A transaction is declared dead (and its withdrawal signed again) only after this many
+# not-found answers spread over at least this many seconds past its expiration, and a read of
+# every solidified block it could be in.
+TRON_DEAD_AFTER_CHECKS = env.int("TRON_DEAD_AFTER_CHECKS", default=3)
+TRON_DEAD_AFTER_SECONDS = env.int("TRON_DEAD_AFTER_SECONDS", default=180)
 TRON_XPUB = env("TRON_XPUB", default="")
 TRON_HOT_WALLET_ADDRESS = env("TRON_HOT_WALLET_ADDRESS", default="")
 TRON_GAS_WALLET_ADDRESS = env("TRON_GAS_WALLET_ADDRESS", default="")

@@ -228,6 +228,7 @@ class TestSigner:
 
     def test_a_dropped_broadcast_that_expires_is_signed_again_exactly_once(self, member, devnode, settings):  # noqa: F811
         settings.TRON_TX_EXPIRATION_SECONDS = 2
+        settings.TRON_DEAD_AFTER_CHECKS, settings.TRON_DEAD_AFTER_SECONDS = 2, 0
         withdrawal = _approved(member)
         devnode.op("fault", drop_broadcasts=100)
         withdrawals_process()
@@ -238,6 +239,7 @@ class TestSigner:
         time.sleep(2.2)
         devnode.op("fault", drop_broadcasts=0)
         devnode.solidify()  # the solidified chain's clock passes the expiration
+        assert withdrawals_process().resigned == []  # one "not found" proves nothing
         result = withdrawals_process()
         assert result.resigned == [withdrawal.pk] and result.sent == [withdrawal.pk]
         devnode.solidify()
