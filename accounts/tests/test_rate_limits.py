@@ -16,7 +16,7 @@ from wallet.tests.factories import fund
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "correct-horse-battery"
-ADDRESS = "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t"
+ADDRESS = "TUEZSdKsoDHQMeZwihtdoBiN46zxhGWYdH"  # any valid address that is not one of the platform's
 
 
 @pytest.fixture
