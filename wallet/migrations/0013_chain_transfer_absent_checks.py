@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('wallet', '0011_custody_proof_accepted'),
+        ('wallet', '0012_ledger_roles'),
     ]
 
     operations = [
