@@ -101,6 +101,16 @@ def test_changing_the_email_asks_for_the_current_password(client):
     assert User.objects.get(pk=user.pk).email == user.email
 
 
+def test_password_guesses_on_the_email_change_are_rate_limited(client, settings):
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "password_check": "3/15m"}
+    user = UserFactory()
+    client.force_login(user)
+    answers = [client.post(reverse("accounts:email_change"), {"email": "new@example.com", "password": "guess"})
+               for _ in range(4)]
+    assert [answer.status_code for answer in answers] == [200, 200, 200, 429]
+    assert answers[-1].headers["Retry-After"]
+
+
 def test_a_new_address_counts_once_its_link_is_opened_and_the_old_one_is_told(
     client, django_capture_on_commit_callbacks,
 ):
