@@ -4,12 +4,12 @@ VENV := .venv
 PY := $(VENV)/bin/python
 DEV := $(PY) scripts/dev.py
 
-.PHONY: run test bench setup lint messages
+.PHONY: run test bench setup lint messages chromium
 
 run: setup
 	$(DEV) run
 
-test: setup
+test: setup chromium
 	$(DEV) exec -- $(VENV)/bin/pytest $(PYTEST_ARGS)
 
 bench: setup
@@ -22,6 +22,9 @@ messages: setup
 	$(DEV) exec -- $(PY) manage.py makemessages -l zh_Hans --ignore=node_modules --ignore=.venv
 
 setup: $(VENV)/.installed node_modules/.installed
+
+chromium:
+	sh scripts/chromium.sh
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)

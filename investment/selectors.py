@@ -131,3 +131,28 @@ def subscription_states(*, user, subscriptions: list[Subscription]) -> dict[int,
             state = SubscriptionState("earning", _("Earning daily income every weekday."), upcoming)
         states[subscription.pk] = state
     return states
+
+
+@dataclass(frozen=True)
+class GenerationBand:
+    first: int
+    last: int
+    rate: Decimal
+    directs: int
+
+
+def plan_generation_bands(*, plan: PlanVersion) -> list[GenerationBand]:
+    """The 20 generation levels, consecutive levels with the same rate and directs taken together."""
+    bands: list[GenerationBand] = []
+    for level, (rate, directs) in enumerate(zip(plan.generation_rates, plan.generation_directs, strict=True), 1):
+        last = bands[-1] if bands else None
+        if last and last.rate == rate and last.directs == directs:
+            bands[-1] = GenerationBand(last.first, level, rate, directs)
+        else:
+            bands.append(GenerationBand(level, level, rate, directs))
+    return bands
+
+
+def subscription_active_list(*, user, limit: int = 5) -> list[Subscription]:
+    """The member's active subscriptions, oldest first (the dashboard shows a few)."""
+    return list(Subscription.objects.filter(user=user, is_active=True).order_by("started_at", "id")[:limit])
