@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 
-from .chain import ChainClient, UsdtTransfer
+from .chain import ChainClient, ChainUnavailable, UsdtTransfer
 
 ATTEMPTS = 3  # a load balancer sends the next try to another backend
 RETRY_PAUSE_S = 0.2
@@ -30,8 +30,12 @@ def block_transfers(*, client: ChainClient, number: int) -> list[UsdtTransfer]:
     for attempt in range(ATTEMPTS):
         if attempt:
             time.sleep(RETRY_PAUSE_S * attempt)
-        receipts = client.request("wallet/gettransactioninfobyblocknum", {"num": number})
-        reason = _disproof(client, receipts, number)
+        try:
+            receipts = client.request("wallet/gettransactioninfobyblocknum", {"num": number})
+            reason = _disproof(client, receipts, number)
+        except ChainUnavailable as error:  # error bodies and HTTP faults, after the client's retries
+            reason = str(error)
+            continue
         if not reason:
             return client.usdt_transfers_in(receipts, number)
     raise BlockUnproved(number, reason)
