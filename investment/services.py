@@ -146,6 +146,8 @@ def _purchase_already_made(*, key: str, amount: Decimal, use_bonus: bool) -> Sub
 
 # Staff change the plan: a new version, audited ---------------------------------------------
 
+# Serialises plan changes, so that each starts from the version before it.
+PLAN_CHANGE_LOCK = 7_301_017
 PLAN_FIELDS = ("minimum_amount", "tier_1_max", "tier_1_rate", "tier_2_max", "tier_2_rate", "tier_3_rate",
                "cap_multiple", "generation_rates", "generation_directs", "directs_must_be_investors",
                "mining_session_hours", "mining_free_reward", "mining_free_limit", "mining_required_for_daily_income")
@@ -158,21 +160,12 @@ def plan_version_create(*, created_by: User, note: str = "", **values) -> PlanVe
     Versions are never edited, so every subscription and payout keeps the rules it used; the
     audit row holds both versions' values.
     """
-    from phonix.audit import audit_record
+    from phonix.audit import version_create_audited
     from phonix.models import AuditLog
 
-    unknown = set(values) - set(PLAN_FIELDS)
-    if unknown:
-        raise ValueError(f"not plan fields: {sorted(unknown)}")
-    current = plan_current()
-    before = {name: getattr(current, name) for name in PLAN_FIELDS}
-    after = {**before, **values}
-    version = PlanVersion(**after, note=(note or "").strip()[:200], created_by=created_by)
-    version.full_clean(exclude=["created_by"])
-    version.save()
-    audit_record(
-        actor_id=created_by.pk, action=AuditLog.Action.PLAN_CHANGE, target=f"plan_version:{version.pk}",
-        before={"version": current.pk, **before}, after={"version": version.pk, **after}, reason=version.note,
+    return version_create_audited(
+        model=PlanVersion, current=plan_current, fields=PLAN_FIELDS, values=values, note=note,
+        actor=created_by, action=AuditLog.Action.PLAN_CHANGE, target_name="plan_version",
+        lock_key=PLAN_CHANGE_LOCK,
     )
-    return version
 

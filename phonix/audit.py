@@ -45,3 +45,32 @@ def audit_record(
         actor_id=actor_id, member_id=member_id, action=action, target=target[:100],
         before=audit_values(before or {}), after=audit_values(after or {}), reason=(reason or "")[:500],
     )
+
+
+def version_create_audited(
+    *, model, current, fields: tuple[str, ...], values: dict[str, Any], note: str, actor, action: str,
+    target_name: str, lock_key: int,
+):
+    """Write a new version of a versioned settings model: `current` with `values` changed.
+
+    Versions are never edited. Changes are serialised by an advisory lock and each starts from the
+    version in force once the lock is held, so two staff edits at once never drop each other's
+    change. The audit row holds both versions' values. Must run inside the caller's transaction.
+    """
+    unknown = set(values) - set(fields)
+    if unknown:
+        raise ValueError(f"not {model._meta.verbose_name} fields: {sorted(unknown)}")
+    with transaction.get_connection().cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [lock_key])
+    current = current()
+    before = {name: getattr(current, name) for name in fields}
+    after = {**before, **values}
+    note_max = model._meta.get_field("note").max_length
+    version = model(**after, note=(note or "").strip()[:note_max], created_by=actor)
+    version.full_clean(exclude=["created_by"])
+    version.save()
+    audit_record(
+        actor_id=actor.pk, action=action, target=f"{target_name}:{version.pk}",
+        before={"version": current.pk, **before}, after={"version": version.pk, **after}, reason=version.note,
+    )
+    return version

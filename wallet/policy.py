@@ -19,7 +19,7 @@ from .models import CustodyPolicy
 MANAGE_PERMISSION = "wallet.manage_custody_policy"
 POLICY_FIELDS = ("two_approvals_above", "withdrawal_fee_percent", "withdrawal_minimum", "withdrawal_maximum",
                  "daily_maximum", "deposit_minimum")
-# Serialises the creation of the first version when none exists yet.
+# Serialises changes, and the creation of the first version when none exists yet.
 _FIRST_VERSION_LOCK = 7_301_016
 
 
@@ -39,27 +39,16 @@ def custody_policy_current() -> CustodyPolicy:
 @transaction.atomic
 def custody_policy_change(*, changed_by, note: str = "", **values) -> CustodyPolicy:
     """Write a new version from the current one with `values` changed; audited with both sides."""
-    from phonix.audit import audit_record
+    from phonix.audit import version_create_audited
     from phonix.models import AuditLog
 
     if not (changed_by.is_active and changed_by.is_staff and changed_by.has_perm(MANAGE_PERMISSION)):
         raise NotPermitted(_("Changing the custody policy needs the permission \"Can change the custody policy\"."))
-    unknown = set(values) - set(POLICY_FIELDS)
-    if unknown:
-        raise ValueError(f"not custody policy fields: {sorted(unknown)}")
-    with connection.cursor() as cursor:  # one change at a time, each from the version before it
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_FIRST_VERSION_LOCK])
-    current = custody_policy_current()
-    before = {name: getattr(current, name) for name in POLICY_FIELDS}
-    after = {**before, **values}
-    policy = CustodyPolicy(**after, note=(note or "").strip()[:300], created_by=changed_by)
-    policy.full_clean(exclude=["created_by"])
-    policy.save()
-    audit_record(
-        actor_id=changed_by.pk, action=AuditLog.Action.CUSTODY_POLICY_CHANGE, target=f"custody_policy:{policy.pk}",
-        before={"version": current.pk, **before}, after={"version": policy.pk, **after}, reason=policy.note,
+    return version_create_audited(
+        model=CustodyPolicy, current=custody_policy_current, fields=POLICY_FIELDS, values=values, note=note,
+        actor=changed_by, action=AuditLog.Action.CUSTODY_POLICY_CHANGE,
+        target_name="custody_policy", lock_key=_FIRST_VERSION_LOCK,
     )
-    return policy
 
 
 def withdrawal_fee(*, amount: Decimal, policy: CustodyPolicy) -> Decimal:

@@ -161,3 +161,21 @@ class TestAdmin:
             balance_adjust(user_id=rows[2].pk, amount="1", reason=f"n{i}", created_by_id=rows[0].pk)
         with django_assert_max_num_queries(12):
             client.get(reverse("admin:phonix_auditlog_changelist"))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_plan_changes_at_once_keep_both_changes():
+    from wallet.tests.conftest import run_in_threads
+
+    planner = staff_member()
+    changes = [{"tier_1_rate": Decimal("6.5")}, {"tier_2_rate": Decimal("8.5")}]
+
+    def change(i):
+        with transaction.atomic():
+            return plan_version_create(created_by=planner, note=f"change {i}", **changes[i])
+
+    results = run_in_threads(2, change)
+    assert not [r for r in results if isinstance(r, Exception)]
+    latest = plan_current()
+    assert (latest.tier_1_rate, latest.tier_2_rate) == (Decimal("6.5"), Decimal("8.5"))
+    assert _staff_rows(AuditLog.Action.PLAN_CHANGE).count() == 2
