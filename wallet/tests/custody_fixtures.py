@@ -6,6 +6,8 @@ test run generates its own with bip-utils.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 import requests
 from tronpy.keys import PrivateKey
@@ -103,3 +105,30 @@ def signer(chain_settings, devnode, monkeypatch):
     devnode.op("mint_usdt", address=result.hot_address, amount=1_000_000 * SUN)
     devnode.solidify()
     return result
+
+
+def credited_address(devnode: NodeHandle, settings) -> str:
+    """A new member's deposit address that received 50 USDT, credited; sweeps set to take it."""
+    from accounts.tests.factories import UserFactory
+    from wallet.deposits import deposit_address_get_or_create, deposits_scan
+
+    settings.SWEEP_THRESHOLD = Decimal("10")
+    settings.SWEEP_GAS_SUN = 20 * SUN
+    address = deposit_address_get_or_create(user=UserFactory()).address
+    devnode.op("deposit", to=address, amount=50 * SUN)
+    devnode.solidify()
+    deposits_scan()
+    return address
+
+
+def swept_address(devnode: NodeHandle, settings) -> str:
+    """`credited_address`, then swept to the hot wallet with 20 TRX of gas."""
+    from wallet.sweeps import deposits_sweep, sweeps_advance
+
+    address = credited_address(devnode, settings)
+    deposits_sweep()
+    for _ in range(2):
+        devnode.solidify()
+        sweeps_advance()
+    assert devnode.usdt_of(address) == 0
+    return address

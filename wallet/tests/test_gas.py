@@ -8,12 +8,11 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from accounts.tests.factories import UserFactory, verified_login
-from wallet.deposits import custody_overview, deposit_address_get_or_create, deposits_scan
+from wallet.deposits import custody_overview
 from wallet.gas import BANDWIDTH_RESERVE_SUN, gas_totals
 from wallet.models import ChainTransfer
-from wallet.sweeps import deposits_sweep, sweeps_advance
 
-from .custody_fixtures import SUN, chain_settings, devnode, signer  # noqa: F401
+from .custody_fixtures import SUN, chain_settings, devnode, signer, swept_address  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -21,18 +20,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def swept(signer, devnode, settings):  # noqa: F811
     """An address that received 50 USDT and was swept with 20 TRX of gas."""
-    settings.SWEEP_THRESHOLD = Decimal("10")
-    settings.SWEEP_GAS_SUN = 20 * SUN
-    address = deposit_address_get_or_create(user=UserFactory()).address
-    devnode.op("deposit", to=address, amount=50 * SUN)
-    devnode.solidify()
-    deposits_scan()
-    deposits_sweep()
-    for _ in range(2):
-        devnode.solidify()
-        sweeps_advance()
-    assert devnode.usdt_of(address) == 0
-    return address
+    return swept_address(devnode, settings)
 
 
 def _reclaim(*args) -> str:

@@ -2,7 +2,6 @@
 
 import uuid
 from datetime import timedelta
-from decimal import Decimal
 from io import StringIO
 
 import pytest
@@ -16,11 +15,10 @@ from wallet import withdrawals as withdrawal_flow
 from wallet.deposits import deposit_address_get_or_create, deposits_scan
 from wallet.models import ChainTransfer, CustodyProof, Withdrawal
 from wallet.reconcile import custody_reconcile
-from wallet.sweeps import deposits_sweep, sweeps_advance
 from wallet.withdrawals import withdrawal_approve, withdrawal_request, withdrawals_process
 
 from .conftest import assert_ledger_invariants
-from .custody_fixtures import SUN, chain_settings, devnode, signer  # noqa: F401
+from .custody_fixtures import SUN, chain_settings, devnode, signer, swept_address  # noqa: F401
 from .factories import fund
 
 pytestmark = pytest.mark.django_db
@@ -42,20 +40,6 @@ def _approved(user) -> Withdrawal:
     return withdrawal
 
 
-def _swept_address(devnode, settings):  # noqa: F811
-    """An address that received 50 USDT, credited and swept to the hot wallet."""
-    settings.SWEEP_THRESHOLD = Decimal("10")
-    settings.SWEEP_GAS_SUN = 20 * SUN
-    address = deposit_address_get_or_create(user=UserFactory()).address
-    devnode.op("deposit", to=address, amount=50 * SUN)
-    devnode.solidify()
-    deposits_scan()
-    deposits_sweep()
-    for _ in range(2):
-        devnode.solidify()
-        sweeps_advance()
-    assert devnode.usdt_of(address) == 0
-    return address
 
 
 def _reconcile() -> tuple[str, str]:
@@ -65,7 +49,7 @@ def _reconcile() -> tuple[str, str]:
 
 
 def test_matching_records_pass_and_proved_items_are_not_asked_again(signer, devnode, settings):  # noqa: F811
-    _swept_address(devnode, settings)
+    swept_address(devnode, settings)
     withdrawal = _approved(_member())
     withdrawals_process()
     devnode.solidify()
@@ -81,7 +65,7 @@ def test_matching_records_pass_and_proved_items_are_not_asked_again(signer, devn
 
 
 def test_unpaid_completions_a_double_payment_and_stranded_usdt_are_each_listed(signer, devnode, settings):  # noqa: F811
-    address = _swept_address(devnode, settings)
+    address = swept_address(devnode, settings)
     # 20 USDT reach the swept address that no credited deposit explains (the scanner never saw them).
     devnode.op("deposit", to=address, amount=20 * SUN)
     devnode.solidify()

@@ -11,7 +11,7 @@ from wallet.services import platform_account
 from wallet.sweeps import deposits_sweep, sweeps_advance
 
 from .conftest import assert_ledger_invariants
-from .custody_fixtures import SUN, chain_settings, devnode, signer  # noqa: F401
+from .custody_fixtures import SUN, chain_settings, credited_address, devnode, signer  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -19,13 +19,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def deposited(signer, devnode, settings):  # noqa: F811
     """A member's address that received 50 USDT, credited."""
-    settings.SWEEP_THRESHOLD = Decimal("10")
-    settings.SWEEP_GAS_SUN = 20 * SUN
-    address = deposit_address_get_or_create(user=UserFactory()).address
-    devnode.op("deposit", to=address, amount=50 * SUN)
-    devnode.solidify()
-    deposits_scan()
-    return address
+    return credited_address(devnode, settings)
 
 
 def test_a_sweep_sends_gas_then_the_usdt_to_the_hot_wallet(deposited, devnode, signer):  # noqa: F811
