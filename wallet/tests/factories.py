@@ -18,3 +18,20 @@ def policy_set(**values):
 
     current = custody_policy_current()
     return CustodyPolicy.objects.create(**{**{name: getattr(current, name) for name in POLICY_FIELDS}, **values})
+
+
+def withdrawing_member(balance, **fields):
+    """A member with `balance` USDT in main and a withdrawal address past its cooldown."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from tronpy.keys import PrivateKey
+
+    from accounts.tests.factories import UserFactory
+
+    user = UserFactory(**fields)
+    user.trc20_wallet_address = PrivateKey.random().public_key.to_base58check_address()
+    user.withdrawal_address_changed_at = timezone.now() - timedelta(days=2)
+    user.save()
+    fund(user, balance)
+    return user

@@ -11,7 +11,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from django.urls import reverse
 from django.utils import timezone
-from tronpy.keys import PrivateKey
 
 from accounts.tests.factories import UserFactory, staff_member
 from phonix.exceptions import WithdrawalRefused
@@ -26,7 +25,7 @@ from wallet.withdrawals import withdrawal_approve, withdrawal_request, withdrawa
 
 from .conftest import assert_ledger_invariants
 from .custody_fixtures import SUN, chain_settings, devnode, signer  # noqa: F401
-from .factories import fund
+from .factories import withdrawing_member
 
 PASSWORD = "correct-horse-battery"
 RECEIPT_PATH = "walletsolidity/gettransactioninfobyid"
@@ -35,12 +34,7 @@ RATE_LIMITED = {"Error": "class java.lang.IllegalAccessException : lack of compu
 
 @pytest.fixture
 def member(signer):  # noqa: F811
-    user = UserFactory()
-    user.trc20_wallet_address = PrivateKey.random().public_key.to_base58check_address()
-    user.withdrawal_address_changed_at = timezone.now() - timedelta(days=2)
-    user.save()
-    fund(user, 200)
-    return user
+    return withdrawing_member(200)
 
 
 def _approved(user, amount="100") -> Withdrawal:

@@ -9,7 +9,6 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
-from tronpy.keys import PrivateKey
 
 from accounts.tests.factories import UserFactory, staff_member, verified_login
 from phonix.exceptions import NotPermitted, WithdrawalRefused
@@ -21,7 +20,7 @@ from wallet.withdrawals import withdrawal_reject, withdrawal_request
 
 from .conftest import as_owner
 from .custody_fixtures import SUN, chain_settings, devnode, signer  # noqa: F401
-from .factories import fund, policy_set
+from .factories import policy_set, withdrawing_member
 
 PASSWORD = "correct-horse-battery"
 MANAGER = "wallet.manage_custody_policy"
@@ -31,12 +30,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def member():
-    user = UserFactory()
-    user.trc20_wallet_address = PrivateKey.random().public_key.to_base58check_address()
-    user.withdrawal_address_changed_at = timezone.now() - timedelta(days=2)
-    user.save()
-    fund(user, 1000)
-    return user
+    return withdrawing_member(1000)
 
 
 def _request(user, amount) -> Withdrawal:

@@ -1,13 +1,10 @@
 """Custody reconciled item by item: errors that cancel out in a total are each listed."""
 
 import uuid
-from datetime import timedelta
 from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.utils import timezone
-from tronpy.keys import PrivateKey
 
 from accounts.tests.factories import UserFactory, staff_member
 from phonix.models import AuditLog
@@ -19,19 +16,14 @@ from wallet.withdrawals import withdrawal_approve, withdrawal_request, withdrawa
 
 from .conftest import assert_ledger_invariants
 from .custody_fixtures import SUN, chain_settings, devnode, signer, swept_address  # noqa: F401
-from .factories import fund
+from .factories import withdrawing_member
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "correct-horse-battery"
 
 
 def _member():
-    user = UserFactory()
-    user.trc20_wallet_address = PrivateKey.random().public_key.to_base58check_address()
-    user.withdrawal_address_changed_at = timezone.now() - timedelta(days=2)
-    user.save()
-    fund(user, 200)
-    return user
+    return withdrawing_member(200)
 
 
 def _approved(user) -> Withdrawal:

@@ -1,23 +1,20 @@
 """Who may approve and reject withdrawals, the reason a member is given, and the audit rows."""
 
 import uuid
-from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.core import mail
 from django.urls import reverse
-from django.utils import timezone
-from tronpy.keys import PrivateKey
 
-from accounts.tests.factories import UserFactory, staff_member, verified_login
+from accounts.tests.factories import staff_member, verified_login
 from phonix.exceptions import NotPermitted, WithdrawalRefused
 from phonix.models import AuditLog
 from wallet.models import AccountCode, Withdrawal
 from wallet.services import member_account
 from wallet.withdrawals import withdrawal_approve, withdrawal_reject, withdrawal_request
 
-from .factories import fund, policy_set
+from .factories import fund, policy_set, withdrawing_member
 
 PASSWORD = "correct-horse-battery"
 APPROVER = "wallet.approve_withdrawal"
@@ -27,12 +24,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def member():
-    user = UserFactory()
-    user.trc20_wallet_address = PrivateKey.random().public_key.to_base58check_address()
-    user.withdrawal_address_changed_at = timezone.now() - timedelta(days=2)
-    user.save()
-    fund(user, 200)
-    return user
+    return withdrawing_member(200)
 
 
 def _request(user, amount="100") -> Withdrawal:

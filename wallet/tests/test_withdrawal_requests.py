@@ -1,33 +1,24 @@
 """A withdrawal request happens once per form, and its e-mail cannot break the page."""
 
 import uuid
-from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
-from tronpy.keys import PrivateKey
 
-from accounts.tests.factories import UserFactory
 from phonix.exceptions import IdempotencyConflict
 from wallet.models import AccountCode, Withdrawal
 from wallet.services import member_account
 from wallet.withdrawals import withdrawal_request
 
 from .conftest import assert_ledger_invariants, run_in_threads
-from .factories import fund
+from .factories import withdrawing_member
 
 PASSWORD = "correct-horse-battery"
 
 
 def _member():
-    user = UserFactory()
-    user.trc20_wallet_address = PrivateKey.random().public_key.to_base58check_address()
-    user.withdrawal_address_changed_at = timezone.now() - timedelta(days=2)
-    user.save()
-    fund(user, 200)
-    return user
+    return withdrawing_member(200)
 
 
 @pytest.fixture

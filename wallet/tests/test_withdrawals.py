@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from tronpy.keys import PrivateKey
 
-from accounts.tests.factories import UserFactory, staff_member
+from accounts.tests.factories import staff_member
 from phonix.exceptions import InsufficientFunds, WithdrawalRefused
 from wallet.models import AccountCode, ChainTransfer, Transaction, Withdrawal
 from wallet.services import member_account, platform_account
@@ -25,7 +25,7 @@ from wallet.withdrawals import (
 
 from .conftest import assert_ledger_invariants, run_in_threads
 from .custody_fixtures import SUN, chain_settings, devnode, signer  # noqa: F401
-from .factories import fund, policy_set
+from .factories import fund, policy_set, withdrawing_member
 
 PASSWORD = "correct-horse-battery"
 
@@ -36,12 +36,7 @@ def _staff():
 
 @pytest.fixture
 def member(signer):  # noqa: F811
-    user = UserFactory()
-    user.trc20_wallet_address = PrivateKey.random().public_key.to_base58check_address()
-    user.withdrawal_address_changed_at = timezone.now() - timedelta(days=2)
-    user.save()
-    fund(user, 200)
-    return user
+    return withdrawing_member(200)
 
 
 def _balance(user, code=AccountCode.MAIN) -> Decimal:
