@@ -43,3 +43,16 @@ def scaled(n: int) -> int:
 
 def report(name: str, value: float, unit: str, size) -> None:
     print(f"BENCH {name} {value:.3f} {unit} n={size}", flush=True)
+
+
+def slow_statements(execute, sql, params, many, context):
+    """A Django execute wrapper that prints every statement slower than 0.2 s (where the time goes)."""
+    import time
+
+    started = time.perf_counter()
+    try:
+        return execute(sql, params, many, context)
+    finally:
+        elapsed = time.perf_counter() - started
+        if elapsed > 0.2:
+            print(f"# {elapsed:.2f} s  {' '.join(sql.split())[:110]}", flush=True)

@@ -10,7 +10,7 @@ import time
 import uuid
 from decimal import Decimal
 
-from _common import report, scaled, setup_django
+from _common import report, scaled, setup_django, slow_statements
 
 setup_django()
 
@@ -152,17 +152,6 @@ def sql_floor(count: int) -> float:
         elapsed = time.perf_counter() - started
         transaction.set_rollback(True)
     return elapsed
-
-
-def slow_statements(execute, sql, params, many, context):
-    """Print every statement of the daily run slower than 0.2 s (where the time goes)."""
-    started = time.perf_counter()
-    try:
-        return execute(sql, params, many, context)
-    finally:
-        elapsed = time.perf_counter() - started
-        if elapsed > 0.2:
-            print(f"# {elapsed:.2f} s  {' '.join(sql.split())[:110]}", flush=True)
 
 
 def bench_daily_income() -> None:

@@ -5,7 +5,7 @@ member has a session running."""
 import time
 from contextlib import contextmanager
 
-from _common import report, scaled, setup_django
+from _common import report, scaled, setup_django, slow_statements
 
 setup_django()
 
@@ -43,17 +43,6 @@ def sessions_seed(*, ended: bool) -> int:
         )
         cursor.execute("VACUUM ANALYZE")
     return count
-
-
-def slow_statements(execute, sql, params, many, context):
-    """Print every statement of the run slower than 0.2 s (where the time goes)."""
-    started = time.perf_counter()
-    try:
-        return execute(sql, params, many, context)
-    finally:
-        elapsed = time.perf_counter() - started
-        if elapsed > 0.2:
-            print(f"# {elapsed:.2f} s  {' '.join(sql.split())[:110]}", flush=True)
 
 
 @contextmanager
