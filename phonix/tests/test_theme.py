@@ -68,3 +68,12 @@ def test_the_brand_colours_and_their_contrast_meet_wcag_aa():
 def test_nothing_is_loaded_from_another_site(client):
     body = client.get(reverse("home")).content.decode()
     assert not re.search(r'(src|href)="(https?:)?//', body)
+
+
+def test_progress_bars_are_drawn_by_the_stylesheet_not_the_browser():
+    """Chromium draws a dark track for a light accent colour, so an empty bar looked full."""
+    bars = CSS.split("progress.cap-progress, progress.mining-progress {", 1)[1].split("}", 1)[0]
+    assert "appearance: none" in bars and "var(--bs-secondary-bg)" in bars
+    assert "accent-color" not in CSS
+    value = CSS.split("progress.cap-progress::-webkit-progress-value", 1)[1].split("}", 1)[0]
+    assert "var(--phonix-accent)" in value
