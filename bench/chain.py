@@ -101,7 +101,7 @@ def bench_reconcile(node: Node, members: int) -> None:
         elapsed = time.perf_counter() - started
         assert result.ok and result.addresses_checked == len(targets), (result.line(), len(targets))
         print(f"# reconcile ({label}): {result.line()}", flush=True)
-        # first: every deposit is new since the last check (a call per block holding some);
+        # first: every deposit is new since the last check (their blocks read 100 a call);
         # again: nothing new, only the addresses holding USDT are read, in batches.
         report(f"chain_reconcile_{label}_calls", result.node_calls, "calls", f"{members}/{len(targets)}unswept")
         report(f"chain_reconcile_{label}_s", elapsed, "s", f"{members}/{len(targets)}unswept")

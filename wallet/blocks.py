@@ -56,3 +56,38 @@ def _disproof(client: ChainClient, receipts, number: int) -> str:
     if block.get("transactions"):
         return f"no receipts for a block of {len(block['transactions'])} transactions"
     return ""
+
+
+BLOCK_RANGE_LIMIT = 100  # java-tron's getblockbylimitnext serves at most 100 blocks a call
+
+
+def solid_blocks(*, client: ChainClient, numbers: list[int]) -> dict[int, dict]:
+    """The solidified blocks among `numbers`, with their transactions, a call per 100 blocks.
+
+    A block missing from the answer (a lagging backend, an error body) is simply absent: the caller
+    proves its items another way or tries again later.
+    """
+    wanted = sorted(set(numbers))
+    found: dict[int, dict] = {}
+    index = 0
+    while index < len(wanted):
+        start = wanted[index]
+        end = start + BLOCK_RANGE_LIMIT
+        try:
+            answer = client.request("walletsolidity/getblockbylimitnext", {"startNum": start, "endNum": end})
+        except ChainUnavailable:
+            answer = {}
+        for block in (answer.get("block") if isinstance(answer, dict) else None) or []:
+            number = _block_number(block)
+            if number is not None and start <= number < end:
+                found[number] = block
+        while index < len(wanted) and wanted[index] < end:
+            index += 1
+    return found
+
+
+def _block_number(block) -> int | None:
+    if not (isinstance(block, dict) and block.get("blockID")):
+        return None
+    number = block.get("block_header", {}).get("raw_data", {}).get("number")
+    return number if isinstance(number, int) else None

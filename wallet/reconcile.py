@@ -28,6 +28,7 @@ from django.db import connection
 from tronpy.keys import to_base58check_address, to_hex_address
 
 from .balances import usdt_balances
+from .blocks import solid_blocks
 from .chain import TRANSFER_TOPIC, ChainClient, ChainUnavailable, chain_client
 from .deposits import units_to_amount
 from .holdings import holdings
@@ -36,6 +37,7 @@ from .services import platform_account
 
 TERMINAL = (Withdrawal.Status.COMPLETED, Withdrawal.Status.FAILED, Withdrawal.Status.REJECTED)
 IN_FLIGHT = (Withdrawal.Status.SIGNED, Withdrawal.Status.BROADCAST)
+SELECTOR_TRANSFER = "a9059cbb"  # transfer(address,uint256)
 Touched = dict[int, list[tuple[str, int]]]
 
 
@@ -292,33 +294,76 @@ def _deposit_postings(report: CustodyReconciliation) -> None:
 
 
 def _deposits(client: ChainClient, report: CustodyReconciliation, touched: Touched) -> None:
-    """Credited deposits since the last check, against their blocks' solidified receipts (a call a block)."""
+    """Credited deposits since the last check, against their solidified blocks.
+
+    Most deposits are a plain `transfer(to, amount)` call to the USDT contract: the block itself
+    (100 blocks a call) proves those. The rest (transfers made by other contracts, a block the
+    node did not return) are proved by their block's solidified receipts, a call a block.
+    """
     # Credits made before solidification are re-checked by the scanner until final (wallet/forks.py).
     pending = list(_unproved(Deposit, CustodyProof.Kind.DEPOSIT).filter(status=Deposit.Status.CREDITED, final=True)
                    .select_related("deposit_address").order_by("block_number", "id"))
     by_block: dict[int, list[Deposit]] = defaultdict(list)
     for deposit in pending:
         by_block[deposit.block_number].append(deposit)
+    blocks = solid_blocks(client=client, numbers=list(by_block)) if by_block else {}
     for number, deposits in by_block.items():
-        receipts = client.request("walletsolidity/gettransactioninfobyblocknum", {"num": number})
-        if not isinstance(receipts, list):
-            raise ChainUnavailable(f"no usable receipts for block {number}: {str(receipts)[:120]}")
-        if not receipts:
-            # A backend that lacks the block answers [] too: that proves nothing either way.
-            report.unproved += len(deposits)
-            continue
-        by_txid = {info.get("id"): info for info in receipts if isinstance(info, dict)}
+        calls = _direct_transfers(blocks.get(number), client)
+        rest = []
         for deposit in deposits:
-            log = _transfer_log(by_txid.get(deposit.txid), deposit.log_index, client)
-            address = deposit.deposit_address.address
-            expected_units = int(deposit.amount * 10**settings.USDT_DECIMALS)
-            if log is None or log[1] != address or log[2] != expected_units:
-                report.problems.append(Problem(
-                    f"deposit {deposit.txid}:{deposit.log_index}",
-                    f"credited {deposit.amount} to {address}, but block {number} on the solidified chain has no "
-                    f"such USDT transfer"))
-            else:
+            if calls.get(deposit.txid) == _deposit_transfer(deposit):
                 touched[deposit.deposit_address_id].append((CustodyProof.Kind.DEPOSIT, deposit.pk))
+            else:
+                rest.append(deposit)
+        if rest:
+            _deposits_by_receipts(client, report, touched, number, rest)
+
+
+def _deposit_transfer(deposit: Deposit) -> tuple[int, str, int]:
+    """(log index, to, units) of the Transfer the deposit was credited from."""
+    return deposit.log_index, deposit.deposit_address.address, int(deposit.amount * 10**settings.USDT_DECIMALS)
+
+
+def _direct_transfers(block: dict | None, client: ChainClient) -> dict[str, tuple[int, str, int]]:
+    """txid → (0, to, units) for each successful direct USDT `transfer(to, amount)` in the block.
+
+    Such a call emits exactly one Transfer(sender, to, amount), its first log, as long as the
+    token charges no fee (TRON's USDT charges none; were it to, the amounts would not match and
+    the receipts would decide).
+    """
+    out = {}
+    for tx in (block or {}).get("transactions") or []:
+        ret = (tx.get("ret") or [{}])[0]
+        contract = (tx.get("raw_data", {}).get("contract") or [{}])[0]
+        value = contract.get("parameter", {}).get("value", {})
+        data = value.get("data") or ""
+        if (ret.get("contractRet") != "SUCCESS" or contract.get("type") != "TriggerSmartContract"
+                or not _is_usdt({"address": value.get("contract_address", "")}, client)
+                or len(data) != 136 or not data.startswith(SELECTOR_TRANSFER + "0" * 24) or not tx.get("txID")):
+            continue
+        out[tx["txID"]] = (0, _topic_address(data[8:72]), int(data[72:], 16))
+    return out
+
+
+def _deposits_by_receipts(client: ChainClient, report: CustodyReconciliation, touched: Touched,
+                          number: int, deposits: list[Deposit]) -> None:
+    receipts = client.request("walletsolidity/gettransactioninfobyblocknum", {"num": number})
+    if not isinstance(receipts, list):
+        raise ChainUnavailable(f"no usable receipts for block {number}: {str(receipts)[:120]}")
+    if not receipts:
+        # A backend that lacks the block answers [] too: that proves nothing either way.
+        report.unproved += len(deposits)
+        return
+    by_txid = {info.get("id"): info for info in receipts if isinstance(info, dict)}
+    for deposit in deposits:
+        log = _transfer_log(by_txid.get(deposit.txid), deposit.log_index, client)
+        if log is None or (deposit.log_index, *log[1:]) != _deposit_transfer(deposit):
+            report.problems.append(Problem(
+                f"deposit {deposit.txid}:{deposit.log_index}",
+                f"credited {deposit.amount} to {deposit.deposit_address.address}, but block {number} on the "
+                f"solidified chain has no such USDT transfer"))
+        else:
+            touched[deposit.deposit_address_id].append((CustodyProof.Kind.DEPOSIT, deposit.pk))
 
 
 def _transfer_log(info: dict | None, index: int, client: ChainClient) -> tuple[str, str, int] | None:

@@ -7,15 +7,28 @@ logger = logging.getLogger(__name__)
 
 @shared_task(acks_late=True, soft_time_limit=600, time_limit=660)
 def ledger_reconcile_task() -> bool:
-    from wallet.services import ledger_reconcile
+    """The nightly `reconcile_ledger`, all of it: the ledger, members' totals and custody item by item.
 
-    report = ledger_reconcile()
-    if not report.ok:
-        logger.error(
-            "ledger drift: total=%s drifted_accounts=%d unbalanced_transactions=%d",
-            report.total, len(report.drifted_accounts), report.unbalanced_transactions,
-        )
-    return report.ok
+    A drift is logged with every listed item and shown in /healthz as a stuck item of the job
+    "reconcile_ledger" until a run finds none.
+    """
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    from phonix.stuck import stuck_item_clear, stuck_item_record
+
+    out, err = StringIO(), StringIO()
+    try:
+        call_command("reconcile_ledger", stdout=out, stderr=err)
+    except CommandError as drift:
+        listed = err.getvalue().strip()
+        logger.error("%s%s", drift, f"\n{listed}" if listed else "")
+        stuck_item_record(job="reconcile_ledger", item_id="drift", error=str(drift))
+        return False
+    logger.info("%s", out.getvalue().strip())
+    stuck_item_clear(job="reconcile_ledger", item_id="drift")
+    return True
 
 
 # TRON custody ---------------------------------------------------------------------------------

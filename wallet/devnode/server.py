@@ -127,6 +127,22 @@ def _block_by_num(solid: bool):
     return handler
 
 
+BLOCK_LIMIT = 100  # java-tron's GetBlockByLimitNextServlet answers {} for a longer range
+
+
+def _blocks_by_range(solid: bool):
+    """Blocks startNum ≤ n < endNum, as java-tron answers: {} for a bad or too long range, and a
+    backend lists only the blocks it has (a lagging one, or the solidity API, fewer)."""
+    def handler(chain: Chain, body: dict) -> dict:
+        start, end = int(body.get("startNum", -1)), int(body.get("endNum", -1))
+        if start < 0 or end <= start or end - start > BLOCK_LIMIT:
+            return {}
+        last = min(end - 1, chain.solid_number if solid else chain.head["number"])
+        blocks = [block for block in (chain.block_json(n) for n in range(start, last + 1)) if block]
+        return {"block": blocks} if blocks else {}
+    return handler
+
+
 def _block_by_id(chain: Chain, body: dict) -> dict:
     value = str(body.get("value", ""))
     number = int(value[:16], 16) if len(value) == 64 else -1
@@ -171,6 +187,8 @@ NODE_ROUTES = {
     "walletsolidity/gettransactioninfobyblocknum": _block_infos(True),
     "wallet/getblockbynum": _block_by_num(False),
     "walletsolidity/getblockbynum": _block_by_num(True),
+    "wallet/getblockbylimitnext": _blocks_by_range(False),
+    "walletsolidity/getblockbylimitnext": _blocks_by_range(True),
     "wallet/getblockbyid": _block_by_id,
     "wallet/getnowblock": _now_block(False),
     "walletsolidity/getnowblock": _now_block(True),

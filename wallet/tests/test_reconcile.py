@@ -8,10 +8,12 @@ from django.core.management import CommandError, call_command
 
 from accounts.tests.factories import UserFactory, staff_member
 from phonix.models import AuditLog
+from phonix.stuck import stuck_items_count
 from wallet import withdrawals as withdrawal_flow
 from wallet.deposits import deposit_address_get_or_create, deposits_scan
-from wallet.models import ChainTransfer, CustodyProof, Withdrawal
+from wallet.models import ChainTransfer, CustodyProof, Deposit, Withdrawal
 from wallet.reconcile import custody_reconcile
+from wallet.tasks import ledger_reconcile_task
 from wallet.withdrawals import withdrawal_approve, withdrawal_request, withdrawals_process
 
 from .conftest import assert_ledger_invariants
@@ -131,3 +133,62 @@ def test_addresses_holding_usdt_are_read_in_batches(signer, devnode, settings): 
     assert first.node_calls == 1 + 1 + 3  # the deposits' one block, the hot wallet, 3 batches of addresses
     again = custody_reconcile()
     assert again.ok and again.node_calls == 1 + 3  # the hot wallet, then 25 addresses in batches of 10
+
+
+def _deposits_one_a_block(devnode, count: int, amount: int = 2) -> list[str]:  # noqa: F811
+    addresses = [deposit_address_get_or_create(user=UserFactory()).address for _ in range(count)]
+    devnode.op("deposit_many", transfers=[[address, amount * SUN] for address in addresses], per_block=1)
+    devnode.solidify()
+    deposits_scan(max_blocks=count + 50)
+    return addresses
+
+
+def test_deposits_are_proved_by_their_blocks_a_hundred_blocks_a_call(signer, devnode, settings):  # noqa: F811
+    settings.TRON_BALANCE_BATCH = 100
+    _deposits_one_a_block(devnode, 120)
+    first = custody_reconcile()
+    assert first.ok and first.proved == {"deposit": 120}, first.line()
+    # 120 blocks in two ranges of at most 100, the hot wallet, 120 addresses in two batches; not a call a block.
+    assert first.node_calls == 2 + 1 + 2
+
+
+def test_blocks_the_node_does_not_return_are_proved_by_their_receipts(signer, devnode, settings):  # noqa: F811
+    _deposits_one_a_block(devnode, 3)
+    refused = settings.TRON_RETRIES + 1
+    devnode.fault(error_bodies=refused, error_path="walletsolidity/getblockbylimitnext")
+    report = custody_reconcile()
+    assert report.ok and report.proved == {"deposit": 3}, report.line()
+    assert report.node_calls == refused + 3 + 1 + 1  # refused range reads, a block's receipts each, hot, addresses
+
+
+def test_a_lagging_backend_missing_the_blocks_proves_nothing_and_fails_nothing(signer, devnode, settings):  # noqa: F811
+    _deposits_one_a_block(devnode, 2)
+    devnode.fault(lagging_blocks=50)  # every other call goes to a backend that lacks the deposits' blocks
+    report = custody_reconcile()
+    assert not report.problems, report.line()
+    devnode.fault(lagging_blocks=0)
+    assert custody_reconcile().proved.get("deposit", 0) + report.proved.get("deposit", 0) == 2
+
+
+def test_a_credit_the_block_does_not_show_is_listed(signer, devnode, settings):  # noqa: F811
+    address, = _deposits_one_a_block(devnode, 1)
+    other = deposit_address_get_or_create(user=UserFactory())
+    deposit = Deposit.objects.get(deposit_address__address=address)
+    Deposit.objects.filter(pk=deposit.pk).update(deposit_address=other)  # the records now say it paid `other`
+    listed = {problem.item: problem.detail for problem in custody_reconcile().problems}
+    assert listed[f"deposit {deposit.txid}:{deposit.log_index}"] == (
+        f"credited 2.000000 to {other.address}, but block {deposit.block_number} on the solidified chain has no "
+        f"such USDT transfer")
+    assert not CustodyProof.objects.filter(kind="deposit").exists()
+
+
+def test_the_nightly_task_checks_custody_item_by_item_too(signer, devnode, settings, caplog):  # noqa: F811
+    address = swept_address(devnode, settings)
+    devnode.op("deposit", to=address, amount=20 * SUN)  # on chain, not yet seen by the scanner
+    devnode.solidify()
+    assert ledger_reconcile_task() is False
+    assert f"address {address}: holds 20.000000 USDT, the records say 0.000000" in caplog.text
+    assert stuck_items_count() == {"reconcile_ledger": 1}
+    deposits_scan(from_block=0)
+    assert ledger_reconcile_task() is True
+    assert stuck_items_count() == {}
