@@ -18,7 +18,7 @@ from .balances import trx_balances
 from .chain import ChainClient, ChainUnavailable, chain_client
 from .keys import deposit_private_key
 from .models import ChainTransfer, DepositSweep
-from .withdrawals import LIVE, transfer_broadcast, transfer_check
+from .transfers import LIVE, transfer_broadcast, transfer_check
 
 logger = logging.getLogger(__name__)
 

@@ -22,7 +22,7 @@ from .deposits import amount_to_units
 from .holdings import Holding, holdings
 from .keys import deposit_private_key, gas_wallet_key
 from .models import ChainTransfer, DepositSweep
-from .withdrawals import LIVE, transfer_broadcast, transfer_check
+from .transfers import LIVE, transfer_broadcast, transfer_check
 
 logger = logging.getLogger(__name__)
 
