@@ -97,10 +97,16 @@ class LedgerTransaction(models.Model):
 
 
 class LedgerEntry(models.Model):
-    """Append-only: a database trigger refuses UPDATE and DELETE."""
+    """Append-only: a database trigger refuses UPDATE and DELETE.
 
-    transaction = models.ForeignKey(LedgerTransaction, on_delete=models.PROTECT, related_name="entries")
-    account = models.ForeignKey(LedgerAccount, on_delete=models.PROTECT, related_name="entries")
+    Its references are checked by a statement-level trigger over each INSERT's rows as a set
+    (wallet/migrations/0014), not by per-row foreign keys: a payout run writes 200,000 entries.
+    """
+
+    transaction = models.ForeignKey(LedgerTransaction, on_delete=models.PROTECT, related_name="entries",
+                                    db_constraint=False)
+    account = models.ForeignKey(LedgerAccount, on_delete=models.PROTECT, related_name="entries",
+                                db_constraint=False)
     amount = models.DecimalField(**money_field_kwargs())
 
     class Meta:

@@ -70,7 +70,7 @@ def test_same_key_posted_a_hundred_times_at_once_is_one_transaction():
 
 
 @as_owner
-def test_an_unbalanced_commit_is_refused_at_commit_time():
+def test_an_unbalanced_statement_is_refused_before_commit():
     from django.db import IntegrityError, connections, transaction
 
     member = UserFactory()

@@ -67,9 +67,6 @@ def test_unbalanced_entries_through_the_orm_are_refused_by_the_database():
         ledger_txn = LedgerTransaction.objects.using("owner").create(
             kind=KIND, idempotency_key="orm:1", content_hash="x")
         LedgerEntry.objects.using("owner").create(transaction=ledger_txn, account_id=main.pk, amount=Decimal(7))
-        # The trigger is deferred to commit; asking for the check now is the same check.
-        with connections["owner"].cursor() as cursor:
-            cursor.execute("SET CONSTRAINTS ledger_entry_balanced IMMEDIATE")
 
 
 @as_owner
@@ -89,7 +86,43 @@ def test_unbalanced_entries_through_raw_sql_are_refused_by_the_database():
                 "INSERT INTO wallet_ledgerentry (transaction_id, account_id, amount) VALUES (%s, %s, 10), (%s, %s, -9)",
                 [txn_id, main.id, txn_id, payouts.id],
             )
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
+@as_owner
+def test_a_transaction_s_entries_must_arrive_in_one_statement():
+    """Each statement must leave its transactions balanced, so two halves written apart are refused."""
+    main = member_account(user_id=UserFactory().pk, code=AccountCode.MAIN)
+    payouts = platform_account(AccountCode.PAYOUTS)
+    with pytest.raises(IntegrityError, match="does not balance"), transaction.atomic(using="owner"):
+        with connections["owner"].cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO wallet_ledgertransaction (kind, idempotency_key, content_hash, memo, created_at)"
+                " VALUES ('adjustment', 'raw:halves', 'x', '', now()) RETURNING id"
+            )
+            (txn_id,) = cursor.fetchone()
+            for account_id, amount in ((main.id, 10), (payouts.id, -10)):
+                cursor.execute("INSERT INTO wallet_ledgerentry (transaction_id, account_id, amount) VALUES (%s, %s, %s)",
+                               [txn_id, account_id, amount])
+
+
+@as_owner
+def test_one_unbalanced_transaction_among_many_in_a_statement_is_named():
+    main = member_account(user_id=UserFactory().pk, code=AccountCode.MAIN)
+    payouts = platform_account(AccountCode.PAYOUTS)
+    with transaction.atomic(using="owner"), connections["owner"].cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO wallet_ledgertransaction (kind, idempotency_key, content_hash, memo, created_at)"
+            " SELECT 'adjustment', 'raw:many:' || n, 'x', '', now() FROM generate_series(1, 3) n RETURNING id"
+        )
+        first, second, third = sorted(row[0] for row in cursor.fetchall())
+        rows = [(first, main.id, 5), (first, payouts.id, -5), (second, main.id, 5), (second, payouts.id, -4),
+                (third, main.id, 1), (third, payouts.id, -1)]
+        with pytest.raises(IntegrityError, match=f"ledger transaction {second} does not balance \\(sum 1"):
+            with transaction.atomic(using="owner"):
+                cursor.execute(
+                    "INSERT INTO wallet_ledgerentry (transaction_id, account_id, amount) VALUES "
+                    + ", ".join(["(%s, %s, %s)"] * len(rows)), [value for row in rows for value in row])
+        transaction.set_rollback(True, using="owner")
 
 
 @as_owner
@@ -239,3 +272,38 @@ def test_batch_that_would_overdraw_a_member_is_refused_whole(balance_of):
             Posting(key="fee:poor", kind=KIND, entries=[(poor_main.id, Decimal(-5)), (fees.id, Decimal(5))]),
         ])
     assert (balance_of(rich_main), balance_of(poor_main)) == (Decimal(10), Decimal(1))
+
+
+@as_owner
+@pytest.mark.parametrize("missing", ["transaction", "account"])
+def test_an_entry_naming_a_missing_transaction_or_account_is_refused(missing):
+    main = member_account(user_id=UserFactory().pk, code=AccountCode.MAIN)
+    payouts = platform_account(AccountCode.PAYOUTS)
+    with pytest.raises(IntegrityError, match=f"names ledger {missing} .* that does not exist"):
+        with transaction.atomic(using="owner"), connections["owner"].cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO wallet_ledgertransaction (kind, idempotency_key, content_hash, memo, created_at)"
+                " VALUES ('adjustment', 'raw:dangling', 'x', '', now()) RETURNING id"
+            )
+            (txn_id,) = cursor.fetchone()
+            txn_ref = txn_id + 1000 if missing == "transaction" else txn_id
+            account_ref = payouts.id + 100_000 if missing == "account" else payouts.id
+            cursor.execute(
+                "INSERT INTO wallet_ledgerentry (transaction_id, account_id, amount) VALUES (%s, %s, 3), (%s, %s, -3)",
+                [txn_ref, main.id, txn_ref, account_ref],
+            )
+
+
+@as_owner
+def test_a_ledger_account_with_entries_cannot_be_deleted_one_without_can():
+    funded, empty = UserFactory(), UserFactory()
+    fund(funded, "5")
+    delete = "DELETE FROM wallet_ledgeraccount WHERE user_id = %s"
+    with pytest.raises(IntegrityError, match="with entries cannot be deleted"), transaction.atomic(using="owner"):
+        with connections["owner"].cursor() as cursor:
+            cursor.execute(delete, [funded.pk])
+    member_account(user_id=empty.pk, code=AccountCode.BONUS)
+    with connections["owner"].cursor() as cursor:
+        cursor.execute(delete, [empty.pk])
+    assert not LedgerAccount.objects.using("owner").filter(user=empty).exists()
+    assert LedgerAccount.objects.using("owner").filter(user=funded).exists()
