@@ -27,11 +27,12 @@ class Commission(models.Model):
         NO_SESSION = "no_session", _("No mining session")
 
     # Few indexes on purpose: a daily run inserts a row per subscription. `user` is covered by
-    # commission_user_recent; members, buyers and plan versions are never deleted.
+    # commission_user_recent; members, buyers and plan versions are never deleted. The references
+    # are checked per statement, as sets (phonix/set_references.py), not by per-row foreign keys.
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="commissions",
-                             db_index=False)
+                             db_index=False, db_constraint=False)
     from_user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
-                                  db_index=False)
+                                  db_index=False, db_constraint=False)
     level = models.PositiveSmallIntegerField()
     amount = models.DecimalField(**money_field_kwargs())
     # The part a cap cut off (not paid, shown to the member).
@@ -41,10 +42,10 @@ class Commission(models.Model):
     # With skip_reason "directs": how many directs the member had (the plan version says how many it needed).
     directs_had = models.PositiveSmallIntegerField(null=True, blank=True)
     source_subscription = models.ForeignKey(
-        "investment.Subscription", on_delete=models.PROTECT, related_name="commissions"
+        "investment.Subscription", on_delete=models.PROTECT, related_name="commissions", db_constraint=False
     )
     plan_version = models.ForeignKey("investment.PlanVersion", on_delete=models.PROTECT, related_name="+",
-                                     db_index=False)
+                                     db_index=False, db_constraint=False)
     # The weekday a daily income belongs to; NULL for generation income.
     payout_date = models.DateField(null=True, blank=True)
     description = models.CharField(max_length=300, blank=True)

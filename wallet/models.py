@@ -139,7 +139,10 @@ class Transaction(models.Model):
         FAILED = "failed", _("Failed")
         CANCELLED = "cancelled", _("Cancelled")
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="transactions")
+    # A payout run writes a line per payout: the references are checked per statement, as sets
+    # (phonix/set_references.py), not by per-row foreign keys.
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="transactions",
+                             db_constraint=False)
     type = models.CharField(max_length=20, choices=Type.choices)
     amount = models.DecimalField(**money_field_kwargs())
     fee = models.DecimalField(default=0, **money_field_kwargs())
@@ -149,10 +152,12 @@ class Transaction(models.Model):
     wallet_address = models.CharField(max_length=34, blank=True)
     description = models.CharField(max_length=500, blank=True)
     subscription = models.ForeignKey(
-        "investment.Subscription", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "investment.Subscription", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        db_constraint=False,
     )
     ledger_transaction = models.ForeignKey(
-        LedgerTransaction, null=True, blank=True, on_delete=models.PROTECT, related_name="history"
+        LedgerTransaction, null=True, blank=True, on_delete=models.PROTECT, related_name="history",
+        db_constraint=False,
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
