@@ -83,7 +83,9 @@ class LedgerTransaction(models.Model):
         SWEEP = "sweep", _("Sweep")
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
-    idempotency_key = models.CharField(max_length=200, unique=True)
+    # Unique by a constraint rather than unique=True, which would add a second, pattern-matching
+    # index that nothing uses and every posting pays for.
+    idempotency_key = models.CharField(max_length=200)
     # SHA-256 of the postings, so a repeated key with different content is detected.
     content_hash = models.CharField(max_length=64)
     memo = models.CharField(max_length=500, blank=True)
@@ -91,6 +93,9 @@ class LedgerTransaction(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["idempotency_key"], name="ledger_transaction_key_unique")]
 
     def __str__(self) -> str:
         return self.idempotency_key
@@ -141,8 +146,9 @@ class Transaction(models.Model):
 
     # A payout run writes a line per payout: the references are checked per statement, as sets
     # (phonix/set_references.py), not by per-row foreign keys.
+    # No index of its own: txn_user_recent starts with it.
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="transactions",
-                             db_constraint=False)
+                             db_constraint=False, db_index=False)
     type = models.CharField(max_length=20, choices=Type.choices)
     amount = models.DecimalField(**money_field_kwargs())
     fee = models.DecimalField(default=0, **money_field_kwargs())
