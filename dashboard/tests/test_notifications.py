@@ -13,9 +13,8 @@ from accounts.services import credentials_change_record
 from accounts.tests.factories import UserFactory, staff_member
 from dashboard.models import Notification
 from dashboard.services import generation_digest_build, notification_create, notifications_prune, notify
-from dashboard.tests.factories import notification
+from dashboard.tests.factories import generation_paid, notification
 from dashboard.texts import notification_text
-from earnings.models import Commission
 from investment.models import Subscription
 from investment.tests.factories import buy
 from mining.tests.factories import mining_session
@@ -95,24 +94,14 @@ def test_credential_changes_notify_the_member(django_capture_on_commit_callbacks
     assert "password was changed" in notification_text(rows[0]).body
 
 
-def _paid_generation(recipient, amount: str, paid_at: dt.datetime, level: int = 1) -> Commission:
-    buyer = UserFactory()
-    subscription = buy(buyer, "100")
-    Subscription.objects.filter(pk=subscription.pk).update(generation_paid_at=paid_at)
-    return Commission.objects.create(
-        user=recipient, from_user=buyer, level=level, amount=Decimal(amount), commission_type="generation",
-        source_subscription=subscription, plan_version=subscription.plan_version, paid_at=paid_at,
-    )
-
-
 def test_generation_income_makes_one_digest_per_member_per_day():
     day = dt.date(2026, 11, 30)
     noon = dt.datetime(2026, 11, 30, 12, tzinfo=dt.UTC)
     alice, bob = UserFactory(), UserFactory()
-    _paid_generation(alice, "10", noon)
-    _paid_generation(alice, "2.5", noon + dt.timedelta(hours=11, minutes=59))
-    _paid_generation(alice, "7", noon + dt.timedelta(hours=12))  # the next day
-    _paid_generation(bob, "0.3", noon, level=16)
+    generation_paid(alice, "10", noon)
+    generation_paid(alice, "2.5", noon + dt.timedelta(hours=11, minutes=59))
+    generation_paid(alice, "7", noon + dt.timedelta(hours=12))  # the next day
+    generation_paid(bob, "0.3", noon, level=16)
 
     assert generation_digest_build(day=day) == 2
     assert generation_digest_build(day=day) == 0  # run twice: same state
@@ -128,7 +117,7 @@ def test_the_digest_is_one_statement_whatever_the_number_of_members():
 
     noon = dt.datetime(2026, 11, 30, 12, tzinfo=dt.UTC)
     for _ in range(5):
-        _paid_generation(UserFactory(), "1", noon)
+        generation_paid(UserFactory(), "1", noon)
     with CaptureQueriesContext(connection) as captured:
         assert generation_digest_build(day=noon.date()) == 5
     statements = [q["sql"] for q in captured.captured_queries if "SAVEPOINT" not in q["sql"]]
