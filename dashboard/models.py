@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.contrib.postgres.indexes import BrinIndex
 from django.db import models
 from django.db.models.functions import Now
 from django.utils import timezone
@@ -108,7 +109,9 @@ class Notification(models.Model):
             models.Index(fields=["user", "-id"], name="notification_user_recent"),
             # The navbar counts unread rows on every page: a small partial index answers it.
             models.Index(fields=["user"], condition=models.Q(read_at__isnull=True), name="notification_user_unread"),
-            models.Index(fields=["created_at"], name="notification_created"),  # pruning
+            # Pruning reads old rows by time; rows arrive in time order, so a tiny BRIN index
+            # serves it without slowing the 100,000-row inserts of a payout run.
+            BrinIndex(fields=["created_at"], name="notification_created_brin"),
         ]
 
     def __str__(self) -> str:
