@@ -329,10 +329,13 @@ def user_profile_update(*, user: User, first_name: str, last_name: str) -> User:
 def credentials_change_record(*, user: User, credential: str) -> None:
     """A password, e-mail address or second factor changed: withdrawals wait
     WITHDRAWAL_HOLD_AFTER_CREDENTIAL_CHANGE from now (see selectors.credentials_hold)."""
+    from dashboard.services import notify
+
     user.credentials_changed_at, user.credentials_changed = timezone.now(), credential
     User.objects.filter(pk=user.pk).update(
         credentials_changed_at=user.credentials_changed_at, credentials_changed=credential
     )
+    notify(user_id=user.pk, kind="credentials_changed", params={"credential": credential})
 
 
 # Two-factor authentication -------------------------------------------------------------------

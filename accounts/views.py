@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 from django_otp import login as otp_login
 
+from dashboard.selectors import email_choices
 from phonix.params import query_params
 from phonix.ratelimit import rate_limit_check, rate_limited
 
@@ -199,6 +200,7 @@ def profile(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/profile.html", {
         "profile_form": profile_form, "address_form": address_form,
         "cooldown_until": selectors.withdrawal_cooldown_until(user=user),
+        "email_choices": email_choices(user=user),
     })
 
 

@@ -406,6 +406,8 @@ def _daily_batch(result: DailyIncomeResult, params: dict) -> None:
             params,
         )
         (completed,) = cursor.fetchone()
+        if completed:
+            _completed_notify(params)
         result.subscriptions += written
         result.capped_total += capped_total
         result.completed += completed
@@ -443,6 +445,18 @@ def _daily_batch(result: DailyIncomeResult, params: dict) -> None:
     )
     result.paid_count += paid_count
     result.paid_total += paid_total
+
+
+def _completed_notify(params: dict) -> None:
+    """Tell the members whose subscriptions this batch completed at their cap (after commit)."""
+    from dashboard.services import notify_set
+
+    notify_set(kind="subscription_completed", params=params, source_sql="""
+        SELECT user_id, 'subscription:' || id || ':completed',
+               jsonb_build_object('subscription', id::text, 'amount', amount::text, 'earned', total_earned::text)
+        FROM investment_subscription
+        WHERE user_id BETWEEN %(low)s AND %(high)s AND completed_at = %(now)s AND NOT is_active
+    """)
 
 
 def _daily_run_record(result: DailyIncomeResult) -> None:

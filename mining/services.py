@@ -454,6 +454,7 @@ def _complete_batch(*, now: datetime, after: int, limit: int, user_id: int | Non
         count, rewarded, rewarded_total, last_id = cursor.fetchone()
         if not count:
             return BatchOutcome(0, 0, Decimal(0), after)
+        _completed_notify(now=now, after=after, last_id=last_id)
         # The streak counts UTC days with a completed session: it goes on when a session ends on
         # the day after the last one, stays on a second session the same day, and starts again
         # after a day without one.
@@ -491,6 +492,17 @@ def _complete_batch(*, now: datetime, after: int, limit: int, user_id: int | Non
     if reminder_ids:
         _reminders_enqueue(session_ids=reminder_ids)
     return BatchOutcome(count, rewarded, rewarded_total, last_id)
+
+
+def _completed_notify(*, now: datetime, after: int, last_id: int) -> None:
+    """Tell each member their session completed, once its batch has committed."""
+    from dashboard.services import notify_set
+
+    notify_set(kind="mining_session_completed", params={"now": now, "after": after, "last": last_id}, source_sql="""
+        SELECT user_id, 'mining:' || id || ':completed',
+               jsonb_build_object('session', id::text, 'outcome', outcome, 'reward', reward::text)
+        FROM mining_miningsession WHERE id > %(after)s AND id <= %(last)s AND completed_at = %(now)s
+    """)
 
 
 REMINDER_CHUNK = 500

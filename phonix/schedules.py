@@ -25,6 +25,10 @@ SCHEDULES: dict[str, tuple[str, dict, str]] = {
     "complete-mining-sessions": (
         "mining.tasks.mining_sessions_complete_task", {"minute": "*"}, "payouts",
     ),
+    "build-generation-digests": (
+        "dashboard.tasks.generation_digest_build_task", {"minute": "10", "hour": "0"}, "default",
+    ),
+    "prune-notifications": ("dashboard.tasks.notifications_prune_task", {"minute": "30", "hour": "4"}, "default"),
     "scan-deposits": ("wallet.tasks.deposits_scan_task", {"minute": "*"}, "chain"),
     "withdrawals-watchdog": ("wallet.tasks.withdrawals_watchdog_task", {"minute": "*"}, "chain"),
     "sweep-deposits": ("wallet.tasks.deposits_sweep_task", {"minute": "0", "hour": "3"}, "chain"),

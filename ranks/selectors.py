@@ -82,13 +82,39 @@ class RankOverview:
     ladder: list[LadderRow]
 
 
-def rank_overview(*, user: User, history_limit: int = 20) -> RankOverview:
-    """Everything the /ranks/ page shows, in five queries whatever the size of the team."""
+@dataclass(frozen=True)
+class RankProgress:
+    record: Rank | None
+    rank_code: str
+    rank_label: str
+    legs: Legs
+    next_step: RankStep | None
+    main_progress: int
+    other_progress: int
+    main_missing: Decimal
+    other_missing: Decimal
+
+
+def rank_progress(*, user: User) -> RankProgress:
+    """The member's rank and both legs against the next rank's requirement, in two queries."""
     record = Rank.objects.filter(user=user).first()
     code = record.current_rank if record else RankCode.NONE
-    level = LEVELS.get(code, 0)
     legs = member_legs(user_id=user.pk)
     upcoming = next_step(code)
+    required = upcoming.min_volume if upcoming else ZERO
+    return RankProgress(
+        record=record, rank_code=code, rank_label=RankCode(code).label, legs=legs, next_step=upcoming,
+        main_progress=_progress(legs.main, required) if upcoming else 100,
+        other_progress=_progress(legs.other, required) if upcoming else 100,
+        main_missing=max(required - legs.main, ZERO), other_missing=max(required - legs.other, ZERO),
+    )
+
+
+def rank_overview(*, user: User, history_limit: int = 20) -> RankOverview:
+    """Everything the /ranks/ page shows, in five queries whatever the size of the team."""
+    progress = rank_progress(user=user)
+    record, code, legs, upcoming = progress.record, progress.rank_code, progress.legs, progress.next_step
+    level = LEVELS.get(code, 0)
     bonuses = list(WeeklyBonus.objects.filter(user=user).order_by("-week")[:history_limit])
     totals = WeeklyBonus.objects.filter(user=user).aggregate(
         paid=Sum("paid_amount"), capped=Sum("capped_amount")
@@ -99,18 +125,17 @@ def rank_overview(*, user: User, history_limit: int = 20) -> RankOverview:
         next_payment = record.bonus_start_week
         if record.last_paid_week and record.last_paid_week >= next_payment:
             next_payment = record.last_paid_week + dt.timedelta(weeks=1)
-    required = upcoming.min_volume if upcoming else ZERO
     return RankOverview(
         rank_code=code,
-        rank_label=RankCode(code).label,
+        rank_label=progress.rank_label,
         badge=BADGES[code],
         level=level,
         legs=legs,
         next_step=upcoming,
-        main_progress=_progress(legs.main, required) if upcoming else 100,
-        other_progress=_progress(legs.other, required) if upcoming else 100,
-        main_missing=max(required - legs.main, ZERO),
-        other_missing=max(required - legs.other, ZERO),
+        main_progress=progress.main_progress,
+        other_progress=progress.other_progress,
+        main_missing=progress.main_missing,
+        other_missing=progress.other_missing,
         weekly_bonus_amount=record.weekly_bonus_amount if record else ZERO,
         weeks_remaining=record.weeks_remaining if record else 0,
         next_payment_week=next_payment,

@@ -285,6 +285,7 @@ def _ranks_promote(*, now: dt.datetime, dry_run: bool) -> RankCheckResult:
                 """,
                 {"weeks": BONUS_WEEKS, "start": start_week, "now": now},
             )
+            _promotions_notify(now)
     return RankCheckResult(checked=checked, promoted=sum(promotions.values()), promotions=promotions)
 
 
@@ -410,6 +411,7 @@ def _pay_chunk(*, user_ids: list[int], target: dt.date, plan: PlanVersion, resul
     paying = [row for row in settled if row[5] > 0]
     if paying:
         _post_bonuses(paying)
+        _bonuses_notify(paying)
     per_member: dict[int, tuple[int, dt.date, Decimal]] = {}
     for user_id, monday, *_rest, paid, _capped in settled:
         count, last, total = per_member.get(user_id, (0, monday, Decimal(0)))
@@ -437,6 +439,27 @@ def _pay_chunk(*, user_ids: list[int], target: dt.date, plan: PlanVersion, resul
     result.weeks_settled += len(settled)
     result.paid += sum((row[5] for row in settled), Decimal(0))
     result.capped += sum((row[6] for row in settled), Decimal(0))
+
+
+def _promotions_notify(now: dt.datetime) -> None:
+    from dashboard.services import notify_set
+
+    notify_set(kind="rank_achieved", params={"now": now}, source_sql="""
+        SELECT user_id, 'rank:' || user_id || ':' || rank, jsonb_build_object('rank', rank)
+        FROM ranks_rankachievement WHERE achieved_at = %(now)s
+    """)
+
+
+def _bonuses_notify(rows: list[tuple[int, dt.date, str, str, Decimal, Decimal, Decimal]]) -> None:
+    from dashboard.services import notify_set
+
+    notify_set(kind="weekly_bonus", params={"users": [r[0] for r in rows], "weeks": [r[1] for r in rows]},
+               source_sql="""
+        SELECT b.user_id, 'weekly:' || b.user_id || ':' || b.iso_week,
+               jsonb_build_object('week', b.iso_week, 'rank', b.rank, 'amount', b.paid_amount::text)
+        FROM unnest(%(users)s::bigint[], %(weeks)s::date[]) AS t(user_id, week)
+        JOIN ranks_weeklybonus b ON b.user_id = t.user_id AND b.week = t.week
+    """)
 
 
 def _post_bonuses(rows: list[tuple[int, dt.date, str, str, Decimal, Decimal, Decimal]]) -> None:

@@ -261,6 +261,7 @@ def _record(transfers: list[UsdtTransfer], first: int, last: int, *, confirmed: 
                 [policy.pk, *([r[i] for r in rows] for i in range(8))],
             )
             result.recorded += len(rows)
+            _seen_notify(txids=[r[2] for r in rows], log_indexes=[r[3] for r in rows])
         # A deposit we saw in these blocks earlier but that is not there now was dropped by a fork.
         cursor.execute(
             """
@@ -321,10 +322,27 @@ def _credit(first: int, last: int, *, solid: int) -> int:
             """,
             [solid, ids],
         )
+    from dashboard.services import notify_set
+
     from .tasks import deposits_credited_notify_task
 
     transaction.on_commit(lambda: deposits_credited_notify_task.delay(ids))
+    notify_set(kind="deposit_credited", params={"ids": ids}, source_sql="""
+        SELECT user_id, 'deposit:' || id || ':credited', jsonb_build_object('amount', amount::text, 'txid', txid)
+        FROM wallet_deposit WHERE id = ANY(%(ids)s) AND status = 'credited'
+    """)
     return len(ids)
+
+
+def _seen_notify(*, txids: list[str], log_indexes: list[int]) -> None:
+    """Tell members of deposits still waiting for confirmation (a solid one is credited at once)."""
+    from dashboard.services import notify_set
+
+    notify_set(kind="deposit_seen", params={"txids": txids, "log_indexes": log_indexes}, source_sql="""
+        SELECT user_id, 'deposit:' || id || ':seen', jsonb_build_object('amount', amount::text, 'txid', txid)
+        FROM wallet_deposit WHERE (txid, log_index) IN (SELECT * FROM unnest(%(txids)s::text[], %(log_indexes)s::int[]))
+          AND status IN ('seen', 'confirming')
+    """)
 
 
 def deposits_credited_notify(*, deposit_ids: list[int]) -> int:
@@ -332,9 +350,13 @@ def deposits_credited_notify(*, deposit_ids: list[int]) -> int:
     from django.core.mail import send_mass_mail
     from django.utils.translation import gettext as _
 
+    from dashboard.selectors import email_wanted
+
+    credited = list(Deposit.objects.filter(id__in=deposit_ids, status=Deposit.Status.CREDITED).select_related("user"))
+    wanted = email_wanted(user_ids=[deposit.user_id for deposit in credited], topic="deposits")
     messages = []
-    for deposit in Deposit.objects.filter(id__in=deposit_ids, status=Deposit.Status.CREDITED).select_related("user"):
-        if not deposit.user.email:
+    for deposit in credited:
+        if not deposit.user.email or deposit.user_id not in wanted:
             continue
         body = _("Your deposit of %(amount)s USDT (TRC20) has been credited to your main balance.\n"
                  "Transaction: %(txid)s") % {"amount": f"{deposit.amount:.2f}", "txid": deposit.txid}

@@ -486,20 +486,29 @@ def withdrawals_watchdog(*, client: ChainClient | None = None) -> WatchdogReport
 
 
 def _notify(withdrawal: Withdrawal) -> None:
+    from dashboard.services import notify
+
     from .tasks import withdrawal_notify_task
 
     withdrawal_id, status = withdrawal.pk, str(withdrawal.status)
     # robust: the change is committed; a broker outage must not turn that into an error page.
     transaction.on_commit(lambda: withdrawal_notify_task.delay(withdrawal_id, status), robust=True)
+    kind = "withdrawal_requested" if status == Withdrawal.Status.PENDING else f"withdrawal_{status}"
+    notify(user_id=withdrawal.user_id, kind=kind, key=f"withdrawal:{withdrawal_id}:{status}", params={
+        "amount": withdrawal.amount, "net": withdrawal.net_amount, "reason": withdrawal.failure_reason,
+        "txid": withdrawal.txid or "",
+    })
 
 
 def withdrawal_notify(*, withdrawal_id: int, status: str) -> bool:
     from django.core.mail import send_mail
 
+    from dashboard.selectors import email_wanted
+
     from .chain import tronscan_url
 
     withdrawal = Withdrawal.objects.select_related("user").get(pk=withdrawal_id)
-    if not withdrawal.user.email:
+    if not withdrawal.user.email or not email_wanted(user_ids=[withdrawal.user_id], topic="withdrawals"):
         return False
     lines = [
         _("Withdrawal of %(amount)s USDT to %(address)s: %(status)s.") % {

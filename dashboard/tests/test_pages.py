@@ -34,7 +34,7 @@ def test_the_dashboard_shows_active_subscriptions_and_the_referral_link(client, 
     buy(member, "100")
     client.force_login(member)
 
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(17):
         body = client.get(reverse("dashboard:home")).content.decode()
 
     assert 'id="dashboard-subscriptions"' in body and f"Next payout {next_payout_date().isoformat()}" in body

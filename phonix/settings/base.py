@@ -102,6 +102,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "phonix.context_processors.theme",
+                "dashboard.context_processors.unread",
             ],
         },
     },

@@ -143,6 +143,11 @@ def test_a_newcomer_joins_invests_and_withdraws_in_a_real_browser(
     expect(page.locator('[data-account="main"]')).to_contain_text("250.00")
     member.accessible("wallet")
     member.shot("wallet-credited")
+    # The bell counts the deposit's notification; the list says what happened.
+    expect(page.locator("#nav-bell-count")).to_have_text(re.compile(r"^[1-9]"))
+    member.go("/dashboard/notifications/")
+    expect(page.locator("#notifications")).to_contain_text("Deposit credited")
+    member.accessible("notifications")
 
     # Buy a subscription with the bonus: preview, change, preview again, confirm.
     member.menu("Invest")
