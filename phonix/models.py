@@ -113,3 +113,32 @@ class CustodyReading(models.Model):
 
     def __str__(self) -> str:
         return f"custody reading {self.read_at:%Y-%m-%d %H:%M}"
+
+
+class PayoutDay(models.Model):
+    """What the `payouts` account paid per UTC day and payout type: the console's payout figures.
+
+    Summarised from the ledger a minute at a time by `dashboard.console.payout_days` (the console
+    owns it; it lives here with the other operations tables), so the console never rescans 30
+    days of postings. Only the last few minutes are read from the ledger itself.
+    """
+
+    day = models.DateField()
+    type = models.CharField(max_length=30)
+    total = models.DecimalField(default=0, **money_field_kwargs())
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["day", "type"], name="payout_day_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.type}: {self.total}"
+
+
+class SummaryCursor(models.Model):
+    """How far a summary has read its source: everything before `through` is in the summary."""
+
+    name = models.CharField(max_length=40, unique=True)
+    through = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name} through {self.through:%Y-%m-%d %H:%M}"

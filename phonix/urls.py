@@ -2,8 +2,8 @@ from django.contrib import admin
 from django.urls import include, path
 
 from accounts import views as accounts_views
-from dashboard.console import metrics as console_metrics
 from dashboard import views as dashboard_views
+from dashboard.console import metrics as console_metrics
 from phonix import views
 
 urlpatterns = [

@@ -68,7 +68,8 @@ def _metrics(figures: dict) -> Iterator[Metric]:
     for key, doc in [("pending", "Withdrawals waiting for approval."),
                      ("approved_unsent", "Withdrawals approved, not yet sent."),
                      ("sent_unconfirmed", "Withdrawals sent, not yet completed."),
-                     ("rejected_7d", "Withdrawals rejected in 7 days."), ("failed_7d", "Withdrawals failed in 7 days.")]:
+                     ("rejected_7d", "Withdrawals rejected in 7 days."),
+                     ("failed_7d", "Withdrawals failed in 7 days.")]:
         yield _gauge(f"withdrawals_{key}", doc, withdrawals[key])
     yield _gauge("withdrawals_pending_usdt", "Amount waiting for approval.", withdrawals["pending_amount"])
     yield _gauge("withdrawals_oldest_pending_seconds", "Age of the oldest pending withdrawal.",

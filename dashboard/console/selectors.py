@@ -1,11 +1,13 @@
 """The operator console's figures: the platform's health, its obligations and its reserves.
 
 Every figure comes from one set-based statement per area (a fixed number of queries whatever
-the data size) or from a small summary table (task runs, custody readings). The whole set is
-cached for `CONSOLE_CACHE_SECONDS` and shared by the console page and `/metrics`.
+the data size) or from a small summary table (payout days, task runs, custody readings). A Beat
+job (`refresh-console`, every minute) computes the set ahead of the pages; it is cached and
+shared by the console page and `/metrics`.
 
-Time windows are rolling from now ("7 days" = the last 7 × 24 hours) except "today", which is
-the UTC day so far. Amounts are Decimals with 6 places; durations are seconds.
+Time windows are rolling from now ("7 days" = the last 7 × 24 hours) except for payouts, which
+are summed by UTC day (today so far, the last 7 and the last 30 UTC days). Amounts are Decimals
+with 6 places; durations are seconds.
 """
 
 from __future__ import annotations
@@ -21,24 +23,13 @@ from django.utils import timezone
 from earnings.caps import cap_multiple, cap_room_sql
 from phonix.money import ZERO
 
+from .payout_days import CURSOR_NAME, PAYOUT_TYPES, PAYOUTS_BETWEEN_SQL
+
 CACHE_KEY = "console:figures"
 WINDOWS = {"today": None, "7d": 7, "30d": 30}
 QUEUES = ("default", "chain", "payouts")
 PENDING_LISTED = 10
 BROKER_TIMEOUT_S = 2
-
-# What the chart and the table call each payout; every one is paid from the `payouts` account.
-PAYOUT_TYPES = ("daily_income", "generation_income", "weekly_bonus", "registration_bonus", "distribution",
-                "mining_reward")
-_PAYOUT_TYPE_SQL = """
-    CASE t.kind WHEN 'daily_income' THEN 'daily_income' WHEN 'commission' THEN 'generation_income'
-                WHEN 'weekly_bonus' THEN 'weekly_bonus'
-                ELSE CASE WHEN t.idempotency_key LIKE 'promotion:%%' THEN 'distribution'
-                          WHEN t.idempotency_key LIKE 'bonus:registration:%%' THEN 'registration_bonus'
-                          ELSE 'mining_reward' END
-    END
-"""
-
 
 def _since(now: dt.datetime) -> dict[str, dt.datetime]:
     today = dt.datetime.combine(now.astimezone(dt.UTC).date(), dt.time.min, tzinfo=dt.UTC)
@@ -75,16 +66,22 @@ def members_figures(*, now: dt.datetime) -> dict:
             "active_users_30d": active, "obligation": obligation}
 
 
+# Count and value of the subscriptions started in each window, a pair of columns per window.
+_NEW_SUBSCRIPTIONS_SQL = ", ".join(
+    f"count(*) FILTER (WHERE started_at >= %({window})s), "
+    f"coalesce(sum(amount) FILTER (WHERE started_at >= %({window})s), 0)"
+    for window in WINDOWS
+)
+
+
 def subscriptions_figures(*, now: dt.datetime) -> dict:
     """Active subscriptions by tier, new ones, those completed at their cap, and the daily run-rate:
     what the active ones pay on a weekday, each cut to its own cap room."""
     since = _since(now)
     rows = _all(
-        """
+        f"""
         SELECT tier, count(*) FILTER (WHERE is_active), coalesce(sum(amount) FILTER (WHERE is_active), 0),
-               count(*) FILTER (WHERE started_at >= %(today)s), coalesce(sum(amount) FILTER (WHERE started_at >= %(today)s), 0),
-               count(*) FILTER (WHERE started_at >= %(7d)s), coalesce(sum(amount) FILTER (WHERE started_at >= %(7d)s), 0),
-               count(*) FILTER (WHERE started_at >= %(30d)s), coalesce(sum(amount) FILTER (WHERE started_at >= %(30d)s), 0),
+               {_NEW_SUBSCRIPTIONS_SQL},
                count(*) FILTER (WHERE completed_at IS NOT NULL),
                coalesce(sum(LEAST(trunc(amount * monthly_rate / 3000, 6), earnings_cap - total_earned))
                         FILTER (WHERE is_active), 0)
@@ -103,34 +100,34 @@ def subscriptions_figures(*, now: dt.datetime) -> dict:
 
 
 def payouts_figures(*, now: dt.datetime) -> dict:
-    """What the `payouts` account paid by type, per UTC day over 30 days, and today / 7 / 30 days."""
-    since = _since(now)
-    first_day = (now.astimezone(dt.UTC) - dt.timedelta(days=29)).date()
-    start = dt.datetime.combine(first_day, dt.time.min, tzinfo=dt.UTC)
+    """What the `payouts` account paid by type per UTC day over the last 30 days (today included),
+    and its totals today, over the last 7 and the last 30 UTC days.
+
+    Summarised days (`PayoutDay`) plus the postings after the summary's cursor, read live: one query.
+    """
+    today = now.astimezone(dt.UTC).date()
+    days = [today - dt.timedelta(days=n) for n in range(29, -1, -1)]
+    live = PAYOUTS_BETWEEN_SQL.format(
+        start="coalesce((SELECT through FROM phonix_summarycursor WHERE name = %(cursor)s), %(first)s)",
+        end="'infinity'",
+    )
     rows = _all(
         f"""
-        SELECT (t.created_at AT TIME ZONE 'UTC')::date AS day, {_PAYOUT_TYPE_SQL} AS type,
-               -sum(e.amount), (t.created_at >= %(7d)s) AS recent
-        FROM wallet_ledgertransaction t
-        JOIN wallet_ledgerentry e ON e.transaction_id = t.id
-        JOIN wallet_ledgeraccount a ON a.id = e.account_id AND a.user_id IS NULL AND a.code = 'payouts'
-        WHERE t.created_at >= %(start)s AND t.kind IN ('daily_income', 'commission', 'weekly_bonus', 'bonus')
-        GROUP BY 1, 2, 4
+        SELECT day, type, total FROM phonix_payoutday WHERE day >= %(first_day)s AND day <= %(today)s
+        UNION ALL
+        SELECT day, type, total FROM ({live}) live
         """,
-        {**since, "start": min(start, since["30d"])},
+        {"cursor": CURSOR_NAME, "first_day": days[0], "today": today,
+         "first": dt.datetime.combine(days[0], dt.time.min, tzinfo=dt.UTC)},
     )
-    days = [first_day + dt.timedelta(days=n) for n in range(30)]
     daily = {kind: dict.fromkeys(days, ZERO) for kind in PAYOUT_TYPES}
-    totals = {kind: dict.fromkeys(WINDOWS, ZERO) for kind in PAYOUT_TYPES}
-    today = since["today"].date()
-    for day, kind, amount, recent in rows:
+    for day, kind, amount in rows:
         if day in daily[kind]:
             daily[kind][day] += amount
-        totals[kind]["30d"] += amount  # the first partial day is inside the 30 × 24 hours too
-        if recent:
-            totals[kind]["7d"] += amount
-        if day == today:
-            totals[kind]["today"] += amount
+    totals = {
+        kind: {"today": series[today], "7d": sum(list(series.values())[-7:], ZERO), "30d": sum(series.values(), ZERO)}
+        for kind, series in daily.items()
+    }
     return {"days": days, "daily": {kind: list(series.values()) for kind, series in daily.items()},
             "totals": totals}
 
@@ -286,5 +283,19 @@ def console_figures_compute(*, now: dt.datetime | None = None) -> dict:
 
 
 def console_figures() -> dict:
-    """The figures, computed at most once per `CONSOLE_CACHE_SECONDS` across every web process."""
+    """The figures as `console_refresh` left them a minute ago, or computed now when it has not run
+    (then kept `CONSOLE_CACHE_SECONDS` for every web process)."""
     return cache.get_or_set(CACHE_KEY, console_figures_compute, settings.CONSOLE_CACHE_SECONDS)
+
+
+def console_refresh() -> dict:
+    """Summarise the payouts and compute the figures ahead of the pages (every minute, by Beat).
+
+    Kept two periods, so that a page between two refreshes never waits for a computation.
+    """
+    from .payout_days import payout_days_summarise
+
+    payout_days_summarise()
+    figures = console_figures_compute()
+    cache.set(CACHE_KEY, figures, 2 * settings.CONSOLE_CACHE_SECONDS)
+    return figures

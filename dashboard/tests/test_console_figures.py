@@ -226,3 +226,32 @@ def test_the_console_runs_a_bounded_number_of_queries_and_caches_them(now):
     with CaptureQueriesContext(connection) as again:
         assert selectors.console_figures()["members"]["total"] == 3  # cached for a minute
     assert len(first) <= 14 and len(again) == 0
+
+
+def test_summarised_payout_days_plus_the_live_tail_count_each_posting_once():
+    from dashboard.console.payout_days import SUMMARY_LAG, payout_days_summarise
+    from phonix.models import PayoutDay
+
+    _payout("daily:9:2030-01-07", LedgerTransaction.Kind.DAILY_INCOME, UserFactory(), "5")
+    posted = LedgerTransaction.objects.get().created_at
+    # Too recent to summarise (its transaction could still be open): read live.
+    payout_days_summarise(now=posted + SUMMARY_LAG - dt.timedelta(seconds=1))
+    assert not PayoutDay.objects.exists()
+    assert selectors.payouts_figures(now=posted)["totals"]["daily_income"]["today"] == D(5)
+    later = posted + SUMMARY_LAG + dt.timedelta(minutes=1)
+    payout_days_summarise(now=later)
+    payout_days_summarise(now=later)  # run twice, same state
+    assert list(PayoutDay.objects.values_list("type", "total")) == [("daily_income", D(5))]
+    # From the summary now, and not read live a second time.
+    assert selectors.payouts_figures(now=posted)["totals"]["daily_income"]["today"] == D(5)
+
+
+def test_the_refresh_job_computes_the_figures_ahead_of_the_page(now):
+    from phonix.tasks import console_refresh_task
+
+    member(invested=100)
+    console_refresh_task.delay()
+    member(invested=100)
+    with CaptureQueriesContext(connection) as captured:
+        assert selectors.console_figures()["members"]["total"] == 1
+    assert len(captured) == 0
