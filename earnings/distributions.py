@@ -203,9 +203,30 @@ def distribution_pay(
     return DistributionResult(distribution, created=True)
 
 
+# Paid to main: the members with cap room are locked in id order (a daily run or a purchase that
+# changes their room waits; after the wait their room is read again), paid up to their room and
+# their total_earnings raised, in one statement; the others are recorded as capped in full.
+_PAY_MAIN_SQL = """
+    WITH paid AS (
+        SELECT u.id AS user_id, LEAST(%(amount)s::numeric, {room}) AS amount
+        FROM accounts_user u WHERE {where} AND {room} > 0
+        ORDER BY u.id FOR UPDATE OF u
+    ), raised AS (
+        UPDATE accounts_user u SET total_earnings = u.total_earnings + p.amount FROM paid p WHERE u.id = p.user_id
+    )
+    INSERT INTO earnings_distribution_batch
+    SELECT u.id, coalesce(p.amount, 0), %(amount)s::numeric - coalesce(p.amount, 0)
+    FROM accounts_user u LEFT JOIN paid p ON p.user_id = u.id WHERE {where}
+"""
+
+
 def _pay(distribution: Distribution, recipients: RecipientFilter) -> None:
     rows_sql, params = _recipient_rows_sql(recipients, distribution.account)
     params = {**params, "amount": distribution.amount_each, "distribution": distribution.pk}
+    if distribution.account == Distribution.Account.MAIN:
+        fill_sql = _PAY_MAIN_SQL.format(where=recipients.where_sql()[0], room=cap_room_sql("u"))
+    else:  # nothing is capped or raised: no member row needs a lock
+        fill_sql = f"INSERT INTO earnings_distribution_batch {rows_sql}"
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS pg_temp.earnings_distribution_batch")
         cursor.execute(
@@ -215,12 +236,7 @@ def _pay(distribution: Distribution, recipients: RecipientFilter) -> None:
             ) ON COMMIT DROP
             """
         )
-        # FOR UPDATE: a daily run or a purchase changing a member's cap room waits for this one.
-        cursor.execute(
-            f"INSERT INTO earnings_distribution_batch SELECT user_id, amount, capped FROM ({rows_sql} "
-            "ORDER BY u.id FOR UPDATE OF u) r",
-            params,
-        )
+        cursor.execute(fill_sql, params)
         cursor.execute(
             """
             INSERT INTO earnings_distributionpayout (distribution_id, user_id, amount, capped_amount)
@@ -239,13 +255,6 @@ def _pay(distribution: Distribution, recipients: RecipientFilter) -> None:
             """,
             params,
         )
-        if distribution.account == Distribution.Account.MAIN:
-            cursor.execute(
-                """
-                UPDATE accounts_user u SET total_earnings = u.total_earnings + b.amount
-                FROM earnings_distribution_batch b WHERE u.id = b.user_id AND b.amount > 0
-                """
-            )
     ledger_post_payouts_sql(
         source_sql=f"""
             SELECT '{KEY_PREFIX}:' || %(distribution)s || ':' || user_id AS key, user_id, amount,

@@ -146,7 +146,8 @@ class DistributionPayout(models.Model):
 
     distribution = models.ForeignKey(Distribution, on_delete=models.PROTECT, related_name="payouts",
                                      db_index=False)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # One index, the unique one: a distribution writes a row per recipient.
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", db_index=False)
     amount = models.DecimalField(**money_field_kwargs())
     capped_amount = models.DecimalField(default=0, **money_field_kwargs())
 
