@@ -12,10 +12,9 @@ def duration(seconds) -> str:
     seconds = float(seconds)
     if seconds < 10:
         return _("%(n).1f s") % {"n": seconds}
-    whole = int(seconds)
-    days, rest = divmod(whole, 86400)
+    days, rest = divmod(int(seconds), 86400)
     hours, rest = divmod(rest, 3600)
     minutes, secs = divmod(rest, 60)
-    parts = [(days, _("d")), (hours, _("h")), (minutes, _("min")), (secs, _("s"))]
+    parts = [(days, _("%(n)s d")), (hours, _("%(n)s h")), (minutes, _("%(n)s min")), (secs, _("%(n)s s"))]
     first = next(i for i, (n, _unit) in enumerate(parts) if n)
-    return " ".join(f"{n} {unit}" for n, unit in parts[first : first + 2] if n)
+    return " ".join(unit % {"n": n} for n, unit in parts[first : first + 2] if n)
