@@ -18,7 +18,7 @@ from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from phonix.audit import audit_record
-from phonix.exceptions import IdempotencyConflict, InvalidAmount, NotPermitted
+from phonix.exceptions import DistributionRefused, IdempotencyConflict, NotPermitted
 from phonix.models import AuditLog
 from phonix.money import parse_amount
 from ranks.models import RankCode
@@ -45,11 +45,11 @@ class RecipientFilter:
 
     def __post_init__(self) -> None:
         if self.rank and self.rank not in RankCode.values:
-            raise InvalidAmount(_("Unknown rank %(rank)s.") % {"rank": self.rank})
+            raise DistributionRefused(_("Unknown rank %(rank)s.") % {"rank": self.rank})
         if self.joined_from and self.joined_to and self.joined_from > self.joined_to:
-            raise InvalidAmount(_("The first joining date is after the last one."))
+            raise DistributionRefused(_("The first joining date is after the last one."))
         if len(self.usernames) > MAX_USERNAMES:
-            raise InvalidAmount(_("At most %(n)s usernames at a time.") % {"n": MAX_USERNAMES})
+            raise DistributionRefused(_("At most %(n)s usernames at a time.") % {"n": MAX_USERNAMES})
 
     def as_dict(self) -> dict:
         return {
@@ -121,9 +121,9 @@ class DistributionPreview:
 def _clean(*, amount, account: str, reason: str | None = None) -> tuple[Decimal, str]:
     amount = parse_amount(amount)
     if account not in Distribution.Account.values:
-        raise InvalidAmount(_("A distribution is paid to the main or the bonus account."))
+        raise DistributionRefused(_("A distribution is paid to the main or the bonus account."))
     if reason is not None and not reason.strip():
-        raise InvalidAmount(_("A reason is required: members see it in their history."))
+        raise DistributionRefused(_("A reason is required: members see it in their history."))
     return amount, account
 
 
@@ -178,10 +178,10 @@ def distribution_pay(
     amount, account = _clean(amount=amount, account=account, reason=reason)
     reason = reason.strip()[: Distribution._meta.get_field("reason").max_length]
     if not key or len(key) > Distribution._meta.get_field("key").max_length:
-        raise InvalidAmount(_("A distribution needs a key of at most 80 characters."))
+        raise DistributionRefused(_("A distribution needs a key of at most 80 characters."))
     unknown = usernames_unknown(recipients.usernames)
     if unknown:
-        raise InvalidAmount(_("No member has the username %(names)s.") % {"names": ", ".join(unknown[:20])})
+        raise DistributionRefused(_("No member has the username %(names)s.") % {"names": ", ".join(unknown[:20])})
     with connection.cursor() as cursor:  # one distribution per key at a time, so a repeat sees the first
         cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"distribution:{key}"])
     terms = {"amount_each": amount, "account": account, "reason": reason, "criteria": recipients.as_dict()}
