@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('earnings', '0004_commission_no_session_reason'),
+        ('earnings', '0005_commission_references_per_statement'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
