@@ -102,3 +102,61 @@ class DailyIncomeRun(models.Model):
 
     def __str__(self) -> str:
         return f"daily income {self.payout_date}"
+
+
+class Distribution(models.Model):
+    """A staff promotional payout: one amount to each member of a chosen set, paid once.
+
+    `key` is the idempotency key of the whole distribution (the confirm form's token): a
+    re-submit finds this row and pays nothing more. Each recipient's ledger posting is keyed
+    `promotion:<distribution>:<member>`.
+    """
+
+    class Account(models.TextChoices):
+        MAIN = "main", _("Main balance")
+        BONUS = "bonus", _("Registration bonus")
+
+    key = models.CharField(max_length=80, unique=True, editable=False)
+    amount_each = models.DecimalField(**money_field_kwargs())
+    account = models.CharField(max_length=10, choices=Account.choices)
+    reason = models.CharField(max_length=300)
+    # The filter that chose the recipients, as staff set it (rank, investors, dates, usernames).
+    criteria = models.JSONField(default=dict)
+    recipients = models.PositiveIntegerField(default=0)
+    paid_count = models.PositiveIntegerField(default=0)
+    paid_total = models.DecimalField(default=0, **money_field_kwargs())
+    capped_total = models.DecimalField(default=0, **money_field_kwargs())
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        permissions = [("distribute_promotion", "Can distribute promotional income")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount_each__gt=0), name="distribution_amount_positive"),
+            models.CheckConstraint(condition=models.Q(account__in=["main", "bonus"]), name="distribution_account"),
+        ]
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"distribution {self.pk}: {self.amount_each} × {self.recipients}"
+
+
+class DistributionPayout(models.Model):
+    """What one recipient of a distribution got, and the part their 3× cap cut off."""
+
+    distribution = models.ForeignKey(Distribution, on_delete=models.PROTECT, related_name="payouts",
+                                     db_index=False)
+    # One index, the unique one: a distribution writes a row per recipient.
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", db_index=False)
+    amount = models.DecimalField(**money_field_kwargs())
+    capped_amount = models.DecimalField(default=0, **money_field_kwargs())
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["distribution", "user"], name="distribution_payout_once"),
+            models.CheckConstraint(condition=models.Q(amount__gte=0, capped_amount__gte=0),
+                                   name="distribution_payout_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.distribution_id} → {self.user_id}: {self.amount}"

@@ -19,8 +19,8 @@ LISTED_PER_CHECK = 50
 
 # What each check compares, in the order the command reports them.
 CHECKS = {
-    "total_earnings": "member {id}: total_earnings {stored} but daily income, generation income and weekly "
-                      "bonus postings sum to {actual}",
+    "total_earnings": "member {id}: total_earnings {stored} but daily income, generation income, weekly "
+                      "bonus and promotion-to-main postings sum to {actual}",
     "total_invested": "member {id}: total_invested {stored} but their subscriptions sum to {actual}",
     "total_earned": "subscription {id}: total_earned {stored} but its daily income sums to {actual}",
     "withdrawal_hold": "member {id}: withdrawal_hold balance {stored} but their withdrawals not yet settled "
@@ -36,7 +36,10 @@ WITH earned AS (
     FROM wallet_ledgerentry e
     JOIN wallet_ledgertransaction t ON t.id = e.transaction_id
     JOIN wallet_ledgeraccount a ON a.id = e.account_id
-    WHERE t.kind = ANY(%(earning_kinds)s) AND a.user_id IS NOT NULL
+    WHERE a.user_id IS NOT NULL
+      AND (t.kind = ANY(%(earning_kinds)s)
+           -- promotional income paid to main counts toward the cap (earnings.distributions)
+           OR (t.idempotency_key LIKE 'promotion:%%' AND a.code = %(main)s))
     GROUP BY a.user_id
 ), invested AS (
     SELECT user_id, sum(amount) AS total FROM investment_subscription GROUP BY user_id
@@ -103,6 +106,7 @@ def member_totals_reconcile() -> MemberTotalsReport:
     with connection.cursor() as cursor:
         cursor.execute(_SQL, {
             "earning_kinds": [str(kind) for kind in EARNING_KINDS], "hold": str(AccountCode.WITHDRAWAL_HOLD),
+            "main": str(AccountCode.MAIN),
             "open": [str(status) for status in Withdrawal.OPEN], "listed": LISTED_PER_CHECK,
         })
         rows = cursor.fetchall()

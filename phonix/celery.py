@@ -1,8 +1,10 @@
 import os
 
 from celery import Celery
-from celery.signals import worker_ready
+from celery.signals import task_failure, task_postrun, task_prerun, worker_ready
 from kombu import Queue
+
+from phonix import task_runs
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "phonix.settings.local")
 
@@ -17,3 +19,9 @@ def worker_ready_checks(**kwargs) -> None:
     from wallet.chain import api_key_warning_log
 
     api_key_warning_log()
+
+
+# Every task's outcome is recorded in phonix.TaskRun (see phonix/task_runs.py).
+task_prerun.connect(task_runs.task_started, weak=False, dispatch_uid="phonix-task-run-start")
+task_failure.connect(task_runs.task_failed, weak=False, dispatch_uid="phonix-task-run-failure")
+task_postrun.connect(task_runs.task_finished, weak=False, dispatch_uid="phonix-task-run-end")

@@ -55,3 +55,7 @@ class AdjustmentRefused(PhonixError):
 
 class RateLimited(PhonixError):
     """The same action was asked for too often; the member can try again shortly."""
+
+
+class DistributionRefused(PhonixError):
+    """A staff distribution whose terms or recipients the rules do not allow."""

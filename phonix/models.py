@@ -2,6 +2,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from phonix.money import money_field_kwargs
+
 
 class StuckItem(models.Model):
     """An item a periodic job could not process; the job skips it and retries it on its next run.
@@ -42,6 +44,7 @@ class AuditLog(models.Model):
         SPONSOR_CHANGE = "sponsor_change", _("Sponsor changed")
         ADDRESS_CHANGE = "address_change", _("Withdrawal address changed")
         TWO_FACTOR_RESET = "two_factor_reset", _("Two-factor authentication reset")
+        PROMOTION_DISTRIBUTE = "promotion_distribute", _("Promotional income distributed")
 
     # Null only for corrections made by the system itself (demo data, benchmarks).
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
@@ -67,3 +70,75 @@ class AuditLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} {self.target}"
+
+
+class TaskRun(models.Model):
+    """One Celery task execution, written from Celery's own signals (see `phonix/task_runs.py`).
+
+    The console and `/metrics` read each periodic job's last start, last success, duration and
+    failures from here rather than from Flower; rows older than 30 days are pruned daily.
+    """
+
+    class State(models.TextChoices):
+        STARTED = "started", _("Started")
+        SUCCESS = "success", _("Succeeded")
+        FAILURE = "failure", _("Failed")
+        RETRY = "retry", _("Retried")
+
+    task_id = models.CharField(max_length=64, unique=True)
+    name = models.CharField(max_length=200)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.STARTED)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["name", "-started_at"], name="task_run_name_recent"),
+            models.Index(fields=["started_at"], name="task_run_started"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.state}"
+
+
+class CustodyReading(models.Model):
+    """What the last itemised custody reconciliation read on chain, for the console's reserves."""
+
+    hot_wallet = models.DecimalField(**money_field_kwargs())
+    deposit_addresses = models.DecimalField(**money_field_kwargs())
+    ledger_custody = models.DecimalField(**money_field_kwargs())
+    problems = models.PositiveIntegerField(default=0)
+    read_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    def __str__(self) -> str:
+        return f"custody reading {self.read_at:%Y-%m-%d %H:%M}"
+
+
+class PayoutDay(models.Model):
+    """What the `payouts` account paid per UTC day and payout type: the console's payout figures.
+
+    Summarised from the ledger a minute at a time by `dashboard.console.payout_days` (the console
+    owns it; it lives here with the other operations tables), so the console never rescans 30
+    days of postings. Only the last few minutes are read from the ledger itself.
+    """
+
+    day = models.DateField()
+    type = models.CharField(max_length=30)
+    total = models.DecimalField(default=0, **money_field_kwargs())
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["day", "type"], name="payout_day_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.type}: {self.total}"
+
+
+class SummaryCursor(models.Model):
+    """How far a summary has read its source: everything before `through` is in the summary."""
+
+    name = models.CharField(max_length=40, unique=True)
+    through = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name} through {self.through:%Y-%m-%d %H:%M}"

@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from accounts import views as accounts_views
 from dashboard import views as dashboard_views
+from dashboard.console import metrics as console_metrics
 from phonix import views
 
 urlpatterns = [
@@ -10,6 +11,8 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("favicon.ico", views.favicon),
     path("theme/", views.theme_set, name="theme_set"),
+    path("metrics", console_metrics.metrics, name="metrics"),
+    path("admin/console/", include("dashboard.console.urls")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("accounts.urls")),

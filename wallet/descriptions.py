@@ -67,6 +67,12 @@ def _withdrawal(txn: Transaction) -> str | None:
     return text
 
 
+def _bonus(txn: Transaction) -> str | None:
+    if _key_parts(txn, "promotion"):  # a staff distribution (earnings.distributions): the reason as typed
+        return _("Promotion: %(reason)s") % {"reason": txn.description}
+    return _("Registration bonus") if _key_parts(txn, "bonus") or not txn.description else None
+
+
 _BUILDERS = {
     Type.COMMISSION: _generation,
     Type.DAILY_INCOME: _daily,
@@ -74,7 +80,7 @@ _BUILDERS = {
     Type.PURCHASE: _purchase,
     Type.WITHDRAWAL: _withdrawal,
     Type.DEPOSIT: lambda txn: _("USDT (TRC20) deposit"),
-    Type.BONUS: lambda txn: _("Registration bonus") if _key_parts(txn, "bonus") or not txn.description else None,
+    Type.BONUS: _bonus,
 }
 
 

@@ -90,6 +90,10 @@ def custody_check() -> tuple[str, list[Problem], bool]:
         report = custody_reconcile()
     except ChainUnavailable as error:
         return f"custody: TRON node unavailable ({error}), chain not compared", [], True
+    from phonix.readings import custody_reading_record
+
+    custody_reading_record(hot_wallet=report.hot_wallet, deposit_addresses=report.deposit_addresses,
+                           ledger_custody=report.ledger_custody, problems=len(report.problems))
     return report.line(), report.problems, report.ok
 
 

@@ -220,6 +220,14 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 DJANGO_CELERY_BEAT_TZ_AWARE = True
+# Task outcomes recorded from Celery's signals (phonix/task_runs.py), for the console and /metrics.
+TASK_RUNS_KEEP_DAYS = env.int("TASK_RUNS_KEEP_DAYS", default=30)
+TASK_RUNS_RECORD_EAGER = False
+
+# The operator console (staff with 2FA) and /metrics: figures are cached this long.
+CONSOLE_CACHE_SECONDS = env.int("CONSOLE_CACHE_SECONDS", default=60)
+# The bearer token Prometheus sends to /metrics; unset, /metrics answers 404.
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
 
 # Money settings (USDT, 6 decimal places on chain).
 LEDGER_MAX_AMOUNT = Decimal(env("LEDGER_MAX_AMOUNT", default="1000000000"))
