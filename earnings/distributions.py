@@ -262,5 +262,5 @@ def _pay(distribution: Distribution, recipients: RecipientFilter) -> None:
             FROM earnings_distribution_batch WHERE amount > 0
         """,
         params={"distribution": distribution.pk, "reason": distribution.reason},
-        kind=LedgerTransaction.Kind.BONUS, history_type=Transaction.Type.BONUS, member_code=distribution.account,
+        kind=LedgerTransaction.Kind.BONUS, history_type=Transaction.Type.PROMOTION, member_code=distribution.account,
     )

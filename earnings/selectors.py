@@ -21,7 +21,7 @@ from .models import Commission
 # The member-facing history types that are earnings, in the order pages show them.
 EARNING_TYPES = (
     Transaction.Type.DAILY_INCOME, Transaction.Type.COMMISSION, Transaction.Type.WEEKLY_BONUS,
-    Transaction.Type.BONUS,
+    Transaction.Type.BONUS, Transaction.Type.PROMOTION,
 )
 
 
@@ -31,6 +31,7 @@ class EarningsSummary:
     generation: Decimal
     weekly_bonus: Decimal
     registration_bonus: Decimal
+    promotion: Decimal  # staff distributions
     counted: Decimal  # every kind that counts against the cap (User.total_earnings)
     invested: Decimal
     cap: Decimal
@@ -50,6 +51,7 @@ def earnings_summary(*, user) -> EarningsSummary:
     return EarningsSummary(
         daily_income=sums[Transaction.Type.DAILY_INCOME], generation=sums[Transaction.Type.COMMISSION],
         weekly_bonus=sums[Transaction.Type.WEEKLY_BONUS], registration_bonus=sums[Transaction.Type.BONUS],
+        promotion=sums[Transaction.Type.PROMOTION],
         counted=user.total_earnings, invested=user.total_invested,
         cap=cap_total(total_invested=user.total_invested, multiple=multiple),
         room=cap_room(total_invested=user.total_invested, total_earnings=user.total_earnings, multiple=multiple),

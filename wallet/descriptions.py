@@ -68,9 +68,12 @@ def _withdrawal(txn: Transaction) -> str | None:
 
 
 def _bonus(txn: Transaction) -> str | None:
-    if _key_parts(txn, "promotion"):  # a staff distribution (earnings.distributions): the reason as typed
-        return _("Promotion: %(reason)s") % {"reason": txn.description}
     return _("Registration bonus") if _key_parts(txn, "bonus") or not txn.description else None
+
+
+def _promotion(txn: Transaction) -> str | None:
+    # A staff distribution (earnings.distributions): the reason as the staff typed it.
+    return _("Promotion: %(reason)s") % {"reason": txn.description} if txn.description else None
 
 
 _BUILDERS = {
@@ -81,6 +84,7 @@ _BUILDERS = {
     Type.WITHDRAWAL: _withdrawal,
     Type.DEPOSIT: lambda txn: _("USDT (TRC20) deposit"),
     Type.BONUS: _bonus,
+    Type.PROMOTION: _promotion,
 }
 
 

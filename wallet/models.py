@@ -136,6 +136,7 @@ class Transaction(models.Model):
         DAILY_INCOME = "daily_income", _("Daily income")
         WEEKLY_BONUS = "weekly_bonus", _("Weekly bonus")
         ADJUSTMENT = "adjustment", _("Adjustment")
+        PROMOTION = "promotion", _("Promotion")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")

@@ -16,6 +16,7 @@ from earnings.distributions import (
 )
 from earnings.models import Distribution, DistributionPayout
 from earnings.reconcile import member_totals_reconcile
+from earnings.selectors import earnings_summary
 from earnings.tests.factories import member
 from phonix.exceptions import DistributionRefused, IdempotencyConflict, InvalidAmount, NotPermitted
 from phonix.models import AuditLog
@@ -86,7 +87,7 @@ def test_a_resubmit_with_the_same_key_pays_nothing_more(staff):
     assert first.created and not again.created
     assert again.distribution.pk == first.distribution.pk
     assert member_balance(user=one, code=AccountCode.MAIN) == D(5)
-    assert Transaction.objects.filter(user=one, type=Transaction.Type.BONUS).count() == 1
+    assert Transaction.objects.filter(user=one, type=Transaction.Type.PROMOTION).count() == 1
     assert AuditLog.objects.filter(action=AuditLog.Action.PROMOTION_DISTRIBUTE).count() == 1
 
 
@@ -122,15 +123,18 @@ def test_preview_counts_the_total_and_the_cut_without_paying(staff):
     member(invested=100)
     preview = distribution_preview(recipients=RecipientFilter(), amount="5", account="main")
     assert (preview.recipients, preview.total, preview.payable, preview.capped) == (2, D(10), D(7), D(3))
-    assert not Distribution.objects.exists() and not Transaction.objects.filter(type="bonus").exists()
+    assert not Distribution.objects.exists() and not Transaction.objects.filter(type="promotion").exists()
 
 
 def test_members_see_it_in_their_history_as_a_promotion_with_the_reason(staff):
     one = member(invested=100)
     pay(staff, reason="Launch week")
-    line = Transaction.objects.select_related("ledger_transaction").get(user=one, type=Transaction.Type.BONUS)
+    line = Transaction.objects.select_related("ledger_transaction").get(user=one, type=Transaction.Type.PROMOTION)
     assert history_description(line) == "Promotion: Launch week"
+    assert line.get_type_display() == "Promotion"
     assert line.ledger_transaction.idempotency_key.startswith("promotion:")
+    summary = earnings_summary(user=one)
+    assert (summary.promotion, summary.registration_bonus) == (D(5), D(0))
     with translation.override("zh-hans"):
         assert history_description(line) == "推广奖励：Launch week"
 
