@@ -129,6 +129,10 @@ class LockedOut(exceptions.APIException):
     default_code = "locked_out"
     default_detail = gettext_lazy("Too many failed sign-ins. Try again later or reset your password.")
 
+    def __init__(self, *, retry_after: int):
+        super().__init__()
+        self.retry_after = retry_after
+
 
 class TwoFactorRequired(exceptions.AuthenticationFailed):
     default_code = "two_factor_required"
@@ -141,6 +145,9 @@ class TokenObtainView(GenericAPIView):
     serializer_class = TokenObtainSerializer
     permission_classes = [AllowAny]
     authentication_classes = []
+
+    def get_authenticate_header(self, request) -> str:
+        return "Bearer"  # a refused sign-in is 401, as for a bad token
 
     @extend_schema(responses={201: TokenSerializer})
     def post(self, request):
@@ -171,7 +178,8 @@ def _authenticate(page_request, *, login: str, password: str) -> User:
         user = None
         page_request.axes_locked_out = True
     if getattr(page_request, "axes_locked_out", False):
-        raise LockedOut(headers={"Retry-After": str(int(settings.AXES_COOLOFF_TIME.total_seconds()))})
+        page_request.axes_locked_out = False  # else AxesMiddleware answers with the lockout page
+        raise LockedOut(retry_after=int(settings.AXES_COOLOFF_TIME.total_seconds()))
     if user is None:
         raise exceptions.AuthenticationFailed(_("The login or the password is not correct."))
     return user

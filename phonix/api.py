@@ -137,6 +137,8 @@ def problem_exception_handler(exc, context) -> Response | None:
         )
     if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
         headers["WWW-Authenticate"] = "Bearer"
+    if getattr(exc, "retry_after", None):
+        headers["Retry-After"] = str(exc.retry_after)
     if isinstance(exc, exceptions.ValidationError):
         errors = _field_errors(exc.detail)
         return problem_response(status_code=status.HTTP_400_BAD_REQUEST, code="invalid",
