@@ -111,8 +111,8 @@ class SubscriptionsView(ListAPIView):
         def perform(token: str) -> Response:
             made = subscription_purchase(user=request.user, amount=data["amount"], use_bonus=data["use_bonus"],
                                          token=token, plan_version_id=data.get("plan_version"))
-            subscription = Subscription.objects.get(pk=made.pk)
-            return Response(subscriptions_data(request.user, [subscription])[0], status=status.HTTP_201_CREATED)
+            subscription = Subscription.objects.select_related("user").get(pk=made.pk)  # the member after it
+            return Response(subscriptions_data(subscription.user, [subscription])[0], status=status.HTTP_201_CREATED)
 
         return idempotent(request, scope="purchase", body=dict(data), perform=perform)
 
