@@ -1,10 +1,8 @@
 """Market endpoints of the JSON API: the price ticker, the miners catalogue, the profitability
 calculator and the comparison, with the pages' forms (same inputs, same validation)."""
 
-from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
-from rest_framework.exceptions import APIException
 from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -29,14 +27,8 @@ class TickerCoinSerializer(serializers.Serializer):
 
 class TickerSerializer(serializers.Serializer):
     coins = TickerCoinSerializer(many=True)
-    fetched_at = serializers.DateTimeField()
+    fetched_at = serializers.DateTimeField(allow_null=True, help_text="Null: no prices were ever fetched.")
     stale = serializers.BooleanField()
-
-
-class NoPrices(APIException):
-    status_code = 503
-    default_code = "prices_unavailable"
-    default_detail = _("No prices have been fetched yet.")
 
 
 class TickerView(GenericAPIView):
@@ -46,9 +38,7 @@ class TickerView(GenericAPIView):
     permission_classes = [AllowAny]
 
     def get(self, request):
-        ticker = ticker_prices()
-        if ticker is None:
-            raise NoPrices()
+        ticker = ticker_prices() or {"coins": [], "fetched_at": None, "stale": True}
         return Response(self.get_serializer(ticker).data)
 
 

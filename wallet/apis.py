@@ -81,7 +81,7 @@ class DepositSerializer(serializers.Serializer):
 
 
 class DepositsUnavailable(APIException):
-    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
     default_code = "deposits_unavailable"
     default_detail = _("Deposits are not open yet on this server.")
 
