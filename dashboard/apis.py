@@ -8,7 +8,7 @@ from earnings.apis import EarningsSummarySerializer
 from earnings.selectors import earnings_summary
 from phonix.api import AmountField
 from ranks.apis import LegsSerializer, RankStepSerializer
-from ranks.selectors import rank_overview
+from ranks.selectors import rank_progress
 from wallet.apis import BalanceSerializer
 from wallet.selectors import member_balances
 
@@ -18,8 +18,8 @@ class DashboardRankSerializer(serializers.Serializer):
     rank_label = serializers.CharField()
     legs = LegsSerializer()
     next_step = RankStepSerializer(allow_null=True)
-    weekly_bonus_amount = AmountField()
-    weeks_remaining = serializers.IntegerField()
+    main_progress = serializers.IntegerField(help_text="Percent of the next rank's volume.")
+    other_progress = serializers.IntegerField()
 
 
 class DashboardSerializer(serializers.Serializer):
@@ -37,5 +37,5 @@ class DashboardView(GenericAPIView):
         user = request.user
         return Response(self.get_serializer({
             "balances": member_balances(user=user), "earnings": earnings_summary(user=user),
-            "rank": rank_overview(user=user),
+            "rank": rank_progress(user=user),
         }).data)
