@@ -6,7 +6,6 @@ from accounts.tests.factories import UserFactory, api_client
 from investment.models import Subscription
 from investment.tests.factories import buy
 from wallet.models import AccountCode
-from wallet.tests.conftest import invariants  # noqa: F401  (money tests end with the ledger checks)
 from wallet.tests.factories import fund
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,7 @@ from django.core.management import call_command
 from accounts.tests.factories import UserFactory, api_client
 from investment.models import Subscription
 from phonix.models import ApiIdempotencyKey
-from wallet.tests.conftest import invariants, run_in_threads  # noqa: F401  (money tests end with the ledger checks)
+from wallet.tests.conftest import run_in_threads
 from wallet.tests.factories import fund
 
 pytestmark = pytest.mark.django_db

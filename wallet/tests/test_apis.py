@@ -11,7 +11,6 @@ from wallet.keys import account_xpub, mnemonic_generate
 from wallet.models import AccountCode, Deposit, Transaction, Withdrawal
 from wallet.services import member_account
 
-from .conftest import invariants  # noqa: F401  (money tests end with the ledger checks)
 from .factories import policy_set, withdrawing_member
 
 PASSWORD = "correct-horse-battery"
