@@ -3,10 +3,9 @@
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.generics import GenericAPIView, ListAPIView
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
-from phonix.api import AmountField, NewestFirstCursor, form_parameters, query_form_valid
+from phonix.api import AmountField, NewestFirstCursor, NumberedPage, form_parameters, query_form_valid
 from wallet.apis import TransactionSerializer
 
 from .forms import EarningsQueryForm
@@ -63,15 +62,11 @@ class CommissionSerializer(serializers.ModelSerializer):
         return commission.plan_version.generation_directs[commission.level - 1]
 
 
-class CommissionPage(PageNumberPagination):
-    page_size = 25
-
-
 class GenerationView(ListAPIView):
     """Every generation decision about the member: paid, cut by the cap, or skipped and why."""
 
     serializer_class = CommissionSerializer
-    pagination_class = CommissionPage
+    pagination_class = NumberedPage
 
     def get_queryset(self):
         return generation_commissions(user=self.request.user)

@@ -4,11 +4,10 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.generics import GenericAPIView, ListAPIView, RetrieveAPIView
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
-from phonix.api import IDEMPOTENCY_PARAMETER, AmountField, idempotent
+from phonix.api import IDEMPOTENCY_PARAMETER, AmountField, NumberedPage, idempotent
 
 from .models import Subscription
 from .selectors import plan_current, plan_generation_bands, purchase_quote, subscription_list, subscription_states
@@ -84,15 +83,11 @@ class PurchaseSerializer(serializers.Serializer):
     )
 
 
-class SubscriptionPage(PageNumberPagination):
-    page_size = 25
-
-
 class SubscriptionsView(ListAPIView):
     """GET: the member's subscriptions, newest first. POST: buy one (`Idempotency-Key` required)."""
 
     serializer_class = SubscriptionSerializer
-    pagination_class = SubscriptionPage
+    pagination_class = NumberedPage
 
     def get_queryset(self):
         return subscription_list(user=self.request.user)

@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema_field
 from rest_framework import exceptions, serializers, status
-from rest_framework.pagination import CursorPagination
+from rest_framework.pagination import CursorPagination, PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 
@@ -193,13 +193,29 @@ class AddressThrottle(_SettingsRateThrottle):
 # Pages --------------------------------------------------------------------------------------
 
 
-class NewestFirstCursor(CursorPagination):
+class _BadPageIs400:
+    """A page or cursor that does not exist is bad input (400 naming the parameter), not a 404."""
+
+    def paginate_queryset(self, queryset, request, view=None):
+        try:
+            return super().paginate_queryset(queryset, request, view)
+        except exceptions.NotFound as error:
+            raise exceptions.ValidationError({self.parameter_name: [str(error.detail)]}) from None
+
+
+class NewestFirstCursor(_BadPageIs400, CursorPagination):
     """Opaque cursors over (created_at, id), newest first: stable while new rows arrive."""
 
     ordering = ("-created_at", "-id")
     page_size = 25
     page_size_query_param = "page_size"
     max_page_size = 100
+    parameter_name = "cursor"
+
+
+class NumberedPage(_BadPageIs400, PageNumberPagination):
+    page_size = 25
+    parameter_name = "page"
 
 
 # Idempotency-Key ----------------------------------------------------------------------------

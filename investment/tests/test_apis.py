@@ -52,6 +52,7 @@ def test_purchase_takes_the_money_and_lists_the_subscription(invariants):
     listed = client.get("/api/v1/subscriptions/").json()
     assert listed["count"] == 1 and listed["results"][0]["id"] == body["id"]
     assert client.get(f"/api/v1/subscriptions/{body['id']}/").json() == body
+    assert client.get("/api/v1/subscriptions/", {"page": "9"}).json()["errors"]["page"]
 
 
 def test_purchase_refusals_change_nothing(invariants):

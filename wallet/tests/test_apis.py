@@ -47,7 +47,7 @@ def test_history_filters_by_type_status_and_dates_and_pages_by_cursor():
     assert [row["amount"] for row in first["results"] + rest["results"]] == ["-33.000000", "22.000000", "11.000000"]
     assert client.get("/api/v1/wallet/transactions/", {"type": "gift"}).status_code == 400
     assert client.get("/api/v1/wallet/transactions/", {"since": "yesterday"}).status_code == 400
-    assert client.get("/api/v1/wallet/transactions/", {"cursor": "garbage"}).status_code == 404
+    assert client.get("/api/v1/wallet/transactions/", {"cursor": "garbage"}).json()["errors"]["cursor"]
 
 
 @pytest.mark.django_db
