@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from django.core.management import call_command
 
+from accounts.models import User
 from accounts.tests.factories import UserFactory, api_client
 from investment.models import Subscription
 from phonix.models import ApiIdempotencyKey
@@ -160,3 +161,36 @@ def test_one_hundred_concurrent_purchases_with_one_key_make_one_subscription():
     assert user.total_invested == Decimal("100")
     assert ApiIdempotencyKey.objects.filter(user=user).count() == 1
     assert_ledger_invariants()
+
+
+# Hostile bodies ----------------------------------------------------------------------------------
+
+WRITES = [
+    ("post", "/api/v1/auth/register/"), ("post", "/api/v1/auth/token/"), ("patch", "/api/v1/profile/"),
+    ("post", "/api/v1/profile/withdrawal-address/"), ("post", "/api/v1/subscriptions/preview/"),
+    ("post", "/api/v1/subscriptions/"), ("post", "/api/v1/wallet/withdrawals/"),
+]
+HOSTILE = ["\x00", "a\x00b", "99999999999999999999", "1e308", "x" * 5000, "١٠٠", "' OR 1=1 --", None, 10**30,
+           1.5, True, [], {"nested": "x"}]
+FIELDS = ["amount", "use_bonus", "plan_version", "password", "otp", "login", "username", "email",
+          "referral_code", "first_name", "last_name", "address"]
+
+
+def test_hostile_bodies_are_refused_as_bad_input_and_write_nothing(invariants):
+    from wallet.models import LedgerTransaction, Withdrawal
+
+    user = UserFactory()
+    fund(user, 500)
+    client = api_client(user)
+    written = (LedgerTransaction.objects.count(), Subscription.objects.count(), Withdrawal.objects.count())
+    for method, path in WRITES:
+        for body in [[], "text", 42]:
+            response = getattr(client, method)(path, body, format="json", HTTP_IDEMPOTENCY_KEY="hostile")
+            assert 400 <= response.status_code < 500, (path, body, response.status_code)
+        for value in HOSTILE:
+            body = dict.fromkeys(FIELDS, value)
+            response = getattr(client, method)(path, body, format="json", HTTP_IDEMPOTENCY_KEY="hostile")
+            assert 400 <= response.status_code < 500, (path, value, response.status_code)
+            assert response["Content-Type"] == "application/problem+json", (path, value)
+    assert (LedgerTransaction.objects.count(), Subscription.objects.count(), Withdrawal.objects.count()) == written
+    assert User.objects.get(pk=user.pk).first_name == ""
