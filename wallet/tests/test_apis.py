@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from accounts.tests.factories import UserFactory, api_client, totp_code, two_factor_member
 from wallet.keys import account_xpub, mnemonic_generate
-from wallet.models import AccountCode, Deposit, Transaction, Withdrawal
+from wallet.models import AccountCode, Deposit, DepositAddress, ScanCursor, Transaction, Withdrawal
 from wallet.services import member_account
 
 from .factories import policy_set, withdrawing_member
@@ -60,10 +60,15 @@ def test_the_deposit_address_with_its_qr_and_recent_deposits(settings):
     first = client.get("/api/v1/wallet/deposit/").json()
     assert first["address"].startswith("T") and "<svg" in first["qr_svg"]
     assert first["minimum"].endswith(".000000") and first["rows"] == []
+    address = DepositAddress.objects.get(user=member)
+    ScanCursor.objects.create(name="deposits", next_block=1000, head_seen=1010)
+    Deposit.objects.create(user=member, deposit_address=address, txid="ab" * 32, log_index=0, from_address="T" * 34,
+                           amount=Decimal("12.5"), block_number=1004, status=Deposit.Status.CONFIRMING)
     again = client.get("/api/v1/wallet/deposit/").json()
     assert again["address"] == first["address"]
+    assert [(row["amount"], row["status"], row["confirmations"]) for row in again["rows"]] == [
+        ("12.500000", "confirming", 6)]
     assert api_client(UserFactory()).get("/api/v1/wallet/deposit/").json()["address"] != first["address"]
-    assert not Deposit.objects.exists()
 
 
 @pytest.mark.django_db
