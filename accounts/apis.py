@@ -98,12 +98,8 @@ class RegisterView(GenericAPIView):
         })
         if not form.is_valid():
             form_errors_raise(form, rename={"password1": "password", "password2": "password"})
-        cleaned = form.cleaned_data
         try:
-            user = services.user_register(
-                username=cleaned["username"], email=cleaned["email"], password=cleaned["password1"],
-                sponsor=cleaned["referral_code"], site_url=request.build_absolute_uri("/"),
-            )
+            user = form.register(site_url=request.build_absolute_uri("/"))
         except IntegrityError:
             raise exceptions.ValidationError(
                 {"username": [_("That username or email was just taken. Please choose another.")]}

@@ -71,12 +71,8 @@ def register(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = RegistrationForm(request.POST)
         if form.is_valid():
-            data = form.cleaned_data
             try:
-                user = services.user_register(
-                    username=data["username"], email=data["email"], password=data["password1"],
-                    sponsor=data["referral_code"], site_url=request.build_absolute_uri("/"),
-                )
+                user = form.register(site_url=request.build_absolute_uri("/"))
             except IntegrityError:
                 # Someone took the username or email between the check and the insert.
                 form.add_error(None, _("That username or email was just taken. Please choose another."))
