@@ -12,6 +12,9 @@ from django.urls import URLPattern
 from accounts.models import User
 from accounts.tests.factories import UserFactory, api_client
 from accounts.tokens import api_token_issue
+from dashboard.models import Announcement, AnnouncementRead, Notification
+from dashboard.services import notification_create
+from dashboard.tests.factories import announcement
 from investment.models import Subscription
 from investment.tests.factories import buy
 from phonix import api_urls
@@ -39,8 +42,10 @@ def victim():
                                     token="6b0f8a36-5b0e-4d1e-9f57-1e9b3c1f0a01")
     downline = UserFactory(username="bravo-child", sponsor=bravo)
     token, _text = api_token_issue(user=bravo)
+    notification_create(user_id=bravo.pk, kind=Notification.Kind.RANK_ACHIEVED, params={"rank": "crown"})
     return {"user": User.objects.get(pk=bravo.pk), "subscription": subscription, "withdrawal": withdrawal,
-            "downline": downline, "token": token}
+            "downline": downline, "token": token, "notification": Notification.objects.get(user=bravo),
+            "announcement": announcement(title="Investors only", audience=Announcement.Audience.INVESTORS)}
 
 
 def _calls(victim) -> dict[str, tuple[str, str, dict]]:
@@ -59,6 +64,11 @@ def _calls(victim) -> dict[str, tuple[str, str, dict]]:
         "team_members": ("get", "/api/v1/team/members/?level=all&q=bravo", {}),
         "team_tree": ("get", f"/api/v1/team/tree/{victim['user'].pk}/", {}),
         "dashboard": ("get", "/api/v1/dashboard/", {}),
+        "announcements": ("get", "/api/v1/announcements/", {}),
+        "announcements_read": ("post", "/api/v1/announcements/read/", {"ids": [victim["announcement"].pk]}),
+        "notifications": ("get", "/api/v1/notifications/", {}),
+        "notification_read": ("post", f"/api/v1/notifications/{victim['notification'].pk}/read/", {}),
+        "notifications_read_all": ("post", "/api/v1/notifications/read-all/", {}),
         "plan": ("get", "/api/v1/plans/", {}),
         "subscriptions": ("get", "/api/v1/subscriptions/", {}),
         "purchase_preview": ("post", "/api/v1/subscriptions/preview/", {"amount": "50"}),
@@ -87,6 +97,8 @@ def _state(victim) -> dict:
         "withdrawals": list(Withdrawal.objects.filter(user=bravo).values_list("pk", "status")),
         "history": Transaction.objects.filter(user=bravo).count(),
         "tokens": victim["user"].auth_token_set.count(),
+        "notifications_unread": Notification.objects.filter(user=bravo, read_at__isnull=True).count(),
+        "announcements_read": AnnouncementRead.objects.count(),
     }
 
 
@@ -101,8 +113,9 @@ def test_no_route_shows_or_changes_another_members_data(victim, settings):
     mallory = withdrawing_member(500, username="mallory")
     client = api_client(mallory)
     before = _state(victim)
-    by_id = {"token_revoke", "team_tree", "subscription", "subscription_generation"}
-    marks = ["bravo", "777.000000", "-33.330000", "33.330000", str(victim["user"].trc20_wallet_address)]
+    by_id = {"token_revoke", "team_tree", "subscription", "subscription_generation", "notification_read"}
+    marks = ["bravo", "777.000000", "-33.330000", "33.330000", str(victim["user"].trc20_wallet_address), "Crown",
+             "Investors only"]
     for name, (method, path, body) in _calls(victim).items():
         if name == "logout":
             continue  # revokes Mallory's own token: tried last
