@@ -57,6 +57,14 @@ class RegistrationForm(forms.Form):
             raise forms.ValidationError(_("No member has this referral code."), code="unknown")
         return sponsor
 
+    def register(self, *, site_url: str) -> User:
+        """Join with what the valid form holds (IntegrityError: the name or e-mail was just taken)."""
+        from .services import user_register
+
+        data = self.cleaned_data
+        return user_register(username=data["username"], email=data["email"], password=data["password1"],
+                             sponsor=data["referral_code"], site_url=site_url)
+
     def clean(self):
         cleaned = super().clean()
         password1, password2 = cleaned.get("password1"), cleaned.get("password2")

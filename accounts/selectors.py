@@ -118,6 +118,44 @@ def team_members(*, user: User, level: int | None = None, active: bool | None = 
     ).order_by("depth", "id")
 
 
+def team_members_page(*, user: User, params: dict, stats: TeamStats | None, page_size: int) -> dict:
+    """One page of /team/'s member list from TeamQueryForm's values: the rows with each member's
+    level and leg volume. With `stats`, unfiltered counts come from them instead of a COUNT."""
+    from django.core.paginator import Paginator
+
+    from ranks.selectors import leg_volumes_for  # a member's volume is their sponsor's leg
+
+    level = int(params["level"]) if params["level"] not in ("", "all") else None
+    status, search = params["status"], params["q"]
+    active = {"active": True, "inactive": False}.get(status)
+    members = team_members(user=user, level=level, active=active, search=search)
+    paginator = Paginator(members, page_size)
+    if stats is not None and active is None and not search:
+        # The per-level counts already answer "how many", so the paginator need not count again.
+        paginator.count = stats.per_level[level - 1] if level else stats.team_size
+    page = paginator.get_page(params["page"])
+    legs = leg_volumes_for([m.pk for m in page.object_list])
+    rows = [{"member": m, "level": m.depth - user.depth, "leg_volume": legs[m.pk]} for m in page.object_list]
+    return {"page": page, "rows": rows, "level": level, "status": status, "q": search}
+
+
+@dataclass(frozen=True)
+class TreeChildren:
+    node: User
+    children: list[dict]  # {"member": User, "level": levels below `user`}
+    more: bool
+
+
+def team_tree_children(*, user: User, member_id: int, offset: int, limit: int) -> TreeChildren | None:
+    """The direct referrals of `member_id`, a page at a time, if it is `user` or in their downline."""
+    node = downline_member(user=user, member_id=member_id)
+    if node is None:
+        return None
+    children = list(direct_referrals(user=node)[offset : offset + limit + 1])
+    return TreeChildren(node=node, more=len(children) > limit,
+                        children=[{"member": c, "level": c.depth - user.depth} for c in children[:limit]])
+
+
 def downline_member(*, user: User, member_id: int) -> User | None:
     """`member_id` if it is `user` or somewhere in their downline, else None (no peeking sideways)."""
     if member_id == user.pk:

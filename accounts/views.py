@@ -4,7 +4,6 @@ from django.contrib import messages
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db import IntegrityError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -72,12 +71,8 @@ def register(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = RegistrationForm(request.POST)
         if form.is_valid():
-            data = form.cleaned_data
             try:
-                user = services.user_register(
-                    username=data["username"], email=data["email"], password=data["password1"],
-                    sponsor=data["referral_code"], site_url=request.build_absolute_uri("/"),
-                )
+                user = form.register(site_url=request.build_absolute_uri("/"))
             except IntegrityError:
                 # Someone took the username or email between the check and the insert.
                 form.add_error(None, _("That username or email was just taken. Please choose another."))
@@ -346,38 +341,19 @@ def team_members(request: HttpRequest) -> HttpResponse:
 
 
 def _members_context(request: HttpRequest, stats) -> dict:
-    user = request.user
     params = query_params(request, TeamQueryForm, defaults={"level": "1"})
-    level = int(params["level"]) if params["level"] not in ("", "all") else None
-    status, search = params["status"], params["q"]
-    active = {"active": True, "inactive": False}.get(status)
-    members = selectors.team_members(user=user, level=level, active=active, search=search)
-    paginator = Paginator(members, TEAM_PAGE_SIZE)
-    if stats is not None and active is None and not search:
-        # The per-level counts already answer "how many", so the paginator need not count again.
-        paginator.count = stats.per_level[level - 1] if level else stats.team_size
-    page = paginator.get_page(params["page"])
-    from ranks.selectors import leg_volumes_for  # a member's volume is their sponsor's leg
-
-    legs = leg_volumes_for([m.pk for m in page.object_list])
-    rows = [{"member": m, "level": m.depth - user.depth, "leg_volume": legs[m.pk]} for m in page.object_list]
-    return {
-        "page": page, "rows": rows, "level": level, "status": status, "q": search,
-        "level_choices": range(1, 21),
-    }
+    return {**selectors.team_members_page(user=request.user, params=params, stats=stats, page_size=TEAM_PAGE_SIZE),
+            "level_choices": range(1, 21)}
 
 
 @login_required
 @require_GET
 def team_tree(request: HttpRequest, member_id: int) -> HttpResponse:
     """htmx: the direct referrals of one member of the team, a page at a time."""
-    node = selectors.downline_member(user=request.user, member_id=member_id)
-    if node is None:
-        raise Http404
     offset = query_params(request, TeamTreeQueryForm)["offset"] or 0
-    children = list(selectors.direct_referrals(user=node)[offset : offset + TREE_PAGE_SIZE + 1])
-    more = len(children) > TREE_PAGE_SIZE
+    tree = selectors.team_tree_children(user=request.user, member_id=member_id, offset=offset, limit=TREE_PAGE_SIZE)
+    if tree is None:
+        raise Http404
     return render(request, "team/partials/_tree_children.html", {
-        "node": node, "more": more, "next_offset": offset + TREE_PAGE_SIZE,
-        "children": [{"member": c, "level": c.depth - request.user.depth} for c in children[:TREE_PAGE_SIZE]],
+        "node": tree.node, "more": tree.more, "next_offset": offset + TREE_PAGE_SIZE, "children": tree.children,
     })

@@ -55,3 +55,10 @@ class DistributionForm(forms.Form):
         except PhonixError as error:
             raise forms.ValidationError(str(error)) from None
         return data
+
+
+class EarningsQueryForm(EarningsFilterForm):
+    """The API's earnings history filters: the page's type, and a range of UTC days."""
+
+    since = forms.DateField(label=_("From (UTC)"), required=False)
+    until = forms.DateField(label=_("Until (UTC)"), required=False)

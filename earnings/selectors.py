@@ -82,8 +82,13 @@ def earnings_chart(*, user, days: int = 60) -> dict:
     }
 
 
-def earnings_history(*, user, type: str | None = None) -> QuerySet[Transaction]:
+def earnings_history(*, user, type: str | None = None, since: dt.date | None = None,
+                     until: dt.date | None = None) -> QuerySet[Transaction]:
+    """Earnings newest first; `since` and `until` are UTC days, both included."""
+    from wallet.selectors import created_between
+
     history = Transaction.objects.filter(user=user, type__in=[type] if type else EARNING_TYPES)
+    history = created_between(history, since=since, until=until)
     # What the descriptions are written from, in the same query.
     return history.select_related("ledger_transaction", "subscription__user").order_by("-created_at", "-id")
 
@@ -97,6 +102,37 @@ def generation_commissions(*, user) -> QuerySet[Commission]:
               "source_subscription__amount", "plan_version__generation_directs")
         .order_by("-paid_at", "-id")
     )
+
+
+@dataclass(frozen=True)
+class LevelDecision:
+    level: int
+    outcome: str  # "paid", "capped", "skipped", "pending" (not distributed yet) or "no_upline"
+    amount: Decimal
+    capped_amount: Decimal
+    skip_reason: str
+
+
+def purchase_generation_levels(*, subscription) -> list[LevelDecision]:
+    """The 20 generation levels of one purchase: what each upline level was paid, what a cap cut
+    off, or why it was skipped. One query; the uplines themselves are not named."""
+    from accounts.selectors import MAX_LEVELS
+
+    decisions = {
+        row.level: row for row in Commission.objects.filter(
+            source_subscription=subscription, commission_type=Commission.Type.GENERATION,
+        ).only("level", "amount", "capped_amount", "skip_reason")
+    }
+    missing = "pending" if subscription.generation_paid_at is None else "no_upline"
+    levels = []
+    for level in range(1, MAX_LEVELS + 1):
+        row = decisions.get(level)
+        if row is None:
+            levels.append(LevelDecision(level, missing, ZERO, ZERO, ""))
+            continue
+        outcome = "capped" if row.capped_amount > 0 else "skipped" if row.skip_reason else "paid"
+        levels.append(LevelDecision(level, outcome, row.amount, row.capped_amount, row.skip_reason))
+    return levels
 
 
 @dataclass(frozen=True)

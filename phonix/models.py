@@ -142,3 +142,29 @@ class SummaryCursor(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} through {self.through:%Y-%m-%d %H:%M}"
+
+
+class ApiIdempotencyKey(models.Model):
+    """The first answer the API gave to a member's `Idempotency-Key` for one kind of request.
+
+    A repeat with the same key and body gets this answer again; the same key with another body
+    is refused (409). Only successful requests are stored: a refused one changed nothing, so it
+    may be sent again with the same key once the member has fixed what was wrong.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                             db_index=False)
+    scope = models.CharField(max_length=40)  # "purchase", "withdrawal"
+    key = models.CharField(max_length=255)
+    body_digest = models.CharField(max_length=64)  # sha256 of the canonical JSON body
+    status_code = models.PositiveSmallIntegerField()
+    response = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "scope", "key"], name="api_idempotency_key_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.key}"

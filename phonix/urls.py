@@ -24,6 +24,7 @@ urlpatterns = [
     path("earnings/", include("earnings.urls")),
     path("ranks/", include("ranks.urls")),
     path("mining/", include("mining.urls")),
+    path("api/v1/", include("phonix.api_urls")),
 ]
 
 handler400 = "phonix.views.bad_request"

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from django.db.models import QuerySet
 
-from .models import MEMBER_ACCOUNT_CODES, AccountCode, LedgerAccount, Transaction
+from .models import MEMBER_ACCOUNT_CODES, AccountCode, LedgerAccount, Transaction, Withdrawal
 
 
 @dataclass(frozen=True)
@@ -47,13 +47,22 @@ def transaction_history(
         history = history.filter(type=type)
     if status:
         history = history.filter(status=status)
+    return created_between(history, since=since, until=until)
+
+
+def created_between(rows: QuerySet, *, since: dt.date | None, until: dt.date | None) -> QuerySet:
+    """Rows created on the UTC days from `since` to `until`, both included (either may be open)."""
     if since:
-        history = history.filter(created_at__gte=dt.datetime.combine(since, dt.time.min, tzinfo=dt.UTC))
+        rows = rows.filter(created_at__gte=dt.datetime.combine(since, dt.time.min, tzinfo=dt.UTC))
     if until:
-        history = history.filter(created_at__lt=dt.datetime.combine(until + dt.timedelta(days=1), dt.time.min,
-                                                                     tzinfo=dt.UTC))
-    return history
+        rows = rows.filter(created_at__lt=dt.datetime.combine(until + dt.timedelta(days=1), dt.time.min,
+                                                               tzinfo=dt.UTC))
+    return rows
 
 
 def recent_history(*, user, limit: int = 10) -> list[Transaction]:
     return list(transaction_history(user=user)[:limit])
+
+
+def withdrawal_history(*, user) -> QuerySet[Withdrawal]:
+    return Withdrawal.objects.filter(user=user).order_by("-created_at", "-id")

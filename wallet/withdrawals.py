@@ -548,7 +548,7 @@ def withdraw_page(*, user, limit: int = 10) -> WithdrawPage:
     from accounts.selectors import credentials_hold
     from accounts.validators import tron_address_is_valid
 
-    from .selectors import member_balance
+    from .selectors import member_balance, withdrawal_history
 
     policy = custody_policy_current()
     changed = user.withdrawal_address_changed_at
@@ -560,5 +560,5 @@ def withdraw_page(*, user, limit: int = 10) -> WithdrawPage:
         available=member_balance(user=user, code=AccountCode.MAIN),
         minimum=policy.withdrawal_minimum, fee_percent=policy.withdrawal_fee_percent,
         maximum=policy.withdrawal_maximum, daily_maximum=policy.daily_maximum,
-        recent=list(Withdrawal.objects.filter(user=user).order_by("-created_at", "-id")[:limit]),
+        recent=list(withdrawal_history(user=user)[:limit]),
     )

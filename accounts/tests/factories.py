@@ -53,3 +53,38 @@ def staff_member(*permissions: str, **fields) -> User:
         app_label, codename = name.split(".")
         user.user_permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
     return User.objects.get(pk=user.pk)  # a fresh row: Django caches permissions per instance
+
+
+def api_client(user=None, **extra):
+    """A JSON API client; with `user`, it carries a fresh app token of theirs."""
+    from rest_framework.test import APIClient
+
+    from accounts.tokens import api_token_issue
+
+    client = APIClient(**extra)
+    if user is not None:
+        _instance, token = api_token_issue(user=user)
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    return client
+
+
+def totp_code(device, shift: int = 0) -> str:
+    """The code `device`'s authenticator app shows now (or `shift` time steps later)."""
+    from django.utils import timezone
+    from django_otp.oath import TOTP
+
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = timezone.now().timestamp() + shift * device.step
+    return f"{totp.token():0{device.digits}d}"
+
+
+def two_factor_member(**fields):
+    """A member with a confirmed authenticator; the confirming code is spent (use shift=1)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from accounts.services import two_factor_begin, two_factor_confirm
+
+    user = UserFactory(**fields)
+    device = two_factor_begin(user=user)
+    two_factor_confirm(user=user, device_id=device.pk, token=totp_code(device))
+    return user, TOTPDevice.objects.get(pk=device.pk)

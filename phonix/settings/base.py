@@ -34,6 +34,10 @@ INSTALLED_APPS = [
     "axes",
     "django_ratelimit",
     "csp",
+    "rest_framework",
+    "knox",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "phonix",
     "accounts",
     "wallet",
@@ -241,6 +245,45 @@ EMAIL_LINK_SENDS_PER_HOUR = env.int("EMAIL_LINK_SENDS_PER_HOUR", default=3)
 WITHDRAWAL_ADDRESS_COOLDOWN = timedelta(hours=env.int("WITHDRAWAL_ADDRESS_COOLDOWN_HOURS", default=24))
 # Start requests a member may send per minute (a double click is one session anyway).
 MINING_STARTS_PER_MINUTE = env.int("MINING_STARTS_PER_MINUTE", default=6)
+
+# JSON API (/api/v1/, phonix/api.py): app tokens (django-rest-knox: stored hashed, expiring,
+# revocable) or the browser's session; JSON only; errors as RFC 9457 problem details.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "knox.auth.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_THROTTLE_CLASSES": ["phonix.api.TokenThrottle", "phonix.api.AddressThrottle"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "phonix.api.problem_exception_handler",
+    "COERCE_DECIMAL_TO_STRING": True,
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+# Requests per token (or signed-in session) and per client address: "count/period" as RATE_LIMITS.
+API_THROTTLE_RATES = {
+    "token": env("API_RATE_LIMIT_TOKEN", default="300/m"),
+    "address": env("API_RATE_LIMIT_ADDRESS", default="600/m"),
+}
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(days=env.int("API_TOKEN_TTL_DAYS", default=30)),
+    "TOKEN_LIMIT_PER_USER": env.int("API_TOKENS_PER_MEMBER", default=20),
+    "AUTO_REFRESH": False,
+    "AUTH_HEADER_PREFIX": "Bearer",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Phonix API",
+    "DESCRIPTION": "A member's own balances, subscriptions, earnings, team, ranks, wallet and market data.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1/",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
 
 SENTRY_DSN = env("SENTRY_DSN", default="")
 if SENTRY_DSN:

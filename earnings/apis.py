@@ -1,0 +1,72 @@
+"""Earnings endpoints of the JSON API: the history, totals by type, generation decisions."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.generics import GenericAPIView, ListAPIView
+from rest_framework.response import Response
+
+from phonix.api import AmountField, NewestFirstCursor, NumberedPage, form_parameters, query_form_valid
+from wallet.apis import TransactionSerializer
+
+from .forms import EarningsQueryForm
+from .models import Commission
+from .selectors import earnings_history, earnings_summary, generation_commissions
+
+
+@extend_schema(parameters=form_parameters(EarningsQueryForm))
+class EarningsHistoryView(ListAPIView):
+    """Daily income, generation income, weekly bonuses and the registration bonus, newest first."""
+
+    serializer_class = TransactionSerializer
+    pagination_class = NewestFirstCursor
+
+    def get_queryset(self):
+        data = query_form_valid(self.request, EarningsQueryForm).cleaned_data
+        return earnings_history(user=self.request.user, type=data["type"] or None, since=data["since"],
+                                until=data["until"])
+
+
+class EarningsSummarySerializer(serializers.Serializer):
+    daily_income = AmountField()
+    generation = AmountField()
+    weekly_bonus = AmountField()
+    registration_bonus = AmountField()
+    counted = AmountField(help_text="Every kind that counts against the cap.")
+    invested = AmountField()
+    cap = AmountField()
+    room = AmountField(help_text="What the member may still earn under the cap.")
+
+
+class EarningsSummaryView(GenericAPIView):
+    """Totals by type and the member's position under the cap."""
+
+    serializer_class = EarningsSummarySerializer
+
+    def get(self, request):
+        return Response(self.get_serializer(earnings_summary(user=request.user)).data)
+
+
+class CommissionSerializer(serializers.ModelSerializer):
+    from_member = serializers.CharField(source="from_user.username")
+    purchase_amount = AmountField(source="source_subscription.amount")
+    amount = AmountField()
+    capped_amount = AmountField()
+    directs_needed = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Commission
+        fields = ["id", "level", "from_member", "purchase_amount", "amount", "capped_amount", "skip_reason",
+                  "directs_had", "directs_needed", "paid_at"]
+
+    def get_directs_needed(self, commission: Commission) -> int:
+        return commission.plan_version.generation_directs[commission.level - 1]
+
+
+class GenerationView(ListAPIView):
+    """Every generation decision about the member: paid, cut by the cap, or skipped and why."""
+
+    serializer_class = CommissionSerializer
+    pagination_class = NumberedPage
+
+    def get_queryset(self):
+        return generation_commissions(user=self.request.user)

@@ -1,0 +1,179 @@
+"""Investment endpoints of the JSON API: the plan, subscriptions, purchase preview and purchase."""
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.generics import GenericAPIView, ListAPIView, RetrieveAPIView
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+
+from phonix.api import IDEMPOTENCY_PARAMETER, AmountField, NumberedPage, idempotent
+
+from .models import Subscription
+from .selectors import plan_current, plan_generation_bands, purchase_quote, subscription_list, subscription_states
+from .services import subscription_purchase
+
+RATE = {"max_digits": 6, "decimal_places": 3, "coerce_to_string": True}
+
+
+class TierSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    label = serializers.CharField()
+    low = AmountField(help_text="Lower bound; from tier 2 on, amounts above it.")
+    high = AmountField(allow_null=True, help_text="Upper bound, included; null for the top tier.")
+    rate = serializers.DecimalField(**RATE, help_text="Percent a month.")
+
+
+class GenerationLevelSerializer(serializers.Serializer):
+    level = serializers.IntegerField()
+    rate = serializers.DecimalField(**RATE, help_text="Percent of the purchase.")
+    directs = serializers.IntegerField(help_text="Direct referrals needed to qualify.")
+
+
+class PlanSerializer(serializers.Serializer):
+    version = serializers.IntegerField()
+    minimum_amount = AmountField()
+    cap_multiple = serializers.DecimalField(max_digits=6, decimal_places=3, coerce_to_string=True)
+    tiers = TierSerializer(many=True)
+    generation = GenerationLevelSerializer(many=True)
+    directs_must_be_investors = serializers.BooleanField()
+    created_at = serializers.DateTimeField()
+
+
+class PlanView(GenericAPIView):
+    """The plan in force: tiers, minimum, rates, the cap multiple, generation rates and directs."""
+
+    serializer_class = PlanSerializer
+    permission_classes = [AllowAny]  # the landing page shows it to everybody too
+
+    def get(self, request):
+        plan = plan_current()
+        return Response(self.get_serializer({
+            "version": plan.pk, "minimum_amount": plan.minimum_amount, "cap_multiple": plan.cap_multiple,
+            "tiers": plan.tiers(), "directs_must_be_investors": plan.directs_must_be_investors,
+            "created_at": plan.created_at,
+            "generation": [{"level": level, "rate": band.rate, "directs": band.directs}
+                           for band in plan_generation_bands(plan=plan) for level in range(band.first, band.last + 1)],
+        }).data)
+
+
+class SubscriptionSerializer(serializers.ModelSerializer):
+    amount = AmountField()
+    total_earned = AmountField()
+    earnings_cap = AmountField()
+    bonus_used = AmountField()
+    monthly_rate = serializers.DecimalField(**RATE)
+    state = serializers.SerializerMethodField(help_text="earning, at_cap, completed or deactivated.")
+
+    class Meta:
+        model = Subscription
+        fields = ["id", "amount", "tier", "monthly_rate", "total_earned", "earnings_cap", "bonus_used",
+                  "is_active", "state", "plan_version", "started_at", "completed_at"]
+
+    def get_state(self, subscription: Subscription) -> str:
+        return self.context["states"][subscription.pk].code
+
+
+class PurchaseSerializer(serializers.Serializer):
+    amount = AmountField()
+    use_bonus = serializers.BooleanField(default=False)
+    plan_version = serializers.IntegerField(
+        required=False, min_value=1, max_value=2**63 - 1,
+        help_text="The plan version the member was shown; a purchase under a newer plan is refused.",
+    )
+
+
+class SubscriptionsView(ListAPIView):
+    """GET: the member's subscriptions, newest first. POST: buy one (`Idempotency-Key` required)."""
+
+    serializer_class = SubscriptionSerializer
+    pagination_class = NumberedPage
+
+    def get_queryset(self):
+        return subscription_list(user=self.request.user)
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(subscriptions_data(request.user, page))
+
+    @extend_schema(request=PurchaseSerializer, responses={201: SubscriptionSerializer},
+                   parameters=[IDEMPOTENCY_PARAMETER])
+    def post(self, request):
+        form = PurchaseSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+
+        def perform(token: str) -> Response:
+            made = subscription_purchase(user=request.user, amount=data["amount"], use_bonus=data["use_bonus"],
+                                         token=token, plan_version_id=data.get("plan_version"))
+            subscription = Subscription.objects.select_related("user").get(pk=made.pk)  # the member after it
+            return Response(subscriptions_data(subscription.user, [subscription])[0], status=status.HTTP_201_CREATED)
+
+        return idempotent(request, scope="purchase", body=dict(data), perform=perform)
+
+
+def subscriptions_data(user, subscriptions) -> list:
+    """Subscriptions with each one's state (earning, at cap, …), as the API writes them."""
+    subscriptions = list(subscriptions)
+    states = subscription_states(user=user, subscriptions=subscriptions)
+    return SubscriptionSerializer(subscriptions, many=True, context={"states": states}).data
+
+
+class SubscriptionView(RetrieveAPIView):
+    """One of the member's subscriptions."""
+
+    serializer_class = SubscriptionSerializer
+
+    def get_queryset(self):
+        return subscription_list(user=self.request.user)
+
+    def retrieve(self, request, *args, **kwargs):
+        return Response(subscriptions_data(request.user, [self.get_object()])[0])
+
+
+class PreviewSerializer(serializers.Serializer):
+    amount = AmountField()
+    tier = serializers.CharField()
+    tier_label = serializers.CharField()
+    monthly_rate = serializers.DecimalField(**RATE)
+    daily_income = AmountField()
+    earnings_cap = AmountField()
+    bonus_used = AmountField()
+    from_main = AmountField()
+    plan_version = serializers.IntegerField(source="plan_version_id")
+
+
+class PurchasePreviewView(GenericAPIView):
+    """What a purchase would be, from the member's balances; nothing is written."""
+
+    serializer_class = PreviewSerializer
+
+    @extend_schema(request=PurchaseSerializer, responses=PreviewSerializer)
+    def post(self, request):
+        form = PurchaseSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        quote = purchase_quote(user=request.user, amount=form.validated_data["amount"],
+                               use_bonus=form.validated_data["use_bonus"])
+        return Response(PreviewSerializer(quote).data)
+
+
+class LevelDecisionSerializer(serializers.Serializer):
+    level = serializers.IntegerField()
+    outcome = serializers.ChoiceField(choices=["paid", "capped", "skipped", "pending", "no_upline"])
+    amount = AmountField(help_text="What the upline at this level was paid.")
+    capped_amount = AmountField(help_text="What a cap cut off (not paid).")
+    skip_reason = serializers.CharField(help_text="Why nothing was paid, when nothing was.")
+
+
+class GenerationLevelsView(GenericAPIView):
+    """For one of the member's purchases, the 20 upline levels: paid, capped or skipped and why
+    (without naming the uplines)."""
+
+    serializer_class = LevelDecisionSerializer
+
+    @extend_schema(responses=LevelDecisionSerializer(many=True))
+    def get(self, request, pk: int):
+        from earnings.selectors import purchase_generation_levels
+
+        subscription = get_object_or_404(subscription_list(user=request.user), pk=pk)
+        return Response(self.get_serializer(purchase_generation_levels(subscription=subscription), many=True).data)
