@@ -126,7 +126,14 @@ CACHES = {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": env("CACHE_URL", default=REDIS_URL),
         "KEY_PREFIX": "phonix",
-    }
+    },
+    # Rendered page parts that depend only on the code, the language and who is signed in (the
+    # navigation, the language choice), kept in each process: a new release starts empty.
+    "fragments": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "fragments",
+        "OPTIONS": {"MAX_ENTRIES": 20_000},
+    },
 }
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
