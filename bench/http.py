@@ -4,7 +4,7 @@ Seeds 100,000 members under one member (× BENCH_SCALE) and 1,000,000 history li
 of them the top member's, starts gunicorn on the bench database (loopback, a free port), and signs
 in as the member whose downline is everyone and as one with no downline. One client first: the
 pages in turn, round after round, for a bounded time (p50/p95 per page, each member). Then 20
-concurrent clients of the top member on one page at a time, each page for a bounded time
+concurrent clients of the top member, on one page at a time in turns of a second, three rounds
 (requests a second). Every figure is also given as a ratio to the bare view (session and user
 only) measured in the same run; goals: p95 ratio ≤ 2, throughput ratio ≥ 0.5.
 """
@@ -52,13 +52,15 @@ PAGES = {
 }
 WORKERS, THREADS, CLIENTS = 2, 4, 20
 ONE_CLIENT_SECONDS = 24.0  # all pages, both members, in rounds
-LOAD_SECONDS = 3.0  # per page with 20 clients
+SLICE_SECONDS, LOAD_ROUNDS = 1.0, 3  # with 20 clients: each page for 3 s in all
 TOP_MEMBER_SHARE = 20  # one history line in this many is the top member's
 
 
 def seed(members: int, history: int) -> tuple[User, User]:
     """The top member (downline: everyone else) and a member with no downline."""
+    phase = Phases()
     result = network_seed(users=members + 1, seed=17)
+    phase.done("members")
     plan = plan_current()
     with connection.cursor() as cursor:
         cursor.execute("SELECT array_agg(id ORDER BY id) FROM accounts_user WHERE id <> %s", [result.root_id])
@@ -108,12 +110,31 @@ def seed(members: int, history: int) -> tuple[User, User]:
             """,
             {"root": result.root_id, "ids": ids, "n": len(ids), "count": history, "share": TOP_MEMBER_SHARE},
         )
+    phase.done("subscriptions and history")
     leg_volumes_recompute()
+    phase.done("leg volumes")
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")  # as a day's autovacuum would leave the tables
+    phase.done("vacuum")
+    print(f"# seeding: {phase}", flush=True)
     top = User.objects.get(pk=result.root_id)
     leaf = User.objects.filter(direct_referrals_count=0).order_by("-id").first()
     return top, leaf
+
+
+class Phases:
+    """How long each step of the seeding took, for the line that says where the time went."""
+
+    def __init__(self):
+        self.started, self.steps = time.perf_counter(), []
+
+    def done(self, name: str) -> None:
+        now = time.perf_counter()
+        self.steps.append(f"{name} {now - self.started:.1f} s")
+        self.started = now
+
+    def __str__(self) -> str:
+        return ", ".join(self.steps)
 
 
 def session_cookie(user: User) -> str:
@@ -204,30 +225,39 @@ def one_client(port: int, cookies: dict[str, str]) -> dict[tuple[str, str], list
     return times
 
 
-def many_clients(port: int, cookie: str, path: str) -> float:
-    """Requests a second that CLIENTS concurrent clients get for one page in LOAD_SECONDS."""
-    counts = [0] * CLIENTS
-    start = threading.Barrier(CLIENTS + 1)
-    stop = threading.Event()
+def many_clients(port: int, cookie: str) -> dict[str, float]:
+    """Requests a second per page with CLIENTS concurrent clients. The pages take turns in slices of
+    SLICE_SECONDS, round after round, so that a change in the machine's load falls on all alike; a
+    slice ends when its last answer has come (that wait counts as the page's time)."""
+    served = [dict.fromkeys(PAGES, 0) for _ in range(CLIENTS)]
+    spent = dict.fromkeys(PAGES, 0.0)
+    begin, end = threading.Barrier(CLIENTS + 1), threading.Barrier(CLIENTS + 1)
+    deadline = [0.0]
 
     def run(index: int) -> None:
         client = Client(port, cookie)
-        start.wait()
-        while not stop.is_set():
-            client.get(path)
-            counts[index] += 1
+        for _ in range(LOAD_ROUNDS):
+            for page, path in PAGES.items():
+                begin.wait()
+                while time.perf_counter() < deadline[0]:
+                    client.get(path)
+                    served[index][page] += 1
+                end.wait()
         client.close()
 
     threads = [threading.Thread(target=run, args=(index,)) for index in range(CLIENTS)]
     for thread in threads:
         thread.start()
-    start.wait()
-    started = time.perf_counter()
-    time.sleep(LOAD_SECONDS)
-    stop.set()
+    for _ in range(LOAD_ROUNDS):
+        for page in PAGES:
+            started = time.perf_counter()
+            deadline[0] = started + SLICE_SECONDS
+            begin.wait()
+            end.wait()
+            spent[page] += time.perf_counter() - started
     for thread in threads:
         thread.join()
-    return sum(counts) / (time.perf_counter() - started)
+    return {page: sum(counts[page] for counts in served) / spent[page] for page in PAGES}
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -273,19 +303,11 @@ def measure(port: int, cookies: dict[str, str], members: int) -> None:
             report(f"http_{page}{suffix}_p95_ms", p95 * 1000, "ms", f"{size}-downline/{len(values)}-requests")
             if page != "bare":
                 report(f"http_{page}{suffix}_p95_ratio", p95 / bare_p95, "x", f"{size}-downline")
-    # The bare view before and after the pages, so that a change in the machine's load shows.
-    rates = {"bare": many_clients(port, cookies["top"], PAGES["bare"])}
-    for page, path in PAGES.items():
-        if page != "bare":
-            rates[page] = many_clients(port, cookies["top"], path)
-    bare_after = many_clients(port, cookies["top"], PAGES["bare"])
-    print(f"# bare view with {CLIENTS} clients: {rates['bare']:.0f}/s before the pages, {bare_after:.0f}/s after",
-          flush=True)
-    bare_rate = (rates["bare"] + bare_after) / 2
+    rates = many_clients(port, cookies["top"])
     for page, rate in rates.items():
         report(f"http_{page}_rps", rate, "req/s", f"{members}-downline/{CLIENTS}-clients")
         if page != "bare":
-            report(f"http_{page}_throughput_ratio", rate / bare_rate, "x", f"{members}-downline/{CLIENTS}-clients")
+            report(f"http_{page}_throughput_ratio", rate / rates["bare"], "x", f"{members}-downline/{CLIENTS}-clients")
     print(f"# load: {os.getloadavg()[0]:.2f} (1-minute average)", flush=True)
 
 
