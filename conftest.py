@@ -1,5 +1,5 @@
 import pytest
-from django.core.cache import cache
+from django.core.cache import cache, caches
 
 
 @pytest.fixture(scope="session")
@@ -28,8 +28,9 @@ def django_db_setup(request, django_test_environment, django_db_blocker, django_
 
 @pytest.fixture(autouse=True)
 def _clean_cache():
-    """Tests share one Redis database; each starts with an empty cache."""
+    """Tests share one Redis database; each starts with an empty cache (and no rendered fragments)."""
     cache.clear()
+    caches["fragments"].clear()
     yield
 
 

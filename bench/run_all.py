@@ -10,7 +10,7 @@ HERE = Path(__file__).resolve().parent
 def main() -> int:
     failed = []
     for script in sorted(HERE.glob("*.py")):
-        if script.name in {"run_all.py", "_common.py"}:
+        if script.name == "run_all.py" or script.name.startswith("_"):  # helpers, not benches
             continue
         print(f"# {script.name}", flush=True)
         if subprocess.run([sys.executable, str(script)], cwd=HERE.parent).returncode != 0:

@@ -28,9 +28,10 @@ def home(request):
     active = subscription_active_list(user=user)
     states = subscription_states(user=user, subscriptions=active)
     link = request.build_absolute_uri(reverse("referral_link", args=[user.referral_code])) if user.referral_code else ""
+    recent = recent_history(user=user)
     return render(request, "dashboard/home.html", {
-        "balances": member_balances(user=user), "recent": recent_history(user=user),
-        "earnings": earnings_summary(user=user), "mining": mining_status(user=user),
+        "balances": member_balances(user=user), "recent": recent,
+        "earnings": earnings_summary(user=user, recent=recent), "mining": mining_status(user=user),
         "subscriptions": [(subscription, states[subscription.pk]) for subscription in active],
         "referral_link": link, "referral_qr": qr_svg_cached(link) if link else "",
         "chart": selectors.balance_chart_data(user=user),

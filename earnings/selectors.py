@@ -6,8 +6,9 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.core.cache import cache
 from django.db import connection
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -42,44 +43,104 @@ class EarningsSummary:
         return min(Decimal(100), self.counted * 100 / self.cap) if self.cap else Decimal(0)
 
 
-def earnings_summary(*, user) -> EarningsSummary:
-    """Totals by kind (from the history) and the member's position under the cap (two queries)."""
-    sums = Transaction.objects.filter(user=user, type__in=EARNING_TYPES).aggregate(
-        **{kind: Sum("amount", filter=Q(type=kind), default=ZERO) for kind in EARNING_TYPES}
-    )
+# How long a member's earnings figures are kept; see _history_state for what refreshes them sooner.
+FIGURES_TTL = 600
+
+
+def _history_state(user, recent: list[Transaction] | None = None) -> str:
+    """What the member's earnings figures are computed from, as a cache key: their total earnings
+    (which moves in the same transaction as every earning line) and their newest history line (one
+    index probe, or the first of `recent`, the newest lines as wallet.selectors.recent_history reads
+    them). A line committed behind a newer one is caught by the total, or else by FIGURES_TTL."""
+    if recent is None:
+        recent = Transaction.objects.filter(user=user).order_by("-created_at", "-id").only("id")[:1]
+    newest = recent[0].pk if recent else 0
+    return f"{user.pk}:{user.total_earnings}:{newest}"
+
+
+def _kind_totals(*, user, state: str) -> dict:
+    """Sum and number of the member's history lines of each earning kind (one query, then cached)."""
+    key = f"earnings:totals:{state}"
+    totals = cache.get(key)
+    if totals is None:
+        totals = Transaction.objects.filter(user=user, type__in=EARNING_TYPES).aggregate(
+            **{kind: Sum("amount", filter=Q(type=kind), default=ZERO) for kind in EARNING_TYPES},
+            **{f"{kind}_lines": Count("id", filter=Q(type=kind)) for kind in EARNING_TYPES},
+        )
+        cache.set(key, totals, FIGURES_TTL)
+    return totals
+
+
+def _summary(*, user, totals: dict) -> EarningsSummary:
     multiple = plan_current().cap_multiple
     return EarningsSummary(
-        daily_income=sums[Transaction.Type.DAILY_INCOME], generation=sums[Transaction.Type.COMMISSION],
-        weekly_bonus=sums[Transaction.Type.WEEKLY_BONUS], registration_bonus=sums[Transaction.Type.BONUS],
-        promotion=sums[Transaction.Type.PROMOTION],
+        daily_income=totals[Transaction.Type.DAILY_INCOME], generation=totals[Transaction.Type.COMMISSION],
+        weekly_bonus=totals[Transaction.Type.WEEKLY_BONUS], registration_bonus=totals[Transaction.Type.BONUS],
+        promotion=totals[Transaction.Type.PROMOTION],
         counted=user.total_earnings, invested=user.total_invested,
         cap=cap_total(total_invested=user.total_invested, multiple=multiple),
         room=cap_room(total_invested=user.total_invested, total_earnings=user.total_earnings, multiple=multiple),
     )
 
 
-def earnings_chart(*, user, days: int = 60) -> dict:
+def earnings_summary(*, user, recent: list[Transaction] | None = None) -> EarningsSummary:
+    """Totals by kind (from the history) and the member's position under the cap. A page that shows
+    the member's newest history lines passes them as `recent`, which saves a query."""
+    return _summary(user=user, totals=_kind_totals(user=user, state=_history_state(user, recent)))
+
+
+def _day_totals(*, user, state: str, since: dt.date) -> dict[tuple[str, str], float]:
+    """Earnings per (UTC day, kind) since `since` (one query, then cached)."""
+    key = f"earnings:days:{state}:{since.isoformat()}"
+    totals = cache.get(key)
+    if totals is None:
+        rows = (
+            Transaction.objects.filter(
+                user=user, type__in=EARNING_TYPES,
+                created_at__gte=dt.datetime.combine(since, dt.time.min, tzinfo=dt.UTC),
+            )
+            .annotate(day=TruncDate("created_at", tzinfo=dt.UTC)).values("day", "type")
+            .annotate(total=Sum("amount")).order_by()
+        )
+        totals = {(row["day"].isoformat(), row["type"]): float(row["total"]) for row in rows}
+        cache.set(key, totals, FIGURES_TTL)
+    return totals
+
+
+def _chart(*, user, state: str, days: int) -> dict:
     """Earnings per UTC day and kind over the last `days` days, zero-filled, for Chart.js."""
     today = timezone.now().date()
     since = today - dt.timedelta(days=days - 1)
-    rows = (
-        Transaction.objects.filter(
-            user=user, type__in=EARNING_TYPES,
-            created_at__gte=dt.datetime.combine(since, dt.time.min, tzinfo=dt.UTC),
-        )
-        .annotate(day=TruncDate("created_at", tzinfo=dt.UTC)).values("day", "type")
-        .annotate(total=Sum("amount")).order_by()
-    )
-    totals = {(row["day"], row["type"]): row["total"] for row in rows}
-    labels = [since + dt.timedelta(days=i) for i in range(days)]
+    totals = _day_totals(user=user, state=state, since=since)
+    labels = [(since + dt.timedelta(days=i)).isoformat() for i in range(days)]
     return {
-        "labels": [day.isoformat() for day in labels],
+        "labels": labels,
         "datasets": [
-            {"label": str(Transaction.Type(kind).label),
-             "data": [float(totals.get((day, kind), 0)) for day in labels]}
+            {"label": str(Transaction.Type(kind).label), "data": [totals.get((day, kind), 0.0) for day in labels]}
             for kind in EARNING_TYPES
         ],
     }
+
+
+@dataclass(frozen=True)
+class EarningsOverview:
+    """What the earnings page shows above its history, and how long that history is."""
+
+    summary: EarningsSummary
+    chart: dict
+    lines: dict[str, int]  # history lines of each earning kind
+
+    def history_length(self, kind: str | None = None) -> int:
+        return self.lines[kind] if kind else sum(self.lines.values())
+
+
+def earnings_overview(*, user, days: int = 60) -> EarningsOverview:
+    state = _history_state(user)
+    totals = _kind_totals(user=user, state=state)
+    return EarningsOverview(
+        summary=_summary(user=user, totals=totals), chart=_chart(user=user, state=state, days=days),
+        lines={kind: totals[f"{kind}_lines"] for kind in EARNING_TYPES},
+    )
 
 
 def earnings_history(*, user, type: str | None = None, since: dt.date | None = None,

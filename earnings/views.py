@@ -5,7 +5,7 @@ from django.shortcuts import render
 from phonix.params import query_form, query_params
 
 from .forms import EarningsFilterForm
-from .selectors import earnings_chart, earnings_history, earnings_summary, generation_commissions
+from .selectors import earnings_history, earnings_overview, generation_commissions
 
 PAGE_SIZE = 25
 
@@ -13,15 +13,15 @@ PAGE_SIZE = 25
 @login_required
 def overview(request):
     form = query_form(request, EarningsFilterForm)
-    kind = form.cleaned_data["type"]
-    page = Paginator(earnings_history(user=request.user, type=kind or None), PAGE_SIZE).get_page(
-        form.cleaned_data["page"]
-    )
+    kind = form.cleaned_data["type"] or None
+    overview = earnings_overview(user=request.user)
+    paginator = Paginator(earnings_history(user=request.user, type=kind), PAGE_SIZE)
+    paginator.count = overview.history_length(kind)  # counted with the totals, so not again
+    page = paginator.get_page(form.cleaned_data["page"])
     if request.htmx:
         return render(request, "earnings/partials/_history.html", {"page": page})
     return render(request, "earnings/overview.html", {
-        "summary": earnings_summary(user=request.user), "chart": earnings_chart(user=request.user),
-        "page": page, "filter_form": form,
+        "summary": overview.summary, "chart": overview.chart, "page": page, "filter_form": form,
     })
 
 

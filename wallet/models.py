@@ -179,6 +179,16 @@ class Transaction(models.Model):
     def __str__(self) -> str:
         return f"{self.get_type_display()} {self.amount}"
 
+    # get_type_display() and get_status_display() translate every choice on each call; a history
+    # page shows dozens of lines, so it looks its labels up here and translates only the one shown.
+    @property
+    def type_label(self) -> str:
+        return str(_TYPE_LABELS.get(self.type, self.type))
+
+    @property
+    def status_label(self) -> str:
+        return str(_STATUS_LABELS.get(self.status, self.status))
+
     @property
     def signed_amount(self):
         """The amount as it moved the member's money: withdrawals and purchases are debits.
@@ -191,6 +201,8 @@ class Transaction(models.Model):
 
 
 DEBIT_TYPES = (Transaction.Type.WITHDRAWAL, Transaction.Type.PURCHASE)
+_TYPE_LABELS = dict(Transaction.Type.choices)
+_STATUS_LABELS = dict(Transaction.Status.choices)
 
 
 # TRON custody: deposit addresses, deposits, withdrawals and sweeps ---------------------------

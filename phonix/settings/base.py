@@ -130,7 +130,15 @@ CACHES = {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": env("CACHE_URL", default=REDIS_URL),
         "KEY_PREFIX": "phonix",
-    }
+    },
+    # Rendered page parts that depend only on the code, the language, the page and the kind of
+    # member (the navigation, the language choice, the history filters), kept in each process (a
+    # new release starts empty); a few hundred of a few kB each.
+    "fragments": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "fragments",
+        "OPTIONS": {"MAX_ENTRIES": 2_000},
+    },
 }
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 

@@ -1,7 +1,6 @@
 from decimal import ROUND_DOWN, Decimal
 
 from django import template
-from django.contrib.humanize.templatetags.humanize import intcomma
 
 register = template.Library()
 
@@ -12,7 +11,7 @@ def usdt(value) -> str:
     if value in (None, ""):
         return "—"
     amount = Decimal(value).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
-    return intcomma(f"{amount:.2f}")
+    return f"{amount:,.2f}"  # grouped by commas in every language, as intcomma groups a string
 
 
 @register.filter
