@@ -56,3 +56,16 @@ def slow_statements(execute, sql, params, many, context):
         elapsed = time.perf_counter() - started
         if elapsed > 0.2:
             print(f"# {elapsed:.2f} s  {' '.join(sql.split())[:110]}", flush=True)
+
+
+def investors_from_subscriptions(cursor, *, purchase_key_like: str = "%") -> None:
+    """Make the seeded subscriptions' members active investors with the totals they invested."""
+    cursor.execute(
+        """
+        UPDATE accounts_user u SET total_invested = s.total, is_active_investor = true
+        FROM (SELECT user_id, sum(amount) AS total FROM investment_subscription
+              WHERE purchase_key LIKE %s GROUP BY user_id) s
+        WHERE u.id = s.user_id
+        """,
+        [purchase_key_like],
+    )

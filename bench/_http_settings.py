@@ -1,4 +1,4 @@
-"""Settings of the gunicorn that bench/http.py starts: the bench's own settings, plus a URLconf
+"""Settings of the gunicorn that bench/pages_under_load.py starts: the bench's own settings, plus a URLconf
 that adds the bare signed-in reference view (production gets no such route)."""
 
 from phonix.settings.test import *  # noqa: F403

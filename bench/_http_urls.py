@@ -1,4 +1,4 @@
-"""The application's URLs plus the reference page of bench/http.py: a view that reads the session
+"""The application's URLs plus the reference page of bench/pages_under_load.py: a view that reads the session
 and the signed-in member and nothing else, so that a page's ratio to it is the page's own work."""
 
 from django.contrib.auth.decorators import login_required

@@ -11,7 +11,7 @@ import time
 import uuid
 from decimal import Decimal
 
-from _common import report, scaled, setup_django, slow_statements
+from _common import investors_from_subscriptions, report, scaled, setup_django, slow_statements
 
 setup_django()
 
@@ -121,14 +121,7 @@ def seed_subscriptions(count: int) -> None:
             """,
             [plan_id],
         )
-        cursor.execute(
-            """
-            UPDATE accounts_user u SET total_invested = s.total, is_active_investor = true
-            FROM (SELECT user_id, sum(amount) AS total FROM investment_subscription
-                  WHERE purchase_key LIKE 'bench:%%' GROUP BY user_id) s
-            WHERE u.id = s.user_id
-            """
-        )
+        investors_from_subscriptions(cursor, purchase_key_like="bench:%")
         # Autovacuum runs between a day's purchases and the midnight payout; do the same here so the
         # run finds the free page space that keeps its updates HOT.
         cursor.execute("VACUUM ANALYZE")

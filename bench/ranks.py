@@ -8,7 +8,7 @@ import datetime as dt
 import time
 from decimal import Decimal
 
-from _common import report, scaled, setup_django
+from _common import investors_from_subscriptions, report, scaled, setup_django
 
 setup_django()
 
@@ -49,13 +49,7 @@ def seed(members: int, subscriptions: int) -> None:
             """,
             {"plan": plan.pk, "ids": ids, "n": len(ids), "count": subscriptions},
         )
-        cursor.execute(
-            """
-            UPDATE accounts_user u SET total_invested = s.total, is_active_investor = true
-            FROM (SELECT user_id, sum(amount) AS total FROM investment_subscription GROUP BY user_id) s
-            WHERE s.user_id = u.id
-            """
-        )
+        investors_from_subscriptions(cursor)
         cursor.execute("ANALYZE")
 
 

@@ -25,7 +25,7 @@ import threading  # noqa: E402
 import time  # noqa: E402
 from urllib.parse import urlsplit, urlunsplit  # noqa: E402
 
-from _common import ROOT, report, scaled, setup_django  # noqa: E402
+from _common import ROOT, investors_from_subscriptions, report, scaled, setup_django  # noqa: E402
 
 setup_django()
 
@@ -83,13 +83,7 @@ def seed(members: int, history: int) -> tuple[User, User]:
             """,
             {"root": result.root_id, "ids": ids, "n": len(ids), "plan": plan.pk, "count": max(5, members // 4)},
         )
-        cursor.execute(
-            """
-            UPDATE accounts_user u SET total_invested = s.total, is_active_investor = true
-            FROM (SELECT user_id, sum(amount) AS total FROM investment_subscription GROUP BY user_id) s
-            WHERE s.user_id = u.id
-            """
-        )
+        investors_from_subscriptions(cursor)
         # The history: every kind a member sees, over the last year; a twentieth is the top member's.
         cursor.execute(
             """
