@@ -2,10 +2,11 @@
 
 Staff choose the members by filter (rank, active investors, joined between two dates) or a pasted
 list of usernames, preview the count and the total, then confirm. The whole distribution is keyed
-by the confirm form's token, so a re-submit pays nothing more; every recipient's posting is keyed
-`promotion:<distribution>:<member>`. Paid to `main` it is earnings: it counts toward the member's
-3× cap, is cut to the room left (the cut recorded as capped) and raises `total_earnings`. Paid to
-`bonus` it is spendable only on subscriptions and is not capped, like the registration bonus.
+by the confirm form's token, so a re-submit pays nothing more; it is paid in one ledger
+transaction keyed `promotion:<distribution>`, an entry per recipient (whose payout row is kept).
+Paid to `main` it is earnings: it counts toward the member's 3× cap, is cut to the room left (the
+cut recorded as capped) and raises `total_earnings`. Paid to `bonus` it is spendable only on
+subscriptions and is not capped, like the registration bonus.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from phonix.models import AuditLog
 from phonix.money import parse_amount
 from ranks.models import RankCode
 from wallet.models import LedgerTransaction, Transaction
-from wallet.services import ledger_post_payouts_sql
+from wallet.payouts import ledger_post_payouts, payout_table_create
 
 from .caps import cap_multiple, cap_room_sql
 from .models import Distribution
@@ -255,12 +256,17 @@ def _pay(distribution: Distribution, recipients: RecipientFilter) -> None:
             """,
             params,
         )
-    ledger_post_payouts_sql(
-        source_sql=f"""
-            SELECT '{KEY_PREFIX}:' || %(distribution)s || ':' || user_id AS key, user_id, amount,
-                   NULL::bigint AS subscription_id, %(reason)s::text AS description
-            FROM earnings_distribution_batch WHERE amount > 0
-        """,
-        params={"distribution": distribution.pk, "reason": distribution.reason},
-        kind=LedgerTransaction.Kind.BONUS, history_type=Transaction.Type.PROMOTION, member_code=distribution.account,
+    payout_table_create()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO pg_temp.wallet_payout (user_id, amount, description)
+            SELECT user_id, amount, %(reason)s FROM earnings_distribution_batch WHERE amount > 0
+            """,
+            {"reason": distribution.reason},
+        )
+    ledger_post_payouts(
+        key=f"{KEY_PREFIX}:{distribution.pk}", kind=LedgerTransaction.Kind.BONUS,
+        history_type=Transaction.Type.PROMOTION, member_code=distribution.account,
+        memo=f"Promotion #{distribution.pk}: {distribution.reason}",
     )

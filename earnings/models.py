@@ -10,8 +10,9 @@ class Commission(models.Model):
     (level 0, the member's own subscription), paid or — with a reason — not paid.
 
     Rows with amount 0 and a `skip_reason` are kept on purpose: they are how a member sees why a
-    purchase in their downline paid them nothing. The money itself moves in the ledger under the
-    keys `gen:<subscription>:<level>` and `daily:<subscription>:<date>`.
+    purchase in their downline paid them nothing. The money itself moves in the ledger transaction
+    the row names: `gen:<subscription>:<level>` for one level of a purchase; for daily income one
+    transaction per batch of members (`daily:<date>:members:<first>-<last>`, an entry per member).
     """
 
     class Type(models.TextChoices):
@@ -50,6 +51,10 @@ class Commission(models.Model):
     payout_date = models.DateField(null=True, blank=True)
     description = models.CharField(max_length=300, blank=True)
     paid_at = models.DateTimeField()
+    # The ledger transaction that paid it (none when nothing was paid). A daily run pays a batch of
+    # members in one ledger transaction, one entry per member; this row keeps the payout itself.
+    ledger_transaction = models.ForeignKey("wallet.LedgerTransaction", on_delete=models.PROTECT, null=True,
+                                           blank=True, related_name="+", db_index=False, db_constraint=False)
 
     class Meta:
         constraints = [
@@ -108,8 +113,8 @@ class Distribution(models.Model):
     """A staff promotional payout: one amount to each member of a chosen set, paid once.
 
     `key` is the idempotency key of the whole distribution (the confirm form's token): a
-    re-submit finds this row and pays nothing more. Each recipient's ledger posting is keyed
-    `promotion:<distribution>:<member>`.
+    re-submit finds this row and pays nothing more. It is paid in one ledger transaction keyed
+    `promotion:<distribution>`, one entry per recipient.
     """
 
     class Account(models.TextChoices):

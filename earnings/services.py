@@ -27,11 +27,11 @@ from phonix.models import StuckItem
 from phonix.money import ZERO, round_down
 from phonix.stuck import stuck_item_clear, stuck_item_record
 from wallet.models import AccountCode, LedgerTransaction, Transaction
+from wallet.payouts import ledger_post_payouts, payout_table_create
 from wallet.services import (
     HistoryLine,
     Posting,
     ledger_post_batch,
-    ledger_post_payouts_sql,
     member_account_ids,
     platform_account,
 )
@@ -167,30 +167,35 @@ def generation_distribute(*, subscription_id: int, dry_run: bool = False) -> Gen
         }
         for o in outcomes
     }
-    Commission.objects.bulk_create([
-        Commission(
-            user_id=o.user_id, from_user_id=buyer.pk, level=o.level, amount=o.amount, capped_amount=o.capped,
-            commission_type=Commission.Type.GENERATION, skip_reason=o.reason, directs_had=o.directs,
-            source_subscription_id=subscription_id, plan_version_id=plan.pk, description=descriptions[o.level],
-            paid_at=now,
-        )
-        for o in outcomes
-    ])
     paid = [o for o in outcomes if o.amount > 0]
+    ledger_ids: dict[str, int] = {}
     if paid:
         accounts = member_account_ids(user_ids=[o.user_id for o in paid], code=AccountCode.MAIN)
         payouts = platform_account(AccountCode.PAYOUTS).pk
-        ledger_post_batch(postings=[
+        ledger_ids = ledger_post_batch(postings=[
             Posting(
-                key=f"gen:{subscription_id}:{o.level}", kind=LedgerTransaction.Kind.COMMISSION,
+                key=_generation_key(subscription_id, o.level), kind=LedgerTransaction.Kind.COMMISSION,
                 entries=[(payouts, -o.amount), (accounts[o.user_id], o.amount)], memo=descriptions[o.level],
                 history=[HistoryLine(user_id=o.user_id, type=Transaction.Type.COMMISSION, amount=o.amount,
                                      description=descriptions[o.level], subscription_id=subscription_id)],
             )
             for o in paid
-        ])
+        ]).transaction_ids
         _earnings_add(paid={o.user_id: o.amount for o in paid})
+    Commission.objects.bulk_create([
+        Commission(
+            user_id=o.user_id, from_user_id=buyer.pk, level=o.level, amount=o.amount, capped_amount=o.capped,
+            commission_type=Commission.Type.GENERATION, skip_reason=o.reason, directs_had=o.directs,
+            source_subscription_id=subscription_id, plan_version_id=plan.pk, description=descriptions[o.level],
+            paid_at=now, ledger_transaction_id=ledger_ids.get(_generation_key(subscription_id, o.level)),
+        )
+        for o in outcomes
+    ])
     return GenerationResult(subscription_id, already_paid=False, outcomes=outcomes)
+
+
+def _generation_key(subscription_id: int, level: int) -> str:
+    return f"gen:{subscription_id}:{level}"
 
 
 def _earnings_add(*, paid: dict[int, Decimal]) -> None:
@@ -337,17 +342,12 @@ def _daily_batch(result: DailyIncomeResult, params: dict) -> None:
             """,
             params,
         )
-        # Inside an outer transaction (a test, a dry run) ON COMMIT has not dropped the last one yet.
+        # Read after the lock, in a statement of its own: a second worker that waited on the members
+        # sees here what the first one settled, and finds nothing due.
         cursor.execute("DROP TABLE IF EXISTS pg_temp.earnings_daily_batch")
         cursor.execute(
-            """
-            CREATE TEMP TABLE earnings_daily_batch (
-                user_id bigint, subscription_id bigint, amount numeric(20, 6), capped numeric(20, 6)
-            ) ON COMMIT DROP
-            """
-        )
-        cursor.execute(
             f"""
+            CREATE TEMP TABLE earnings_daily_batch ON COMMIT DROP AS
             WITH due AS (
                 SELECT s.id, s.user_id, s.plan_version_id,
                        trunc(s.amount * s.monthly_rate / 3000, 6) AS full_amount,
@@ -367,19 +367,11 @@ def _daily_batch(result: DailyIncomeResult, params: dict) -> None:
                        LEAST(own, GREATEST(room - (sum(own) OVER (PARTITION BY user_id ORDER BY id) - own), 0))
                            AS pay
                 FROM due
-            ), written AS (
-                INSERT INTO earnings_commission
-                    (user_id, from_user_id, level, amount, capped_amount, commission_type, skip_reason,
-                     source_subscription_id, plan_version_id, payout_date, description, paid_at)
-                SELECT user_id, user_id, 0, pay, CASE WHEN unmined THEN 0 ELSE full_amount - pay END, 'daily_bond',
-                       CASE WHEN pay > 0 THEN '' WHEN unmined THEN 'no_session' ELSE 'cap' END, id, plan_version_id,
-                       %(date)s, '', %(now)s
-                FROM shared
-                ON CONFLICT (source_subscription_id, payout_date) WHERE commission_type = 'daily_bond'
-                DO NOTHING
-                RETURNING user_id, source_subscription_id, amount, capped_amount
             )
-            INSERT INTO earnings_daily_batch SELECT * FROM written
+            SELECT user_id, id AS subscription_id, plan_version_id, pay::numeric(20, 6) AS amount,
+                   (CASE WHEN unmined THEN 0 ELSE full_amount - pay END)::numeric(20, 6) AS capped,
+                   CASE WHEN pay > 0 THEN '' WHEN unmined THEN 'no_session' ELSE 'cap' END AS skip_reason
+            FROM shared
             """,
             params,
         )
@@ -390,6 +382,22 @@ def _daily_batch(result: DailyIncomeResult, params: dict) -> None:
             """
         )
         written, paid_count, paid_total, capped_total = cursor.fetchone()
+        if not written:
+            return
+        ledger_id = _daily_post(params) if paid_count else None
+        # The commission row is the payout's own record: its unique (subscription, date) is what
+        # pays a day once, and it names the batch's ledger transaction.
+        cursor.execute(
+            """
+            INSERT INTO earnings_commission
+                (user_id, from_user_id, level, amount, capped_amount, commission_type, skip_reason,
+                 source_subscription_id, plan_version_id, payout_date, description, paid_at, ledger_transaction_id)
+            SELECT user_id, user_id, 0, amount, capped, 'daily_bond', skip_reason, subscription_id, plan_version_id,
+                   %(date)s, '', %(now)s, CASE WHEN amount > 0 THEN %(ledger_id)s::bigint END
+            FROM earnings_daily_batch
+            """,
+            {**params, "ledger_id": ledger_id},
+        )
         cursor.execute(
             """
             WITH settled AS (
@@ -432,19 +440,32 @@ def _daily_batch(result: DailyIncomeResult, params: dict) -> None:
                   AND NOT EXISTS (SELECT 1 FROM investment_subscription s WHERE s.user_id = u.id AND s.is_active)
                 """
             )
-    ledger_post_payouts_sql(
-        source_sql="""
-            SELECT 'daily:' || subscription_id || ':' || %(date_text)s AS key, user_id, amount,
-                   subscription_id, format(%(description)s, subscription_id, %(date_text)s) AS description
-            FROM earnings_daily_batch WHERE amount > 0
-        """,
-        params={"date_text": params["date"].isoformat(),
-                "description": _("Daily income of subscription #%s for %s")},
-        kind=LedgerTransaction.Kind.DAILY_INCOME,
-        history_type=Transaction.Type.DAILY_INCOME,
-    )
     result.paid_count += paid_count
     result.paid_total += paid_total
+
+
+def _daily_post(params: dict) -> int:
+    """One ledger transaction for the batch: one entry and one history line per member paid."""
+    date_text = params["date"].isoformat()
+    payout_table_create()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO pg_temp.wallet_payout (user_id, amount, subscription_id, description)
+            SELECT user_id, sum(amount), CASE WHEN count(*) = 1 THEN min(subscription_id) END,
+                   CASE WHEN count(*) = 1 THEN format(%(one)s, min(subscription_id), %(date_text)s)
+                        ELSE format(%(several)s, count(*), %(date_text)s) END
+            FROM earnings_daily_batch WHERE amount > 0 GROUP BY user_id
+            """,
+            {"date_text": date_text, "one": _("Daily income of subscription #%s for %s"),
+             "several": _("Daily income of %s subscriptions for %s")},
+        )
+    batch = ledger_post_payouts(
+        key=f"daily:{date_text}:members:{params['low']}-{params['high']}",
+        kind=LedgerTransaction.Kind.DAILY_INCOME, history_type=Transaction.Type.DAILY_INCOME,
+        memo=f"Daily income for {date_text}, members {params['low']}-{params['high']}",
+    )
+    return batch.transaction_id
 
 
 def _completed_notify(params: dict) -> None:

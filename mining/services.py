@@ -19,7 +19,7 @@ from phonix.exceptions import RateLimited
 from phonix.models import StuckItem
 from phonix.stuck import stuck_item_clear, stuck_item_record
 from wallet.models import AccountCode, LedgerTransaction, Transaction
-from wallet.services import ledger_post_payouts_sql
+from wallet.payouts import ledger_post_payouts, payout_table_create
 
 from . import sources
 from .models import CompletionRun, MiningProfile, MiningSession, NetworkSnapshot, Quantity
@@ -471,17 +471,7 @@ def _complete_batch(*, now: datetime, after: int, limit: int, user_id: int | Non
             """
         )
         if rewarded:
-            ledger_post_payouts_sql(
-                source_sql="""
-                    SELECT 'mining:' || id AS key, user_id, reward AS amount, NULL::bigint AS subscription_id,
-                           format(%(description)s, id) AS description
-                    FROM mining_completed WHERE reward > 0
-                """,
-                # Stored in English whatever the member's language; pages translate by type.
-                params={"description": "Free mining reward, session #%s"},
-                kind=LedgerTransaction.Kind.BONUS, history_type=Transaction.Type.BONUS,
-                member_code=AccountCode.BONUS,
-            )
+            _rewards_post()
         cursor.execute(
             """
             SELECT c.id FROM mining_completed c JOIN mining_miningprofile p ON p.user_id = c.user_id
@@ -492,6 +482,33 @@ def _complete_batch(*, now: datetime, after: int, limit: int, user_id: int | Non
     if reminder_ids:
         _reminders_enqueue(session_ids=reminder_ids)
     return BatchOutcome(count, rewarded, rewarded_total, last_id)
+
+
+def _rewards_post() -> None:
+    """The batch's free rewards to the members' bonus accounts: one ledger transaction, an entry per member.
+
+    The completed session is each reward's own record (it completes once), so the key — the first
+    and last session rewarded — is new for every batch.
+    """
+    payout_table_create()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT min(id), max(id) FROM mining_completed WHERE reward > 0")
+        first, last = cursor.fetchone()
+        cursor.execute(
+            """
+            INSERT INTO pg_temp.wallet_payout (user_id, amount, description)
+            SELECT user_id, sum(reward),
+                   -- Stored in English whatever the member's language; pages translate by type.
+                   CASE WHEN count(*) = 1 THEN 'Free mining reward, session #' || min(id)
+                        ELSE 'Free mining rewards, sessions #' || string_agg(id::text, ', #' ORDER BY id) END
+            FROM mining_completed WHERE reward > 0 GROUP BY user_id
+            """
+        )
+    ledger_post_payouts(
+        key=f"mining:sessions:{first}-{last}", kind=LedgerTransaction.Kind.BONUS,
+        history_type=Transaction.Type.BONUS, member_code=AccountCode.BONUS,
+        memo=f"Free mining rewards, sessions {first}-{last}",
+    )
 
 
 def _completed_notify(*, now: datetime, after: int, last_id: int) -> None:

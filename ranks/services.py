@@ -17,7 +17,7 @@ from investment.models import PlanVersion
 from investment.selectors import plan_current
 from phonix.exceptions import FuturePeriod
 from wallet.models import LedgerTransaction, Transaction
-from wallet.services import ledger_post_payouts_sql
+from wallet.payouts import ledger_post_payouts, payout_table_create
 
 from .ladder import BONUS_WEEKS, LEVELS, ladder_sql_values
 from .models import RankCode
@@ -463,38 +463,39 @@ def _bonuses_notify(rows: list[tuple[int, dt.date, str, str, Decimal, Decimal, D
 
 
 def _post_bonuses(rows: list[tuple[int, dt.date, str, str, Decimal, Decimal, Decimal]]) -> None:
-    """One ledger transaction per paid week (payouts −, member main +), keyed weekly:<user>:<week>.
+    """One ledger transaction per week paid (payouts −, one main + entry per member), keyed
+    weekly:<week>:members:<first>-<last>; each weekly bonus row names the transaction that paid it.
 
-    The postings are built by the ledger's set-based payout path, so the rows never travel
-    through Python objects one by one.
+    A member owed several weeks (a catch-up) gets each week from that week's transaction. The rows
+    go to the ledger as a set, never one by one through Python objects.
     """
-    keys, user_ids, amounts, descriptions = [], [], [], []
-    for user_id, _monday, label, rank, _amount, paid, capped in rows:
-        description = _("Weekly bonus %(week)s (%(rank)s)") % {"week": label, "rank": RankCode(rank).label}
-        if capped:
-            description += "; " + _("%(amount)s not paid: 3× cap reached") % {"amount": capped}
-        keys.append(f"weekly:{user_id}:{label}")
-        user_ids.append(user_id)
-        amounts.append(paid)
-        descriptions.append(description)
-    ledger_post_payouts_sql(
-        source_sql="""
-            SELECT key, user_id, amount, NULL::bigint AS subscription_id, description
-            FROM unnest(%(keys)s::text[], %(user_ids)s::bigint[], %(amounts)s::numeric[],
-                        %(descriptions)s::text[]) AS t(key, user_id, amount, description)
-        """,
-        params={"keys": keys, "user_ids": user_ids, "amounts": amounts, "descriptions": descriptions},
-        kind=LedgerTransaction.Kind.WEEKLY_BONUS,
-        history_type=Transaction.Type.WEEKLY_BONUS,
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            UPDATE ranks_weeklybonus b SET ledger_transaction_id = t.id
-            FROM unnest(%s::bigint[], %s::date[], %s::text[]) AS d(user_id, week, key)
-            JOIN wallet_ledgertransaction t ON t.idempotency_key = d.key
-            WHERE b.user_id = d.user_id AND b.week = d.week
-            """,
-            [[r[0] for r in rows], [r[1] for r in rows], [f"weekly:{r[0]}:{r[2]}" for r in rows]],
+    weeks: dict[dt.date, list[tuple[int, dt.date, str, str, Decimal, Decimal, Decimal]]] = {}
+    for row in rows:
+        weeks.setdefault(row[1], []).append(row)
+    for monday, paying in sorted(weeks.items()):
+        label, user_ids = paying[0][2], [row[0] for row in paying]
+        descriptions = []
+        for _user_id, _monday, _label, rank, _amount, _paid, capped in paying:
+            description = _("Weekly bonus %(week)s (%(rank)s)") % {"week": label, "rank": RankCode(rank).label}
+            if capped:
+                description += "; " + _("%(amount)s not paid: 3× cap reached") % {"amount": capped}
+            descriptions.append(description)
+        payout_table_create()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                """
+                INSERT INTO pg_temp.wallet_payout (user_id, amount, description)
+                SELECT * FROM unnest(%s::bigint[], %s::numeric[], %s::text[])
+                """,
+                [user_ids, [row[5] for row in paying], descriptions],
+            )
+        batch = ledger_post_payouts(
+            key=f"weekly:{label}:members:{min(user_ids)}-{max(user_ids)}", kind=LedgerTransaction.Kind.WEEKLY_BONUS,
+            history_type=Transaction.Type.WEEKLY_BONUS, memo=f"Weekly bonuses {label}",
         )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE ranks_weeklybonus SET ledger_transaction_id = %s WHERE week = %s AND user_id = ANY(%s)",
+                [batch.transaction_id, monday, user_ids],
+            )
 

@@ -1,8 +1,9 @@
 """What a history line says, written in the reader's language when the page is shown.
 
 The words are built from the row's structured data — its type, the ledger key that moved the
-money (`gen:<subscription>:<level>`, `daily:<subscription>:<date>`, `weekly:<user>:<week>`),
-the subscription and the address — so a Chinese page never shows text stored in English. The
+money (`gen:<subscription>:<level>`; a payout batch's `daily:<date>:members:…` and
+`weekly:<week>:members:…`, or the older per-payout `daily:<subscription>:<date>` and
+`weekly:<user>:<week>`), the subscription and the address — so a Chinese page never shows text stored in English. The
 stored `description` is used only for what staff typed (adjustments, rejection reasons) and for
 rows whose data does not say more.
 """
@@ -33,18 +34,27 @@ def _generation(txn: Transaction) -> str | None:
     }
 
 
+def _batch_period(parts: list[str] | None) -> str | None:
+    """The date or week of a payout batch key, `<prefix>:<period>:members:<first>-<last>`."""
+    return parts[1] if parts and len(parts) == 4 and parts[2] == "members" else None
+
+
 def _daily(txn: Transaction) -> str | None:
     parts = _key_parts(txn, "daily")
-    if not parts or len(parts) != 3:
+    if parts and len(parts) == 3:  # one transaction per payout, before payout batches
+        return _("Daily income of subscription #%(id)s for %(date)s") % {"id": parts[1], "date": parts[2]}
+    date = _batch_period(parts)
+    if date is None:
         return None
-    return _("Daily income of subscription #%(id)s for %(date)s") % {"id": parts[1], "date": parts[2]}
+    if txn.subscription_id:
+        return _("Daily income of subscription #%(id)s for %(date)s") % {"id": txn.subscription_id, "date": date}
+    return _("Daily income of several subscriptions for %(date)s") % {"date": date}
 
 
 def _weekly(txn: Transaction) -> str | None:
     parts = _key_parts(txn, "weekly")
-    if not parts or len(parts) != 3:
-        return None
-    return _("Weekly bonus for the week %(week)s") % {"week": parts[2]}
+    week = parts[2] if parts and len(parts) == 3 else _batch_period(parts)
+    return _("Weekly bonus for the week %(week)s") % {"week": week} if week else None
 
 
 def _purchase(txn: Transaction) -> str | None:

@@ -65,6 +65,7 @@ class Posting:
 class BatchResult:
     created: int
     already_posted: int
+    transaction_ids: dict[str, int] = field(default_factory=dict)  # key → id of each posted here
 
 
 # Accounts ------------------------------------------------------------------------------------
@@ -217,14 +218,15 @@ def ledger_post_batch(*, postings: Sequence[Posting]) -> BatchResult:
     All or nothing: any conflict or shortfall rolls the whole batch back. Keys already posted
     with the same content are skipped, so a re-run of a payout job posts nothing twice.
     """
-    created = already = 0
+    created: dict[str, int] = {}
+    already = 0
     with transaction.atomic():
         for start in range(0, len(postings), BATCH_CHUNK):
             chunk = postings[start : start + BATCH_CHUNK]
-            new, old = _post_chunk(chunk)
-            created += new
+            new_ids, old = _post_chunk(chunk)
+            created.update(new_ids)
             already += old
-    return BatchResult(created=created, already_posted=already)
+    return BatchResult(created=len(created), already_posted=already, transaction_ids=created)
 
 
 def _array_literal(numbers: Iterable) -> str:
@@ -233,7 +235,7 @@ def _array_literal(numbers: Iterable) -> str:
     return "{" + ",".join(map(str, numbers)) + "}"
 
 
-def _post_chunk(chunk: Sequence[Posting]) -> tuple[int, int]:
+def _post_chunk(chunk: Sequence[Posting]) -> tuple[dict[str, int], int]:
     prepared = []
     for posting in chunk:
         normalised = _normalised(posting.entries)
@@ -289,7 +291,7 @@ def _post_chunk(chunk: Sequence[Posting]) -> tuple[int, int]:
         )
     if history_pairs:
         _insert_history(history_pairs)
-    return len(new_ids), len(old_keys)
+    return new_ids, len(old_keys)
 
 
 # Adjustments and reconciliation --------------------------------------------------------------
@@ -401,123 +403,3 @@ def ledger_reconcile() -> ReconcileReport:
         entries=int(entries), total=total, unbalanced_transactions=unbalanced,
         drifted_accounts=[(int(account_id), cached, actual) for account_id, cached, actual in drifted],
     )
-
-
-# Set-based payouts ---------------------------------------------------------------------------
-
-_PAYOUT_HASH_SQL = """
-    encode(sha256(convert_to(%(kind)s::text || '|' || CASE WHEN a.id < %(platform)s::bigint
-        THEN a.id::text || ':' || s.amount::numeric(20, 6)::text || ';'
-             || %(platform)s::bigint::text || ':' || (-s.amount)::numeric(20, 6)::text
-        ELSE %(platform)s::bigint::text || ':' || (-s.amount)::numeric(20, 6)::text || ';'
-             || a.id::text || ':' || s.amount::numeric(20, 6)::text
-        END, 'UTF8')), 'hex')
-"""
-
-
-def ledger_post_payouts_sql(
-    *, source_sql: str, params: dict, kind: str, history_type: str,
-    member_code: str = AccountCode.MAIN, platform_code: str = AccountCode.PAYOUTS,
-) -> BatchResult:
-    """Pay many members from a platform account without the rows leaving the database.
-
-    `source_sql` is a SELECT of (key, user_id, amount, subscription_id, description) with
-    pyformat `params`; every amount must be positive. Each row becomes one ledger transaction
-    (platform −amount, member +amount) with the same content hash `ledger_post` would give it,
-    plus its history line. Keys already posted are skipped (a different content is an
-    IdempotencyConflict). Must run inside the caller's transaction; accounts are locked in
-    primary-key order like every other posting.
-    """
-    if not connection.in_atomic_block:
-        raise RuntimeError("ledger_post_payouts_sql must run inside transaction.atomic()")
-    platform = platform_account(platform_code).pk
-    values = {**params, "kind": kind, "platform": platform, "member_code": str(member_code),
-              "history_type": str(history_type)}
-    with connection.cursor() as cursor:
-        cursor.execute("DROP TABLE IF EXISTS pg_temp.ledger_payout")
-        cursor.execute(f"CREATE TEMP TABLE ledger_payout ON COMMIT DROP AS SELECT * FROM ({source_sql}) s", values)
-        cursor.execute("SELECT count(*) FILTER (WHERE amount <= 0 OR amount IS NULL) FROM ledger_payout")
-        if cursor.fetchone()[0]:
-            raise InvalidAmount(_("Every payout must be a positive amount."))
-        cursor.execute(
-            """
-            INSERT INTO wallet_ledgeraccount (user_id, code, balance, created_at)
-            SELECT DISTINCT user_id, %(member_code)s, 0, now() FROM ledger_payout
-            ON CONFLICT (user_id, code) WHERE user_id IS NOT NULL DO NOTHING
-            """,
-            values,
-        )
-        cursor.execute("DROP TABLE IF EXISTS pg_temp.ledger_payout_posting")
-        cursor.execute(
-            f"""
-            CREATE TEMP TABLE ledger_payout_posting ON COMMIT DROP AS
-            SELECT s.key::text AS key, s.user_id, s.amount::numeric(20, 6) AS amount, s.subscription_id,
-                   left(s.description, 500) AS description, a.id AS account_id, {_PAYOUT_HASH_SQL} AS content_hash,
-                   NULL::bigint AS transaction_id
-            FROM ledger_payout s
-            JOIN wallet_ledgeraccount a ON a.user_id = s.user_id AND a.code = %(member_code)s
-            """,
-            values,
-        )
-        cursor.execute(
-            """
-            WITH posted AS (
-                INSERT INTO wallet_ledgertransaction
-                    (kind, idempotency_key, content_hash, memo, created_by_id, created_at)
-                SELECT %(kind)s, key, content_hash, description, NULL, now() FROM ledger_payout_posting
-                ON CONFLICT (idempotency_key) DO NOTHING
-                RETURNING id, idempotency_key
-            )
-            UPDATE ledger_payout_posting p SET transaction_id = posted.id
-            FROM posted WHERE p.key = posted.idempotency_key
-            """,
-            values,
-        )
-        cursor.execute(
-            """
-            SELECT count(*) FILTER (WHERE p.transaction_id IS NULL),
-                   count(*) FILTER (WHERE p.transaction_id IS NULL AND t.content_hash <> p.content_hash),
-                   min(p.key) FILTER (WHERE p.transaction_id IS NULL AND t.content_hash <> p.content_hash)
-            FROM ledger_payout_posting p
-            LEFT JOIN wallet_ledgertransaction t ON p.transaction_id IS NULL AND t.idempotency_key = p.key
-            """
-        )
-        already, conflicts, conflict_key = cursor.fetchone()
-        if conflicts:
-            raise IdempotencyConflict(
-                _("The key %(key)s was already posted with different content.") % {"key": conflict_key}
-            )
-        # Entries and balance caches move through ledger_apply(), like every other posting.
-        cursor.execute(
-            """
-            WITH paid AS (
-                SELECT transaction_id, account_id, amount FROM ledger_payout_posting
-                WHERE transaction_id IS NOT NULL
-            ), entries AS (
-                SELECT transaction_id, account_id, amount FROM paid
-                UNION ALL SELECT transaction_id, %(platform)s, -amount FROM paid
-            ), deltas AS (
-                SELECT account_id, sum(amount) AS delta FROM entries GROUP BY account_id
-            )
-            SELECT ledger_apply(
-                (SELECT array_agg(account_id ORDER BY account_id) FROM deltas),
-                (SELECT array_agg(delta ORDER BY account_id) FROM deltas),
-                array_agg(transaction_id), array_agg(account_id), array_agg(amount)
-            )
-            FROM entries HAVING count(*) > 0
-            """,
-            values,
-        )
-        cursor.execute(
-            """
-            INSERT INTO wallet_transaction
-                (user_id, type, amount, fee, net_amount, status, txn_hash, wallet_address, description,
-                 subscription_id, ledger_transaction_id, created_at, updated_at, completed_at)
-            SELECT user_id, %(history_type)s, amount, 0, amount, 'completed', '', '', description,
-                   subscription_id, transaction_id, now(), now(), now()
-            FROM ledger_payout_posting WHERE transaction_id IS NOT NULL
-            """,
-            values,
-        )
-        created = cursor.rowcount
-    return BatchResult(created=created, already_posted=already)

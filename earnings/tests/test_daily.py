@@ -57,7 +57,10 @@ def test_daily_income_is_the_monthly_rate_over_30_rounded_down(invariants):
     assert (commission.level, commission.commission_type, commission.amount) == (0, "daily_bond", D("2.469135"))
     assert Subscription.objects.get(pk=subscription.pk).total_earned == D("2.469135")
     assert User.objects.get(pk=owner.pk).total_earnings == D("2.469135")
-    assert LedgerTransaction.objects.filter(idempotency_key=f"daily:{subscription.pk}:{MONDAY}").exists()
+    # The commission row names the batch's ledger transaction, which holds the member's entry.
+    posted = commission.ledger_transaction
+    assert posted.idempotency_key == f"daily:{MONDAY}:members:{owner.pk}-{owner.pk}"
+    assert posted.entries.get(account__user=owner).amount == D("2.469135")
     history = Transaction.objects.get(type=Transaction.Type.DAILY_INCOME)
     assert (history.user_id, history.amount, history.subscription_id) == (owner.pk, D("2.469135"), subscription.pk)
 

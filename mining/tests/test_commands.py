@@ -71,10 +71,10 @@ def test_complete_mining_sessions_fails_when_a_session_is_stuck(invariants):
     from phonix.models import StuckItem
 
     session = _ended_session()
-    # The session's ledger key is already taken by a posting with other content.
+    # The key of the session's reward batch is already taken by another posting.
     with connection.cursor() as cursor:
         cursor.execute("INSERT INTO wallet_ledgertransaction (kind, idempotency_key, content_hash, memo, created_at)"
-                       " VALUES ('bonus', %s, 'other', '', now())", [f"mining:{session.pk}"])
+                       " VALUES ('bonus', %s, 'other', '', now())", [f"mining:sessions:{session.pk}-{session.pk}"])
     with pytest.raises(CommandError, match=f"stuck sessions: {session.pk}"):
         call_command("complete_mining_sessions")
     assert StuckItem.objects.filter(item_id=str(session.pk)).exists()

@@ -10,7 +10,7 @@ from accounts.tests.factories import UserFactory
 from mining.models import MiningProfile, MiningSession
 from mining.services import mining_session_start, mining_sessions_complete
 from mining.tests.factories import mining_session
-from wallet.models import AccountCode, LedgerTransaction
+from wallet.models import AccountCode, LedgerEntry, LedgerTransaction, Transaction
 from wallet.selectors import member_balance
 from wallet.tests.conftest import assert_ledger_invariants, run_in_threads
 
@@ -25,7 +25,10 @@ def test_four_completion_runs_at_once_complete_each_session_once():
     assert not any(isinstance(r, Exception) for r in results), results
     assert sum(r.completed for r in results) == 30
     assert sum(r.rewarded_total for r in results) == Decimal("3")
-    assert LedgerTransaction.objects.filter(idempotency_key__startswith="mining:").count() == 30
+    # Each batch of sessions is one ledger transaction; every member was paid once.
+    postings = LedgerTransaction.objects.filter(idempotency_key__startswith="mining:sessions:")
+    assert LedgerEntry.objects.filter(transaction__in=postings, amount__gt=0).count() == 30
+    assert Transaction.objects.filter(type=Transaction.Type.BONUS).count() == 30
     assert all(member_balance(user=m, code=AccountCode.BONUS) == Decimal("0.1") for m in members)
     assert set(MiningProfile.objects.values_list("free_total", flat=True)) == {Decimal("0.1")}
     assert mining_sessions_complete().completed == 0

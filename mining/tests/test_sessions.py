@@ -85,7 +85,7 @@ def test_a_completed_session_credits_the_free_reward_to_bonus_once(invariants):
     session.refresh_from_db()
     assert (session.outcome, session.reward) == ("rewarded", D("0.1"))
     assert bonus(member) == D("0.1") and member_balance(user=member, code=AccountCode.MAIN) == 0
-    posting = LedgerTransaction.objects.get(idempotency_key=f"mining:{session.pk}")
+    posting = LedgerTransaction.objects.get(idempotency_key=f"mining:sessions:{session.pk}-{session.pk}")
     assert posting.kind == LedgerTransaction.Kind.BONUS
     assert Transaction.objects.filter(user=member, type=Transaction.Type.BONUS, amount=D("0.1")).count() == 1
     assert MiningProfile.objects.get(user=member).free_total == D("0.1")
@@ -204,10 +204,11 @@ def test_many_sessions_complete_in_batches(invariants):
 def test_one_failing_session_is_recorded_as_stuck_and_the_others_complete(invariants):
     good, bad = UserFactory(), UserFactory()
     good_session, bad_session = ended(good), ended(bad)
-    # Something already holds the bad session's key with different content.
-    ledger_post(key=f"mining:{bad_session.pk}", kind=LedgerTransaction.Kind.BONUS,
-                entries=[(platform_account(AccountCode.PAYOUTS).pk, D("-1")),
-                         (member_account(user_id=bad.pk, code=AccountCode.BONUS).pk, D(1))])
+    # Something already holds the keys of the batch of both and of the bad session alone.
+    for key in (f"mining:sessions:{good_session.pk}-{bad_session.pk}", f"mining:sessions:{bad_session.pk}-{bad_session.pk}"):
+        ledger_post(key=key, kind=LedgerTransaction.Kind.BONUS,
+                    entries=[(platform_account(AccountCode.PAYOUTS).pk, D("-1")),
+                             (member_account(user_id=bad.pk, code=AccountCode.BONUS).pk, D(1))])
     result = mining_sessions_complete()
     assert result.completed == 1 and result.stuck == [bad_session.pk]
     good_session.refresh_from_db()

@@ -9,7 +9,7 @@ from accounts.tests.factories import UserFactory
 from ranks.models import MemberVolume, Rank, RankAchievement, WeeklyBonus
 from ranks.services import leg_volumes_recompute, ranks_check, weekly_bonuses_pay
 from ranks.tests.factories import invest
-from wallet.models import LedgerTransaction
+from wallet.models import LedgerEntry, LedgerTransaction
 from wallet.tests.conftest import assert_ledger_invariants, run_in_threads
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -88,7 +88,13 @@ def test_weekly_bonuses_twice_and_concurrently_pay_each_week_once():
     assert sum(r.weeks_settled for r in results) == 4
     assert WeeklyBonus.objects.count() == 8
     # The builder with 20 invested (cap 60) got 60 of 200 in week one and nothing in week two.
-    assert LedgerTransaction.objects.filter(kind=LedgerTransaction.Kind.WEEKLY_BONUS).count() == 7
+    # Each week was paid in one ledger transaction, one entry per member paid, named by its rows.
+    postings = LedgerTransaction.objects.filter(kind=LedgerTransaction.Kind.WEEKLY_BONUS)
+    assert postings.count() == 2
+    assert LedgerEntry.objects.filter(transaction__in=postings, amount__gt=0).count() == 7
+    paid = WeeklyBonus.objects.filter(paid_amount__gt=0)
+    assert paid.count() == 7 and not paid.filter(ledger_transaction=None).exists()
+    assert not WeeklyBonus.objects.filter(paid_amount=0).exclude(ledger_transaction=None).exists()
     assert list(WeeklyBonus.objects.filter(amount=200).order_by("week").values_list("paid_amount", "capped_amount")) == [
         (Decimal(60), Decimal(140)), (Decimal(0), Decimal(200))]
     assert sorted(Rank.objects.exclude(weeks_remaining=0).values_list("weeks_remaining", flat=True)) == [50] * 4

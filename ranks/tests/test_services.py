@@ -237,7 +237,7 @@ def test_weekly_bonus_is_paid_through_the_ledger_and_counted_in_total_earnings()
     bonus = WeeklyBonus.objects.get(user=sponsor)
     assert (bonus.iso_week, bonus.rank, bonus.paid_amount, bonus.capped_amount) == (
         "2025-W10", RankCode.CONNECTOR, Decimal(50), Decimal(0))
-    posting = LedgerTransaction.objects.get(idempotency_key=f"weekly:{sponsor.pk}:2025-W10")
+    posting = LedgerTransaction.objects.get(idempotency_key=f"weekly:2025-W10:members:{sponsor.pk}-{sponsor.pk}")
     assert posting.kind == LedgerTransaction.Kind.WEEKLY_BONUS
     assert bonus.ledger_transaction == posting
     assert sorted(e.amount for e in posting.entries.all()) == [Decimal(-50), Decimal(50)]
