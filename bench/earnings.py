@@ -2,8 +2,9 @@
 the member totals reconciliation after it.
 
 The daily run is compared with an honest floor: the same rows the run writes (commission rows,
-ledger transactions and entries, history lines, balance, subscription and member total updates)
-written with the fewest plain statements, user triggers off, no caps, no locks, rolled back.
+a ledger transaction per batch with an entry per member, history lines, balance, subscription and
+member total updates) written with the fewest plain statements, user triggers off, no caps, no
+locks, rolled back.
 """
 
 import statistics
@@ -25,7 +26,7 @@ from accounts.seeding import network_seed  # noqa: E402
 from accounts.services import user_create  # noqa: E402
 from earnings import tasks as earnings_tasks  # noqa: E402
 from earnings.reconcile import member_totals_reconcile  # noqa: E402
-from earnings.services import daily_income_pay, generation_distribute  # noqa: E402
+from earnings.services import DAILY_BATCH_MEMBERS, daily_income_pay, generation_distribute  # noqa: E402
 from investment.selectors import plan_current  # noqa: E402
 from investment.services import subscription_purchase  # noqa: E402
 from wallet.services import balance_adjust, platform_accounts_open  # noqa: E402
@@ -132,58 +133,70 @@ FLOOR_TABLES = ("earnings_commission", "wallet_ledgertransaction", "wallet_ledge
 
 
 def honest_floor(count: int, payout_date: dt.date) -> float:
-    """The rows a daily run over `count` subscriptions writes, in six plain statements, rolled back."""
+    """The rows a daily run over `count` subscriptions writes, in plain statements, rolled back.
+
+    As the run does: a commission row per subscription; per batch of members one ledger
+    transaction, an entry per member and one for `payouts`; a history line per member; the
+    balance, subscription and member total updates.
+    """
     with transaction.atomic(), connection.cursor() as cursor:
         for table in FLOOR_TABLES:
             cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
         cursor.execute("SELECT id FROM wallet_ledgeraccount WHERE user_id IS NULL AND code = 'payouts'")
         (payouts,) = cursor.fetchone()
-        values = {"date": payout_date, "payouts": payouts}
+        values = {"date": payout_date, "payouts": payouts, "batch": DAILY_BATCH_MEMBERS}
         started = time.perf_counter()
         cursor.execute(
             """
             CREATE TEMP TABLE floor_pay ON COMMIT DROP AS
             SELECT s.id AS subscription_id, s.user_id, s.plan_version_id, a.id AS account_id,
-                   trunc(s.amount * s.monthly_rate / 3000, 6) AS amount
+                   trunc(s.amount * s.monthly_rate / 3000, 6) AS amount,
+                   (dense_rank() OVER (ORDER BY s.user_id) - 1) / %(batch)s AS batch
             FROM investment_subscription s JOIN wallet_ledgeraccount a ON a.user_id = s.user_id AND a.code = 'main'
             WHERE s.purchase_key LIKE 'bench:%%'
-            """
+            """,
+            values,
         )
         assert cursor.rowcount == count, cursor.rowcount
         cursor.execute(
             """
-            WITH c AS (
+            CREATE TEMP TABLE floor_member ON COMMIT DROP AS
+            SELECT user_id, account_id, batch, sum(amount) AS amount FROM floor_pay GROUP BY 1, 2, 3
+            """
+        )
+        cursor.execute(
+            """
+            WITH t AS (
+                INSERT INTO wallet_ledgertransaction (kind, idempotency_key, content_hash, memo, created_at)
+                SELECT 'daily_income', 'floor:' || batch, '', '', now() FROM (SELECT DISTINCT batch FROM floor_pay) b
+                RETURNING id, idempotency_key
+            ), c AS (
                 INSERT INTO earnings_commission
                     (user_id, from_user_id, level, amount, capped_amount, commission_type, skip_reason,
-                     source_subscription_id, plan_version_id, payout_date, description, paid_at)
+                     source_subscription_id, plan_version_id, payout_date, description, paid_at, ledger_transaction_id)
                 SELECT user_id, user_id, 0, amount, 0, 'daily_bond', '', subscription_id, plan_version_id,
-                       %(date)s, '', now() FROM floor_pay
-            ), t AS (
-                INSERT INTO wallet_ledgertransaction (kind, idempotency_key, content_hash, memo, created_at)
-                SELECT 'daily_income', 'floor:' || subscription_id, '', '', now() FROM floor_pay
-                RETURNING id, idempotency_key
+                       %(date)s, '', now(), t.id FROM floor_pay p JOIN t ON t.idempotency_key = 'floor:' || p.batch
             ), e AS (
                 INSERT INTO wallet_ledgerentry (transaction_id, account_id, amount)
-                SELECT t.id, p.account_id, p.amount
-                FROM t JOIN floor_pay p ON t.idempotency_key = 'floor:' || p.subscription_id
+                SELECT t.id, m.account_id, m.amount
+                FROM floor_member m JOIN t ON t.idempotency_key = 'floor:' || m.batch
                 UNION ALL
-                SELECT t.id, %(payouts)s, -p.amount
-                FROM t JOIN floor_pay p ON t.idempotency_key = 'floor:' || p.subscription_id
+                SELECT t.id, %(payouts)s, -sum(m.amount)
+                FROM floor_member m JOIN t ON t.idempotency_key = 'floor:' || m.batch GROUP BY t.id
             )
             INSERT INTO wallet_transaction
                 (user_id, type, amount, fee, net_amount, status, txn_hash, wallet_address, description,
                  subscription_id, ledger_transaction_id, created_at, updated_at, completed_at)
-            SELECT p.user_id, 'daily_income', p.amount, 0, p.amount, 'completed', '', '', '', p.subscription_id, t.id,
+            SELECT m.user_id, 'daily_income', m.amount, 0, m.amount, 'completed', '', '', '', NULL, t.id,
                    now(), now(), now()
-            FROM t JOIN floor_pay p ON t.idempotency_key = 'floor:' || p.subscription_id
+            FROM floor_member m JOIN t ON t.idempotency_key = 'floor:' || m.batch
             """,
             values,
         )
         cursor.execute(
             """
-            WITH per_account AS (SELECT account_id, sum(amount) AS total FROM floor_pay GROUP BY account_id)
-            UPDATE wallet_ledgeraccount a SET balance = a.balance + per_account.total
-            FROM per_account WHERE a.id = per_account.account_id
+            UPDATE wallet_ledgeraccount a SET balance = a.balance + m.amount
+            FROM floor_member m WHERE a.id = m.account_id
             """
         )
         cursor.execute("UPDATE wallet_ledgeraccount SET balance = balance - (SELECT sum(amount) FROM floor_pay) "
@@ -197,8 +210,8 @@ def honest_floor(count: int, payout_date: dt.date) -> float:
         )
         cursor.execute(
             """
-            UPDATE accounts_user u SET total_earnings = u.total_earnings + m.total
-            FROM (SELECT user_id, sum(amount) AS total FROM floor_pay GROUP BY user_id) m WHERE u.id = m.user_id
+            UPDATE accounts_user u SET total_earnings = u.total_earnings + m.amount
+            FROM floor_member m WHERE u.id = m.user_id
             """
         )
         elapsed = time.perf_counter() - started

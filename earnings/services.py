@@ -40,6 +40,8 @@ from .caps import cap_cut, cap_multiple, cap_room, cap_room_sql
 from .models import Commission, DailyIncomeRun
 
 MAX_LEVELS = 20
+# Members per daily-income transaction: each batch locks its members and is one ledger transaction.
+DAILY_BATCH_MEMBERS = 25_000
 
 
 # Generation income ---------------------------------------------------------------------------
@@ -289,7 +291,7 @@ _DUE = """
 """
 
 
-def daily_income_pay(*, payout_date: dt.date, dry_run: bool = False, batch_members: int = 25_000,
+def daily_income_pay(*, payout_date: dt.date, dry_run: bool = False, batch_members: int = DAILY_BATCH_MEMBERS,
                      progress: Callable[[int], None] | None = None) -> DailyIncomeResult:
     """Pay the daily bond income of one date: set-based, in batches of members.
 
