@@ -1,8 +1,10 @@
 import datetime as dt
+import importlib
 from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.utils import translation
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -15,7 +17,8 @@ from earnings.tests.factories import member
 from investment.models import Subscription
 from investment.selectors import daily_income_amount
 from investment.tests.factories import buy
-from phonix.exceptions import FuturePeriod
+from phonix.exceptions import FuturePeriod, IdempotencyConflict
+from wallet.descriptions import history_description
 from wallet.models import AccountCode, LedgerEntry, LedgerTransaction, Transaction
 from wallet.selectors import member_balance
 
@@ -230,3 +233,76 @@ def test_the_scheduled_task_never_pays_a_future_date(invariants, monkeypatch):
 
 def test_payout_today_is_the_utc_date():
     assert REAL_PAYOUT_TODAY() == dt.datetime.now(dt.UTC).date()
+
+
+# The batch shape: a ledger transaction per batch of members, an entry and a line per member ------
+
+
+def test_a_member_with_several_subscriptions_gets_one_entry_and_one_line_for_the_day(invariants):
+    owner, other = member(), member()
+    first, second = subscribe(owner, "100"), subscribe(owner, "300")
+    only = subscribe(other, "100")
+    daily_income_pay(payout_date=MONDAY)
+    commissions = Commission.objects.filter(payout_date=MONDAY)
+    posted = {c.ledger_transaction_id for c in commissions}
+    assert len(posted) == 1 and None not in posted  # one batch, named by every commission row
+    entries = LedgerEntry.objects.filter(transaction_id=posted.pop())
+    assert sorted((e.account.user_id, e.amount) for e in entries if e.account.user_id) == sorted(
+        [(owner.pk, D("0.8")), (other.pk, D("0.2"))])
+    assert sum(e.amount for e in entries) == 0
+    owner_line = Transaction.objects.get(user=owner, type=Transaction.Type.DAILY_INCOME)
+    other_line = Transaction.objects.get(user=other, type=Transaction.Type.DAILY_INCOME)
+    assert (owner_line.amount, owner_line.subscription_id) == (D("0.8"), None)
+    assert (other_line.amount, other_line.subscription_id) == (D("0.2"), only.pk)
+    assert history_description(owner_line) == f"Daily income of several subscriptions for {MONDAY}"
+    assert history_description(other_line) == f"Daily income of subscription #{only.pk} for {MONDAY}"
+    with translation.override("zh-hans"):
+        assert str(MONDAY) in history_description(owner_line)
+        assert "Daily" not in history_description(owner_line)
+    assert {c.source_subscription_id for c in commissions.filter(user=owner)} == {first.pk, second.pk}
+
+
+def test_each_batch_of_members_is_its_own_transaction_and_nothing_cut_names_one(invariants):
+    owners = [member() for _ in range(3)]
+    for owner in owners:
+        subscribe(owner, "100")
+    capped = subscribe(owners[0], "100", earned="300")  # at its own cap: recorded, not paid
+    daily_income_pay(payout_date=MONDAY, batch_members=2)
+    keys = sorted(LedgerTransaction.objects.filter(kind=LedgerTransaction.Kind.DAILY_INCOME)
+                  .values_list("idempotency_key", flat=True))
+    assert keys == sorted([f"daily:{MONDAY}:members:{owners[0].pk}-{owners[1].pk}",
+                           f"daily:{MONDAY}:members:{owners[2].pk}-{owners[2].pk}"])
+    cut = Commission.objects.get(source_subscription=capped)
+    assert (cut.amount, cut.skip_reason, cut.ledger_transaction_id) == (0, "cap", None)
+    for owner in owners:
+        paid = Commission.objects.get(user=owner, amount__gt=0)
+        assert paid.ledger_transaction.entries.get(account__user=owner).amount == paid.amount
+
+
+def test_a_batch_key_already_taken_pays_nothing_and_settles_nothing(invariants):
+    # A key that exists means something is wrong: the batch stops whole, nothing is read as paid.
+    owner = member()
+    subscription = subscribe(owner, "100")
+    LedgerTransaction.objects.create(kind=LedgerTransaction.Kind.DAILY_INCOME, content_hash="x",
+                                     idempotency_key=f"daily:{MONDAY}:members:{owner.pk}-{owner.pk}")
+    before = state()
+    with pytest.raises(IdempotencyConflict):
+        daily_income_pay(payout_date=MONDAY)
+    assert state() == before
+    assert Subscription.objects.get(pk=subscription.pk).daily_paid_through is None
+    assert member_balance(user=owner, code=AccountCode.MAIN) == 0
+
+
+def test_commissions_paid_before_batches_are_linked_to_their_own_transactions(invariants):
+    """The migration's backfill finds the per-payout transactions of rows written before batches."""
+    owner = member()
+    subscription = subscribe(owner, "100")
+    daily_income_pay(payout_date=MONDAY)
+    commission = Commission.objects.get(payout_date=MONDAY)
+    old_shape = LedgerTransaction.objects.create(kind=LedgerTransaction.Kind.DAILY_INCOME, content_hash="x",
+                                                 idempotency_key=f"daily:{subscription.pk}:{MONDAY}")
+    Commission.objects.filter(pk=commission.pk).update(ledger_transaction=None)
+    backfill = importlib.import_module("earnings.migrations.0007_commission_ledger_transaction").BACKFILL
+    with connection.cursor() as cursor:
+        cursor.execute(backfill)
+    assert Commission.objects.get(pk=commission.pk).ledger_transaction_id == old_shape.pk
