@@ -7,6 +7,7 @@ member total updates) written with the fewest plain statements, user triggers of
 locks, rolled back.
 """
 
+import resource
 import statistics
 import time
 import uuid
@@ -240,6 +241,8 @@ def bench_daily_income() -> None:
     report("earnings_daily_rerun_s", rerun, "s", count)
     report("earnings_daily_honest_floor_s", floor, "s", count)
     report("earnings_daily_vs_honest_floor", first / floor, "x", count)
+    # The process's peak resident memory so far (seeding included, so an upper bound for the run).
+    report("earnings_daily_peak_rss_mb", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "MB", count)
     started = time.perf_counter()
     member_totals_reconcile()  # the chain above holds invested totals without subscriptions: drift, listed
     report("earnings_member_totals_reconcile_s", time.perf_counter() - started, "s", count)
