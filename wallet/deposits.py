@@ -101,7 +101,7 @@ class ScanResult:
 
 def deposits_scan(
     *, from_block: int | None = None, to_block: int | None = None, client: ChainClient | None = None,
-    max_blocks: int | None = None, progress: Callable[[int], None] | None = None,
+    max_blocks: int | None = None, progress: Callable[[int], object] | None = None,
 ) -> ScanResult:
     """Read blocks from the cursor (or the given range), record and credit deposits.
 

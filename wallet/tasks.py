@@ -37,11 +37,12 @@ def ledger_reconcile_task() -> bool:
 
 from django.db import InterfaceError, OperationalError  # noqa: E402
 
+from phonix.celery import TaskOptions  # noqa: E402
 from wallet.chain import ChainUnavailable  # noqa: E402
 
 CHAIN_TRANSIENT = (ChainUnavailable, OperationalError, InterfaceError)
-CHAIN_TASK = {"acks_late": True, "queue": "chain", "autoretry_for": CHAIN_TRANSIENT, "retry_backoff": True,
-              "retry_jitter": True, "max_retries": 5}
+CHAIN_TASK: TaskOptions = {"acks_late": True, "queue": "chain", "autoretry_for": CHAIN_TRANSIENT,
+                           "retry_backoff": True, "retry_jitter": True, "max_retries": 5}
 
 
 @shared_task(soft_time_limit=240, time_limit=300, **CHAIN_TASK)
