@@ -1,5 +1,7 @@
+from typing import Any
+
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from phonix.exceptions import PhonixError
@@ -16,7 +18,7 @@ class Command(BaseCommand):
     help = ("Credit (positive) or debit (negative) a member's main or bonus balance, with a reason and the "
             "staff member responsible; --key makes a repeated run a no-op.")
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--user", required=True, help="the member: username or email")
         parser.add_argument("--amount", required=True, help="USDT, up to 6 decimals; negative debits")
         parser.add_argument("--reason", required=True, help="why; stored with the adjustment and shown to the member")
@@ -27,7 +29,7 @@ class Command(BaseCommand):
                             help="idempotency key: the same key again changes nothing; with other values it fails")
         parser.add_argument("--dry-run", action="store_true", help="check everything, write nothing")
 
-    def handle(self, *args, user, amount, reason, by, account, key, dry_run, **options):
+    def handle(self, *args: Any, user, amount, reason, by, account, key, dry_run, **options: Any) -> None:
         member = _user_named(user)
         if member is None:
             raise CommandError(f"no member called {user!r}")
