@@ -25,6 +25,7 @@ from mining.selectors import income_requires_session, session_ran_before_sql
 from phonix.exceptions import FuturePeriod
 from phonix.models import StuckItem
 from phonix.money import ZERO, round_down
+from phonix.sql import SqlParams
 from phonix.stuck import stuck_item_clear, stuck_item_record
 from wallet.models import AccountCode, LedgerTransaction, Transaction
 from wallet.services import (
@@ -447,7 +448,7 @@ def _daily_batch(result: DailyIncomeResult, params: dict) -> None:
     result.paid_total += paid_total
 
 
-def _completed_notify(params: dict) -> None:
+def _completed_notify(params: SqlParams) -> None:
     """Tell the members whose subscriptions this batch completed at their cap (after commit)."""
     from dashboard.services import notify_set
 
