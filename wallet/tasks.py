@@ -46,7 +46,7 @@ CHAIN_TASK: TaskOptions = {"acks_late": True, "queue": "chain", "autoretry_for":
 
 
 @shared_task(soft_time_limit=240, time_limit=300, **CHAIN_TASK)
-def deposits_scan_task() -> dict:
+def deposits_scan_task() -> dict[str, object]:
     from wallet.deposits import deposits_scan
 
     result = deposits_scan()
@@ -62,7 +62,7 @@ def deposits_credited_notify_task(deposit_ids: list[int]) -> int:
 
 
 @shared_task(soft_time_limit=540, time_limit=600, **CHAIN_TASK)
-def withdrawals_process_task() -> dict:
+def withdrawals_process_task() -> dict[str, object]:
     from wallet.withdrawals import withdrawals_process
 
     result = withdrawals_process()
@@ -71,7 +71,7 @@ def withdrawals_process_task() -> dict:
 
 
 @shared_task(soft_time_limit=240, time_limit=300, **CHAIN_TASK)
-def withdrawals_watchdog_task() -> dict:
+def withdrawals_watchdog_task() -> dict[str, object]:
     from wallet.withdrawals import withdrawals_watchdog
 
     report = withdrawals_watchdog()
@@ -86,7 +86,7 @@ def withdrawal_notify_task(withdrawal_id: int, status: str) -> bool:
 
 
 @shared_task(soft_time_limit=1800, time_limit=1900, **CHAIN_TASK)
-def deposits_sweep_task() -> dict:
+def deposits_sweep_task() -> dict[str, object]:
     from wallet.sweeps import deposits_sweep
 
     report = deposits_sweep()
@@ -94,7 +94,7 @@ def deposits_sweep_task() -> dict:
 
 
 @shared_task(soft_time_limit=240, time_limit=300, **CHAIN_TASK)
-def sweeps_advance_task() -> dict:
+def sweeps_advance_task() -> dict[str, object]:
     from wallet.sweeps import sweeps_advance
 
     report = sweeps_advance()

@@ -14,7 +14,8 @@ class Command(BaseCommand):
         parser.add_argument("--to-block", type=int, default=None, help="stop after this block")
         parser.add_argument("--max-blocks", type=int, default=None)
 
-    def handle(self, *args: Any, from_block, to_block, max_blocks, **options: Any) -> None:
+    def handle(self, *args: Any, from_block: int | None, to_block: int | None, max_blocks: int | None,
+               **options: Any) -> None:
         from wallet.deposits import deposits_scan
 
         bar = None
