@@ -1,3 +1,5 @@
+from __future__ import annotations
+
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
