@@ -1,32 +1,37 @@
 """Earnings endpoints of the JSON API: the history, totals by type, generation decisions."""
 
+from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
-from rest_framework.generics import GenericAPIView, ListAPIView
+from rest_framework.generics import ListAPIView
+from rest_framework.request import Request
 from rest_framework.response import Response
 
 from phonix.api import AmountField, NewestFirstCursor, NumberedPage, form_parameters, query_form_valid
+from phonix.api_views import ServiceAPIView
+from phonix.auth import signed_in_user
 from wallet.apis import TransactionSerializer
+from wallet.models import Transaction
 
 from .forms import EarningsQueryForm
 from .models import Commission
-from .selectors import earnings_history, earnings_summary, generation_commissions
+from .selectors import EarningsSummary, earnings_history, earnings_summary, generation_commissions
 
 
 @extend_schema(parameters=form_parameters(EarningsQueryForm))
-class EarningsHistoryView(ListAPIView):
+class EarningsHistoryView(ListAPIView[Transaction]):
     """Daily income, generation income, weekly bonuses and the registration bonus, newest first."""
 
     serializer_class = TransactionSerializer
     pagination_class = NewestFirstCursor
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Transaction]:
         data = query_form_valid(self.request, EarningsQueryForm).cleaned_data
-        return earnings_history(user=self.request.user, type=data["type"] or None, since=data["since"],
+        return earnings_history(user=signed_in_user(self.request), type=data["type"] or None, since=data["since"],
                                 until=data["until"])
 
 
-class EarningsSummarySerializer(serializers.Serializer):
+class EarningsSummarySerializer(serializers.Serializer[EarningsSummary]):
     daily_income = AmountField()
     generation = AmountField()
     weekly_bonus = AmountField()
@@ -37,16 +42,16 @@ class EarningsSummarySerializer(serializers.Serializer):
     room = AmountField(help_text="What the member may still earn under the cap.")
 
 
-class EarningsSummaryView(GenericAPIView):
+class EarningsSummaryView(ServiceAPIView):
     """Totals by type and the member's position under the cap."""
 
     serializer_class = EarningsSummarySerializer
 
-    def get(self, request):
-        return Response(self.get_serializer(earnings_summary(user=request.user)).data)
+    def get(self, request: Request) -> Response:
+        return Response(self.get_serializer(earnings_summary(user=signed_in_user(request))).data)
 
 
-class CommissionSerializer(serializers.ModelSerializer):
+class CommissionSerializer(serializers.ModelSerializer[Commission]):
     from_member = serializers.CharField(source="from_user.username")
     purchase_amount = AmountField(source="source_subscription.amount")
     amount = AmountField()
@@ -62,11 +67,11 @@ class CommissionSerializer(serializers.ModelSerializer):
         return commission.plan_version.generation_directs[commission.level - 1]
 
 
-class GenerationView(ListAPIView):
+class GenerationView(ListAPIView[Commission]):
     """Every generation decision about the member: paid, cut by the cap, or skipped and why."""
 
     serializer_class = CommissionSerializer
     pagination_class = NumberedPage
 
-    def get_queryset(self):
-        return generation_commissions(user=self.request.user)
+    def get_queryset(self) -> QuerySet[Commission]:
+        return generation_commissions(user=signed_in_user(self.request))

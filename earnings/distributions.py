@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
@@ -21,13 +22,17 @@ from django.utils.translation import gettext as _
 from phonix.audit import audit_record
 from phonix.exceptions import DistributionRefused, IdempotencyConflict, NotPermitted
 from phonix.models import AuditLog
-from phonix.money import parse_amount
+from phonix.money import AmountInput, parse_amount
+from phonix.sql import SqlParams
 from ranks.models import RankCode
 from wallet.models import LedgerTransaction, Transaction
 from wallet.payouts import ledger_post_payouts, payout_table_create
 
 from .caps import cap_multiple, cap_room_sql
 from .models import Distribution
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 DISTRIBUTE_PERMISSION = "earnings.distribute_promotion"
 KEY_PREFIX = "promotion"
@@ -52,7 +57,7 @@ class RecipientFilter:
         if len(self.usernames) > MAX_USERNAMES:
             raise DistributionRefused(_("At most %(n)s usernames at a time.") % {"n": MAX_USERNAMES})
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, str | bool | list[str] | None]:
         return {
             "rank": self.rank, "active_investors": self.active_investors,
             "joined_from": self.joined_from.isoformat() if self.joined_from else None,
@@ -60,10 +65,10 @@ class RecipientFilter:
             "usernames": sorted(self.usernames),
         }
 
-    def where_sql(self) -> tuple[str, dict]:
+    def where_sql(self) -> tuple[str, SqlParams]:
         """A WHERE clause over `accounts_user u` and its named parameters."""
         clauses = ["u.is_active", "NOT u.is_staff"]
-        params: dict = {}
+        params: SqlParams = {}
         if self.rank:
             # A member without a rank row has never been checked: rank "none".
             clauses.append(
@@ -119,16 +124,16 @@ class DistributionPreview:
     unknown_usernames: list[str] = field(default_factory=list)
 
 
-def _clean(*, amount, account: str, reason: str | None = None) -> tuple[Decimal, str]:
-    amount = parse_amount(amount)
+def _clean(*, amount: AmountInput, account: str, reason: str | None = None) -> tuple[Decimal, str]:
+    parsed = parse_amount(amount)
     if account not in Distribution.Account.values:
         raise DistributionRefused(_("A distribution is paid to the main or the bonus account."))
     if reason is not None and not reason.strip():
         raise DistributionRefused(_("A reason is required: members see it in their history."))
-    return amount, account
+    return parsed, account
 
 
-def _recipient_rows_sql(recipients: RecipientFilter, account: str) -> tuple[str, dict]:
+def _recipient_rows_sql(recipients: RecipientFilter, account: str) -> tuple[str, SqlParams]:
     """SELECT (user_id, amount, capped) for every recipient, the caps applied to `main`."""
     where, params = recipients.where_sql()
     if account == Distribution.Account.MAIN:
@@ -140,18 +145,18 @@ def _recipient_rows_sql(recipients: RecipientFilter, account: str) -> tuple[str,
             f"FROM accounts_user u WHERE {where}"), params
 
 
-def distribution_preview(*, recipients: RecipientFilter, amount, account: str) -> DistributionPreview:
+def distribution_preview(*, recipients: RecipientFilter, amount: AmountInput, account: str) -> DistributionPreview:
     """How many members would receive it, the total, and what the caps would cut (one query)."""
-    amount, account = _clean(amount=amount, account=account)
+    amount_each, account = _clean(amount=amount, account=account)
     rows_sql, params = _recipient_rows_sql(recipients, account)
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT count(*), coalesce(sum(amount), 0), coalesce(sum(capped), 0) FROM ({rows_sql}) r",
-            {**params, "amount": amount},
+            {**params, "amount": amount_each},
         )
         count, payable, capped = cursor.fetchone()
     return DistributionPreview(
-        recipients=count, amount_each=amount, account=account, total=amount * count, payable=payable,
+        recipients=count, amount_each=amount_each, account=account, total=amount_each * count, payable=payable,
         capped=capped, unknown_usernames=usernames_unknown(recipients.usernames),
     )
 
@@ -164,7 +169,7 @@ class DistributionResult:
 
 @transaction.atomic
 def distribution_pay(
-    *, actor, key: str, recipients: RecipientFilter, amount, account: str, reason: str,
+    *, actor: User, key: str, recipients: RecipientFilter, amount: AmountInput, account: str, reason: str,
 ) -> DistributionResult:
     """Pay `amount` to every recipient, once per `key`, in a few statements whatever their number.
 
@@ -176,16 +181,16 @@ def distribution_pay(
         raise NotPermitted(
             _("Distributing promotional income needs the permission \"Can distribute promotional income\".")
         )
-    amount, account = _clean(amount=amount, account=account, reason=reason)
+    amount_each, account = _clean(amount=amount, account=account, reason=reason)
     reason = reason.strip()[: Distribution._meta.get_field("reason").max_length]
-    if not key or len(key) > Distribution._meta.get_field("key").max_length:
+    if not key or len(key) > (Distribution._meta.get_field("key").max_length or 0):
         raise DistributionRefused(_("A distribution needs a key of at most 80 characters."))
     unknown = usernames_unknown(recipients.usernames)
     if unknown:
         raise DistributionRefused(_("No member has the username %(names)s.") % {"names": ", ".join(unknown[:20])})
     with connection.cursor() as cursor:  # one distribution per key at a time, so a repeat sees the first
         cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"distribution:{key}"])
-    terms = {"amount_each": amount, "account": account, "reason": reason, "criteria": recipients.as_dict()}
+    terms = {"amount_each": amount_each, "account": account, "reason": reason, "criteria": recipients.as_dict()}
     first = Distribution.objects.filter(key=key).first()
     if first is not None:
         if {name: getattr(first, name) for name in terms} != terms:
@@ -197,7 +202,7 @@ def distribution_pay(
     audit_record(
         actor_id=actor.pk, action=AuditLog.Action.PROMOTION_DISTRIBUTE, target=f"distribution:{distribution.pk}",
         reason=reason,
-        after={"account": account, "amount_each": amount, "criteria": terms["criteria"],
+        after={"account": account, "amount_each": amount_each, "criteria": terms["criteria"],
                "recipients": distribution.recipients, "paid_count": distribution.paid_count,
                "paid_total": distribution.paid_total, "capped_total": distribution.capped_total, "key": key},
     )

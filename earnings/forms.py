@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -42,8 +44,9 @@ class DistributionForm(forms.Form):
     # Set by the preview: the key of this distribution, so that confirming twice pays once.
     token = forms.CharField(required=False, widget=forms.HiddenInput, max_length=80)
 
-    def clean(self):
+    def clean(self) -> dict[str, Any]:
         data = super().clean()
+        assert data is not None  # Form.clean returns cleaned_data
         if self.errors:
             return data
         try:

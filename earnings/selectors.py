@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.core.cache import cache
 from django.db import connection
@@ -18,6 +20,10 @@ from wallet.models import Transaction
 
 from .caps import cap_room, cap_total
 from .models import Commission
+
+if TYPE_CHECKING:
+    from accounts.models import User
+    from investment.models import Subscription
 
 # The member-facing history types that are earnings, in the order pages show them.
 EARNING_TYPES = (
@@ -47,21 +53,23 @@ class EarningsSummary:
 FIGURES_TTL = 600
 
 
-def _history_state(user, recent: list[Transaction] | None = None) -> str:
+def _history_state(user: User, recent: Sequence[Transaction] | None = None) -> str:
     """What the member's earnings figures are computed from, as a cache key: their total earnings
     (which moves in the same transaction as every earning line) and their newest history line (one
     index probe, or the first of `recent`, the newest lines as wallet.selectors.recent_history reads
     them). A line committed behind a newer one is caught by the total, or else by FIGURES_TTL."""
     if recent is None:
-        recent = Transaction.objects.filter(user=user).order_by("-created_at", "-id").only("id")[:1]
-    newest = recent[0].pk if recent else 0
+        newest_line = Transaction.objects.filter(user=user).order_by("-created_at", "-id").only("id").first()
+    else:
+        newest_line = recent[0] if recent else None
+    newest = newest_line.pk if newest_line else 0
     return f"{user.pk}:{user.total_earnings}:{newest}"
 
 
-def _kind_totals(*, user, state: str) -> dict:
+def _kind_totals(*, user: User, state: str) -> dict[str, Any]:
     """Sum and number of the member's history lines of each earning kind (one query, then cached)."""
     key = f"earnings:totals:{state}"
-    totals = cache.get(key)
+    totals: dict[str, Any] | None = cache.get(key)  # an aggregate: each kind's sum and line count
     if totals is None:
         totals = Transaction.objects.filter(user=user, type__in=EARNING_TYPES).aggregate(
             **{kind: Sum("amount", filter=Q(type=kind), default=ZERO) for kind in EARNING_TYPES},
@@ -71,7 +79,7 @@ def _kind_totals(*, user, state: str) -> dict:
     return totals
 
 
-def _summary(*, user, totals: dict) -> EarningsSummary:
+def _summary(*, user: User, totals: dict[str, Any]) -> EarningsSummary:
     multiple = plan_current().cap_multiple
     return EarningsSummary(
         daily_income=totals[Transaction.Type.DAILY_INCOME], generation=totals[Transaction.Type.COMMISSION],
@@ -83,16 +91,16 @@ def _summary(*, user, totals: dict) -> EarningsSummary:
     )
 
 
-def earnings_summary(*, user, recent: list[Transaction] | None = None) -> EarningsSummary:
+def earnings_summary(*, user: User, recent: Sequence[Transaction] | None = None) -> EarningsSummary:
     """Totals by kind (from the history) and the member's position under the cap. A page that shows
     the member's newest history lines passes them as `recent`, which saves a query."""
     return _summary(user=user, totals=_kind_totals(user=user, state=_history_state(user, recent)))
 
 
-def _day_totals(*, user, state: str, since: dt.date) -> dict[tuple[str, str], float]:
+def _day_totals(*, user: User, state: str, since: dt.date) -> dict[tuple[str, str], float]:
     """Earnings per (UTC day, kind) since `since` (one query, then cached)."""
     key = f"earnings:days:{state}:{since.isoformat()}"
-    totals = cache.get(key)
+    totals: dict[tuple[str, str], float] | None = cache.get(key)
     if totals is None:
         rows = (
             Transaction.objects.filter(
@@ -107,7 +115,19 @@ def _day_totals(*, user, state: str, since: dt.date) -> dict[tuple[str, str], fl
     return totals
 
 
-def _chart(*, user, state: str, days: int) -> dict:
+class ChartDataset(TypedDict):
+    label: str
+    data: list[float]
+
+
+class ChartData(TypedDict):
+    """What Chart.js draws: a label per day and a series per kind."""
+
+    labels: list[str]
+    datasets: list[ChartDataset]
+
+
+def _chart(*, user: User, state: str, days: int) -> ChartData:
     """Earnings per UTC day and kind over the last `days` days, zero-filled, for Chart.js."""
     today = timezone.now().date()
     since = today - dt.timedelta(days=days - 1)
@@ -127,14 +147,14 @@ class EarningsOverview:
     """What the earnings page shows above its history, and how long that history is."""
 
     summary: EarningsSummary
-    chart: dict
+    chart: ChartData
     lines: dict[str, int]  # history lines of each earning kind
 
     def history_length(self, kind: str | None = None) -> int:
         return self.lines[kind] if kind else sum(self.lines.values())
 
 
-def earnings_overview(*, user, days: int = 60) -> EarningsOverview:
+def earnings_overview(*, user: User, days: int = 60) -> EarningsOverview:
     state = _history_state(user)
     totals = _kind_totals(user=user, state=state)
     return EarningsOverview(
@@ -143,7 +163,7 @@ def earnings_overview(*, user, days: int = 60) -> EarningsOverview:
     )
 
 
-def earnings_history(*, user, type: str | None = None, since: dt.date | None = None,
+def earnings_history(*, user: User, type: str | None = None, since: dt.date | None = None,
                      until: dt.date | None = None) -> QuerySet[Transaction]:
     """Earnings newest first; `since` and `until` are UTC days, both included."""
     from wallet.selectors import created_between
@@ -154,7 +174,7 @@ def earnings_history(*, user, type: str | None = None, since: dt.date | None = N
     return history.select_related("ledger_transaction", "subscription__user").order_by("-created_at", "-id")
 
 
-def generation_commissions(*, user) -> QuerySet[Commission]:
+def generation_commissions(*, user: User) -> QuerySet[Commission]:
     """Every generation decision about the member — paid, cut by the cap, or skipped and why."""
     return (
         Commission.objects.filter(user=user, commission_type=Commission.Type.GENERATION)
@@ -174,7 +194,7 @@ class LevelDecision:
     skip_reason: str
 
 
-def purchase_generation_levels(*, subscription) -> list[LevelDecision]:
+def purchase_generation_levels(*, subscription: Subscription) -> list[LevelDecision]:
     """The 20 generation levels of one purchase: what each upline level was paid, what a cap cut
     off, or why it was skipped. One query; the uplines themselves are not named."""
     from accounts.selectors import MAX_LEVELS

@@ -25,6 +25,7 @@ from mining.selectors import income_requires_session, session_ran_before_sql
 from phonix.exceptions import FuturePeriod
 from phonix.models import StuckItem
 from phonix.money import ZERO, round_down
+from phonix.sql import SqlParams
 from phonix.stuck import stuck_item_clear, stuck_item_record
 from wallet.models import AccountCode, LedgerTransaction, Transaction
 from wallet.payouts import ledger_post_payouts, payout_table_create
@@ -308,7 +309,7 @@ def daily_income_pay(*, payout_date: dt.date, dry_run: bool = False, batch_membe
     result = DailyIncomeResult(payout_date=payout_date, is_weekday=payout_date.weekday() < 5, dry_run=dry_run)
     if not result.is_weekday:
         return result
-    params = {
+    params: SqlParams = {
         "date": payout_date,
         "day_start": dt.datetime.combine(payout_date, dt.time.min, tzinfo=dt.UTC),
         "cap_multiple": cap_multiple(),
@@ -320,7 +321,8 @@ def daily_income_pay(*, payout_date: dt.date, dry_run: bool = False, batch_membe
     for start in range(0, len(member_ids), batch_members):
         batch = member_ids[start : start + batch_members]
         with transaction.atomic():
-            _daily_batch(result, {**params, "low": batch[0], "high": batch[-1], "now": timezone.now()})
+            _daily_batch(result, {**params, "low": batch[0], "high": batch[-1], "now": timezone.now()},
+                         payout_date=payout_date, members=(batch[0], batch[-1]))
             if dry_run:
                 transaction.set_rollback(True)
         if progress:
@@ -330,7 +332,8 @@ def daily_income_pay(*, payout_date: dt.date, dry_run: bool = False, batch_membe
     return result
 
 
-def _daily_batch(result: DailyIncomeResult, params: dict) -> None:
+def _daily_batch(result: DailyIncomeResult, params: SqlParams, *, payout_date: dt.date,
+                 members: tuple[int, int]) -> None:
     due = f"s.user_id BETWEEN %(low)s AND %(high)s AND {_DUE}"
     with connection.cursor() as cursor:
         cursor.execute(
@@ -386,7 +389,7 @@ def _daily_batch(result: DailyIncomeResult, params: dict) -> None:
         written, paid_count, paid_total, capped_total = cursor.fetchone()
         if not written:
             return
-        ledger_id = _daily_post(params) if paid_count else None
+        ledger_id = _daily_post(payout_date=payout_date, members=members) if paid_count else None
         # The commission row is the payout's own record: its unique (subscription, date) is what
         # pays a day once, and it names the batch's ledger transaction.
         cursor.execute(
@@ -446,9 +449,9 @@ def _daily_batch(result: DailyIncomeResult, params: dict) -> None:
     result.paid_total += paid_total
 
 
-def _daily_post(params: dict) -> int:
+def _daily_post(*, payout_date: dt.date, members: tuple[int, int]) -> int:
     """One ledger transaction for the batch: one entry and one history line per member paid."""
-    date_text = params["date"].isoformat()
+    date_text, (low, high) = payout_date.isoformat(), members
     payout_table_create()
     with connection.cursor() as cursor:
         cursor.execute(
@@ -463,14 +466,16 @@ def _daily_post(params: dict) -> int:
              "several": _("Daily income of %s subscriptions for %s")},
         )
     batch = ledger_post_payouts(
-        key=f"daily:{date_text}:members:{params['low']}-{params['high']}",
+        key=f"daily:{date_text}:members:{low}-{high}",
         kind=LedgerTransaction.Kind.DAILY_INCOME, history_type=Transaction.Type.DAILY_INCOME,
-        memo=f"Daily income for {date_text}, members {params['low']}-{params['high']}",
+        memo=f"Daily income for {date_text}, members {low}-{high}",
     )
+    if batch.transaction_id is None:
+        raise RuntimeError("a daily batch with payouts posted no ledger transaction")
     return batch.transaction_id
 
 
-def _completed_notify(params: dict) -> None:
+def _completed_notify(params: SqlParams) -> None:
     """Tell the members whose subscriptions this batch completed at their cap (after commit)."""
     from dashboard.services import notify_set
 

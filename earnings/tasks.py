@@ -5,8 +5,10 @@ import datetime as dt
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
+from phonix.celery import TaskOptions
+
 # Only transient database trouble is retried; a domain error is a bug to look at, not to repeat.
-_MONEY_TASK = {
+_MONEY_TASK: TaskOptions = {
     "queue": "payouts", "acks_late": True, "autoretry_for": (OperationalError, InterfaceError),
     "retry_backoff": True, "retry_jitter": True, "max_retries": 5,
 }

@@ -1,7 +1,9 @@
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.http import HttpResponse
 from django.shortcuts import render
 
+from phonix.auth import MemberRequest
 from phonix.params import query_form, query_params
 
 from .forms import EarningsFilterForm
@@ -11,7 +13,7 @@ PAGE_SIZE = 25
 
 
 @login_required
-def overview(request):
+def overview(request: MemberRequest) -> HttpResponse:
     form = query_form(request, EarningsFilterForm)
     kind = form.cleaned_data["type"] or None
     overview = earnings_overview(user=request.user)
@@ -26,7 +28,7 @@ def overview(request):
 
 
 @login_required
-def generation(request):
+def generation(request: MemberRequest) -> HttpResponse:
     number = query_params(request)["page"]
     page = Paginator(generation_commissions(user=request.user), PAGE_SIZE).get_page(number)
     template = "earnings/partials/_generation.html" if request.htmx else "earnings/generation.html"

@@ -1,11 +1,16 @@
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+
+from phonix.auth import signed_in_user
 
 from .models import PlanVersion, Subscription
 
 
 @admin.register(PlanVersion)
-class PlanVersionAdmin(admin.ModelAdmin):
+class PlanVersionAdmin(admin.ModelAdmin[PlanVersion]):
     """Versions are never edited in place: saving a change writes a new version, which becomes
     the plan in force; purchases and payouts keep pointing at the version they used."""
 
@@ -24,21 +29,21 @@ class PlanVersionAdmin(admin.ModelAdmin):
         (None, {"fields": ("created_by", "created_at")}),
     )
 
-    def save_model(self, request, obj, form, change):
+    def save_model(self, request: HttpRequest, obj: PlanVersion, form: Any, change: bool) -> None:
         from .services import PLAN_FIELDS, plan_version_create
 
         version = plan_version_create(
-            created_by=request.user, note=form.cleaned_data.get("note", ""),
+            created_by=signed_in_user(request), note=form.cleaned_data.get("note", ""),
             **{name: form.cleaned_data[name] for name in PLAN_FIELDS},
         )
         obj.pk, obj.created_by, obj.created_at = version.pk, version.created_by, version.created_at
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: PlanVersion | None = None) -> bool:
         return False
 
 
 @admin.register(Subscription)
-class SubscriptionAdmin(admin.ModelAdmin):
+class SubscriptionAdmin(admin.ModelAdmin[Subscription]):
     list_display = ("id", "user", "amount", "tier", "monthly_rate", "total_earned", "earnings_cap", "is_active",
                     "bonus_used", "plan_version", "started_at", "generation_paid_at")
     list_filter = ("tier", "is_active", "plan_version")
@@ -47,11 +52,11 @@ class SubscriptionAdmin(admin.ModelAdmin):
     date_hierarchy = "started_at"
     raw_id_fields = ("user",)
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # purchases go through the purchase service (money moves with them)
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: Subscription | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: Subscription | None = None) -> bool:
         return False

@@ -1,4 +1,7 @@
+from __future__ import annotations
+
 from decimal import Decimal
+from typing import TYPE_CHECKING, TypedDict
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
@@ -6,6 +9,9 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from phonix.money import money_field_kwargs
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 LEVELS = 20
 
@@ -15,6 +21,14 @@ DEFAULT_GENERATION_RATES = [
 ]
 # L1–2 need no directs, then ceil(L / 2): L3–4 → 2, L5–6 → 3, … L19–20 → 10.
 DEFAULT_GENERATION_DIRECTS = [0, 0, *[(level + 1) // 2 for level in range(3, LEVELS + 1)]]
+
+
+class TierRow(TypedDict):
+    code: str
+    label: StrOrPromise
+    low: Decimal
+    high: Decimal | None
+    rate: Decimal
 
 
 def default_generation_rates() -> list[Decimal]:
@@ -113,7 +127,7 @@ class PlanVersion(models.Model):
             return Subscription.Tier.TIER_2, self.tier_2_rate
         return Subscription.Tier.TIER_3, self.tier_3_rate
 
-    def tiers(self) -> list[dict]:
+    def tiers(self) -> list[TierRow]:
         """The tiers as rows for pages: code, label, lower bound (exclusive after tier 1), upper bound."""
         return [
             {"code": Subscription.Tier.TIER_1, "label": Subscription.Tier.TIER_1.label,

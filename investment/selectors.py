@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from phonix.exceptions import BonusUnavailable, InsufficientFunds, InvalidAmount
-from phonix.money import parse_amount, round_down
+from phonix.money import AmountInput, parse_amount, round_down
 
 from .models import PlanVersion, Subscription
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 
 def plan_current() -> PlanVersion:
@@ -79,7 +84,7 @@ def _plain(amount: Decimal) -> str:
     return f"{amount.normalize():f}"
 
 
-def purchase_quote(*, user, amount, use_bonus: bool) -> PurchasePreview:
+def purchase_quote(*, user: User, amount: AmountInput, use_bonus: bool) -> PurchasePreview:
     """The preview shown before confirming, from the member's current balances."""
     from wallet.models import AccountCode
     from wallet.selectors import member_balances
@@ -91,7 +96,7 @@ def purchase_quote(*, user, amount, use_bonus: bool) -> PurchasePreview:
     )
 
 
-def subscription_list(*, user) -> QuerySet[Subscription]:
+def subscription_list(*, user: User) -> QuerySet[Subscription]:
     return Subscription.objects.filter(user=user).order_by("-started_at", "-id")
 
 
@@ -110,7 +115,7 @@ class SubscriptionState:
     next_payout: dt.date | None
 
 
-def subscription_states(*, user, subscriptions: list[Subscription]) -> dict[int, SubscriptionState]:
+def subscription_states(*, user: User, subscriptions: Iterable[Subscription]) -> dict[int, SubscriptionState]:
     """Why each subscription earns or does not, and when it is paid next (one query: the plan)."""
     from earnings.caps import cap_room
 
@@ -118,7 +123,7 @@ def subscription_states(*, user, subscriptions: list[Subscription]) -> dict[int,
     room = cap_room(total_invested=user.total_invested, total_earnings=user.total_earnings, multiple=multiple)
     times = f"{multiple.normalize():f}"
     upcoming = next_payout_date()
-    states = {}
+    states: dict[int, SubscriptionState] = {}
     for subscription in subscriptions:
         if not subscription.is_active:
             state = SubscriptionState("completed", _("Completed: it earned its whole cap."), None)
@@ -153,6 +158,6 @@ def plan_generation_bands(*, plan: PlanVersion) -> list[GenerationBand]:
     return bands
 
 
-def subscription_active_list(*, user, limit: int = 5) -> list[Subscription]:
+def subscription_active_list(*, user: User, limit: int = 5) -> list[Subscription]:
     """The member's active subscriptions, oldest first (the dashboard shows a few)."""
     return list(Subscription.objects.filter(user=user, is_active=True).order_by("started_at", "id")[:limit])

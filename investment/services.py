@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from decimal import Decimal
+from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import F, Q
@@ -18,7 +19,7 @@ from phonix.exceptions import (
     InvalidAmount,
     PlanChanged,
 )
-from phonix.money import parse_amount
+from phonix.money import AmountInput, parse_amount
 from wallet.models import AccountCode, LedgerAccount, LedgerTransaction, Transaction
 from wallet.services import HistoryLine, ledger_post, platform_account
 
@@ -37,7 +38,7 @@ def purchase_key_for(*, user_id: int, token: str) -> str:
 
 @transaction.atomic
 def subscription_purchase(
-    *, user: User, amount, use_bonus: bool, token: str, plan_version_id: int | None = None,
+    *, user: User, amount: AmountInput, use_bonus: bool, token: str, plan_version_id: int | None = None,
 ) -> Subscription:
     """Buy a subscription from `main` (plus the registration bonus when asked), exactly once per
     form token.
@@ -85,9 +86,12 @@ def subscription_purchase(
         total_invested=F("total_invested") + amount, is_active_investor=True
     )
     entries = [(subscriptions_id, amount)]
+    # purchase_preview refused a purchase that spends from an account the member does not have.
     if from_main:
+        assert main_id is not None
         entries.append((main_id, -from_main))
     if bonus_used:
+        assert bonus_id is not None
         entries.append((bonus_id, -bonus_used))
     description = _("Subscription #%(id)s (%(tier)s, %(rate)s%% a month)") % {
         "id": subscription_id, "tier": Subscription.Tier(tier).label, "rate": rate.normalize(),
@@ -107,7 +111,8 @@ def subscription_purchase(
 
     from earnings.tasks import generation_distribute_task
 
-    generation_distribute_task.delay_on_commit(subscription_id)
+    # Celery's Django fixup makes every task a DjangoTask; the stubs see shared_task's Task.
+    generation_distribute_task.delay_on_commit(subscription_id)  # type: ignore[attr-defined]
     return Subscription(
         pk=subscription_id, user=user, plan_version=plan, amount=amount, tier=tier, monthly_rate=rate,
         earnings_cap=terms.earnings_cap, bonus_used=bonus_used, purchase_key=key,
@@ -154,7 +159,7 @@ PLAN_FIELDS = ("minimum_amount", "tier_1_max", "tier_1_rate", "tier_2_max", "tie
 
 
 @transaction.atomic
-def plan_version_create(*, created_by: User, note: str = "", **values) -> PlanVersion:
+def plan_version_create(*, created_by: User, note: str = "", **values: Any) -> PlanVersion:
     """Put a new plan version in force: the current plan with `values` changed.
 
     Versions are never edited, so every subscription and payout keeps the rules it used; the

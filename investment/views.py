@@ -3,12 +3,14 @@ import uuid
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
+from phonix.auth import MemberRequest
 from phonix.exceptions import PhonixError
 from phonix.params import query_params
 from wallet.selectors import member_balances
@@ -22,7 +24,7 @@ PAGE_SIZE = 25
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def plans(request):
+def plans(request: MemberRequest) -> HttpResponse:
     """The tiers, then a purchase in two steps: preview (nothing written), confirm (the purchase)."""
     plan = plan_current()
     preview = None
@@ -58,7 +60,7 @@ def plans(request):
 
 
 @login_required
-def subscriptions(request):
+def subscriptions(request: MemberRequest) -> HttpResponse:
     number = query_params(request)["page"]
     page = Paginator(subscription_list(user=request.user), PAGE_SIZE).get_page(number)
     states = subscription_states(user=request.user, subscriptions=page.object_list)

@@ -308,7 +308,7 @@ class CompletionResult:
 
 def mining_sessions_complete(*, now: datetime | None = None, dry_run: bool = False, batch_size: int = 50_000,
                              user_id: int | None = None,
-                             progress: Callable[[int], None] | None = None) -> CompletionResult:
+                             progress: Callable[[int], object] | None = None) -> CompletionResult:
     """Complete every session that has ended: outcome, free reward, streak, reminder — once each.
 
     Set-based, in batches of sessions (each batch one transaction of a few statements). A session

@@ -3,6 +3,8 @@ import logging
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
+from phonix.celery import TaskOptions
+
 logger = logging.getLogger(__name__)
 
 
@@ -19,7 +21,7 @@ def market_data_refresh_task() -> str:
 
 
 # Only transient database trouble is retried; the job runs again in a minute anyway.
-_PAYOUT_TASK = {
+_PAYOUT_TASK: TaskOptions = {
     "queue": "payouts", "acks_late": True, "autoretry_for": (OperationalError, InterfaceError),
     "retry_backoff": True, "retry_jitter": True, "max_retries": 3,
 }

@@ -11,46 +11,57 @@ import json
 import math
 import re
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any, TypeVar
 
+from django import forms
 from django.conf import settings
 from django.core.exceptions import BadRequest
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db import connection
+from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema_field
 from rest_framework import exceptions, serializers, status
-from rest_framework.pagination import CursorPagination, PageNumberPagination
+from rest_framework.pagination import BasePagination, CursorPagination, PageNumberPagination
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 
 from phonix import exceptions as domain
+from phonix.auth import signed_in_user
 from phonix.money import parse_amount
 from phonix.ratelimit import RateLimited, client_address
 
+if TYPE_CHECKING:
+    # DRF's settings import this module (its throttles) while DRF's views load: not at run time.
+    from rest_framework.views import APIView
+
 PROBLEM_CONTENT_TYPE = "application/problem+json"
+FormT = TypeVar("FormT", bound=forms.Form)
+Row = TypeVar("Row")
 
 
 # Amounts ------------------------------------------------------------------------------------
 
 
 @extend_schema_field({"type": "string", "pattern": r"^-?[0-9]+\.[0-9]{6}$", "example": "100.000000"})
-class AmountField(serializers.Field):
+class AmountField(serializers.Field[Decimal, str, str, object]):
     """A USDT amount: read from a JSON string (never a number: a float is not exact) by the same
     parser as the pages' AmountField, written as a string with 6 places."""
 
     default_error_messages = {"type": gettext_lazy("Send amounts as strings, for example \"100.50\".")}
 
-    def __init__(self, *, allow_negative: bool = False, **kwargs):
+    def __init__(self, *, allow_negative: bool = False, **kwargs: Any):
         self.allow_negative = allow_negative
         super().__init__(**kwargs)
 
-    def to_internal_value(self, data) -> Decimal:
+    def to_internal_value(self, data: object) -> Decimal:
         if not isinstance(data, str):
             self.fail("type")
         try:
@@ -58,7 +69,7 @@ class AmountField(serializers.Field):
         except domain.InvalidAmount as error:
             raise serializers.ValidationError(str(error), code="amount") from None
 
-    def to_representation(self, value) -> str:
+    def to_representation(self, value: Decimal) -> str:
         return f"{Decimal(value):.6f}"
 
 
@@ -129,7 +140,7 @@ def problem_exception_handler(exc, context) -> Response | None:
         return None  # a bug: Django's 500 handling and Sentry see it
     headers = {}
     if isinstance(exc, exceptions.Throttled):
-        wait = max(1, math.ceil(exc.wait or 1))
+        wait = max(1, math.ceil(exc.wait or 1))  # type: ignore[attr-defined]  # set by Throttled, not in its stub
         headers["Retry-After"] = str(wait)
         return problem_response(
             status_code=exc.status_code, code="throttled", headers=headers,
@@ -137,8 +148,9 @@ def problem_exception_handler(exc, context) -> Response | None:
         )
     if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
         headers["WWW-Authenticate"] = "Bearer"
-    if getattr(exc, "retry_after", None):
-        headers["Retry-After"] = str(exc.retry_after)
+    retry_after = getattr(exc, "retry_after", None)
+    if retry_after:
+        headers["Retry-After"] = str(retry_after)
     if isinstance(exc, exceptions.ValidationError):
         errors = _field_errors(exc.detail)
         return problem_response(status_code=status.HTTP_400_BAD_REQUEST, code="invalid",
@@ -163,6 +175,8 @@ def form_errors_raise(form, *, rename: dict[str, str] | None = None) -> None:
 class _SettingsRateThrottle(SimpleRateThrottle):
     """A throttle whose rate is read from API_THROTTLE_RATES at each request."""
 
+    scope: str
+
     def get_rate(self) -> str:
         return settings.API_THROTTLE_RATES[self.scope]
 
@@ -172,7 +186,7 @@ class TokenThrottle(_SettingsRateThrottle):
 
     scope = "token"
 
-    def get_cache_key(self, request, view) -> str | None:
+    def get_cache_key(self, request: Request, view: APIView) -> str | None:
         token_key = getattr(request.auth, "token_key", None)
         if token_key:
             return f"api-throttle:token:{token_key}"
@@ -186,17 +200,20 @@ class AddressThrottle(_SettingsRateThrottle):
 
     scope = "address"
 
-    def get_cache_key(self, request, view) -> str:
+    def get_cache_key(self, request: Request, view: APIView) -> str:
         return f"api-throttle:address:{client_address(request._request)}"
 
 
 # Pages --------------------------------------------------------------------------------------
 
 
-class _BadPageIs400:
+class _BadPageIs400(BasePagination):
     """A page or cursor that does not exist is bad input (400 naming the parameter), not a 404."""
 
-    def paginate_queryset(self, queryset, request, view=None):
+    parameter_name: str
+
+    def paginate_queryset(self, queryset: QuerySet[Any, Row] | Sequence[Row], request: Request,
+                          view: APIView | None = None) -> list[Row] | None:
         try:
             return super().paginate_queryset(queryset, request, view)
         except exceptions.NotFound as error:
@@ -236,7 +253,7 @@ class IdempotencyKeyMissing(exceptions.APIException):
     default_detail = gettext_lazy("Send an Idempotency-Key header: 1 to 255 printable characters, no spaces.")
 
 
-def body_digest(body: dict) -> str:
+def body_digest(body: dict[str, Any]) -> str:
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
@@ -254,7 +271,7 @@ def _key_lock(name: str) -> Iterator[None]:
             cursor.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))", [name])
 
 
-def idempotent(request, *, scope: str, body: dict, perform: Callable[[str], Response]) -> Response:
+def idempotent(request: Request, *, scope: str, body: dict[str, Any], perform: Callable[[str], Response]) -> Response:
     """Answer the first request with `Idempotency-Key` K by `perform(token)`, and every repeat of K
     with that first answer.
 
@@ -268,7 +285,7 @@ def idempotent(request, *, scope: str, body: dict, perform: Callable[[str], Resp
     if not IDEMPOTENCY_KEY_TEXT.fullmatch(key):
         raise IdempotencyKeyMissing()
     digest = body_digest(body)
-    user = request.user
+    user = signed_in_user(request)
     with _key_lock(f"api-idempotency:{user.pk}:{scope}:{key}"):
         first = ApiIdempotencyKey.objects.filter(user=user, scope=scope, key=key).first()
         if first is not None:
@@ -283,7 +300,8 @@ def idempotent(request, *, scope: str, body: dict, perform: Callable[[str], Resp
     return response
 
 
-def query_form_valid(request, form_class, *, defaults: dict | None = None, **form_kwargs):
+def query_form_valid(request: Request, form_class: type[FormT], *, defaults: dict[str, Any] | None = None,
+                     **form_kwargs: Any) -> FormT:
     """A page's query form bound to the API request's query parameters; invalid → 400 by field."""
     data = request.query_params.copy()
     for name, value in (defaults or {}).items():
@@ -294,10 +312,8 @@ def query_form_valid(request, form_class, *, defaults: dict | None = None, **for
     return form
 
 
-def form_parameters(form_class, *, exclude: tuple[str, ...] = ("page",)) -> list[OpenApiParameter]:
+def form_parameters(form_class: type[forms.Form], *, exclude: tuple[str, ...] = ("page",)) -> list[OpenApiParameter]:
     """A page's query form described as the endpoint's query parameters, for the schema."""
-    from django import forms
-
     parameters = []
     for name, field in form_class.base_fields.items():
         if name in exclude:
@@ -307,7 +323,8 @@ def form_parameters(form_class, *, exclude: tuple[str, ...] = ("page",)) -> list
                 else OpenApiTypes.STR)
         choices = None  # a model's rows are data, not part of the schema
         if isinstance(field, forms.ChoiceField) and not isinstance(field, forms.ModelChoiceField):
-            choices = [value for value, _label in field.choices if value != ""] or None
+            # A ChoiceField holds its choices as a list of pairs; the stub types what its setter takes.
+            choices = [value for value, _label in field.choices if value != ""] or None  # type: ignore[misc,union-attr]
         parameters.append(OpenApiParameter(name, kind, OpenApiParameter.QUERY, required=False, enum=choices,
                                            description=str(field.label or "")))
     return parameters

@@ -6,12 +6,18 @@ action or not at all. Values are stored as JSON, amounts as strings so that no d
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from django.db import transaction
+from django.db import models, transaction
 
 from phonix.models import AuditLog
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+Version = TypeVar("Version", bound=models.Model)
 
 
 def audit_values(values: dict[str, Any]) -> dict[str, Any]:
@@ -35,7 +41,7 @@ def _json_safe(value: Any) -> Any:
 
 def audit_record(
     *, actor_id: int | None, action: str, member_id: int | None = None, target: str = "",
-    before: dict | None = None, after: dict | None = None, reason: str = "",
+    before: dict[str, Any] | None = None, after: dict[str, Any] | None = None, reason: str = "",
 ) -> AuditLog:
     """Write one audit row; must run inside the action's transaction."""
     if not transaction.get_connection().in_atomic_block:
@@ -48,9 +54,9 @@ def audit_record(
 
 
 def version_create_audited(
-    *, model, current, fields: tuple[str, ...], values: dict[str, Any], note: str, actor, action: str,
-    target_name: str, lock_key: int,
-):
+    *, model: type[Version], current: Callable[[], Version], fields: tuple[str, ...], values: dict[str, Any],
+    note: str, actor: User, action: str, target_name: str, lock_key: int,
+) -> Version:
     """Write a new version of a versioned settings model: `current` with `values` changed.
 
     Versions are never edited. Changes are serialised by an advisory lock and each starts from the
@@ -62,15 +68,17 @@ def version_create_audited(
         raise ValueError(f"not {model._meta.verbose_name} fields: {sorted(unknown)}")
     with transaction.get_connection().cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [lock_key])
-    current = current()
-    before = {name: getattr(current, name) for name in fields}
+    in_force = current()
+    before = {name: getattr(in_force, name) for name in fields}
     after = {**before, **values}
-    note_max = model._meta.get_field("note").max_length
-    version = model(**after, note=(note or "").strip()[:note_max], created_by=actor)
+    note_field = model._meta.get_field("note")
+    assert isinstance(note_field, models.CharField)
+    note = (note or "").strip()[:note_field.max_length]
+    version = model(**after, note=note, created_by=actor)
     version.full_clean(exclude=["created_by"])
     version.save()
     audit_record(
         actor_id=actor.pk, action=action, target=f"{target_name}:{version.pk}",
-        before={"version": current.pk, **before}, after={"version": version.pk, **after}, reason=version.note,
+        before={"version": in_force.pk, **before}, after={"version": version.pk, **after}, reason=note,
     )
     return version

@@ -1,4 +1,5 @@
 import os
+from typing import TypedDict
 
 from celery import Celery
 from celery.signals import task_failure, task_postrun, task_prerun, worker_ready
@@ -7,6 +8,24 @@ from kombu import Queue
 from phonix import task_runs
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "phonix.settings.local")
+
+
+
+class RetryOptions(TypedDict, total=False):
+    """How a family of tasks is retried, spread into `shared_task(**options)`."""
+
+    autoretry_for: tuple[type[Exception], ...]
+    retry_backoff: bool
+    retry_jitter: bool
+    max_retries: int
+
+
+class TaskOptions(RetryOptions, total=False):
+    """Retries, queue and acknowledgement that a family of tasks shares."""
+
+    queue: str
+    acks_late: bool
+
 
 app = Celery("phonix")
 app.config_from_object("django.conf:settings", namespace="CELERY")

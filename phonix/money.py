@@ -14,9 +14,11 @@ ZERO = Decimal("0.000000")
 # What a person types for an amount: ASCII digits and at most one decimal point. Python's Decimal
 # also reads "1e3", "1_0" and digits of other scripts ("１００", "١٠٠"); none of those is an amount.
 AMOUNT_TEXT = re.compile(r"[+-]?(?:[0-9]+(?:\.(?P<frac>[0-9]*))?|\.(?P<frac_only>[0-9]+))")
+# What services take for an amount and hand to parse_amount (which also refuses anything else).
+AmountInput = Decimal | str | int
 
 
-def parse_amount(value, *, allow_zero: bool = False, allow_negative: bool = False) -> Decimal:
+def parse_amount(value: AmountInput, *, allow_zero: bool = False, allow_negative: bool = False) -> Decimal:
     """Turn user or caller input into an exact 6-place Decimal, or raise InvalidAmount.
 
     Text must be plain ASCII digits with at most one decimal point (amount_text_parse). Refuses

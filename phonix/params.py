@@ -4,6 +4,8 @@ A view passes its own form (a subclass of QueryForm) to `query_params`, which re
 cleaned values or raises QueryInvalid, which the 400 handler shows with its reason.
 """
 
+from typing import Any, TypeVar
+
 from django import forms
 from django.core.exceptions import BadRequest
 from django.http import HttpRequest
@@ -13,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from phonix.forms import PlainIntegerField
 
 MAX_PAGE = 1_000_000
+FormT = TypeVar("FormT", bound=forms.Form)
 
 
 class QueryInvalid(BadRequest):
@@ -26,13 +29,13 @@ class QueryForm(forms.Form):
 
 
 def query_params(request: HttpRequest, form_class: type[forms.Form] = QueryForm, *,
-                 defaults: dict | None = None, **form_kwargs) -> dict:
+                 defaults: dict[str, str] | None = None, **form_kwargs: Any) -> dict[str, Any]:
     """The cleaned query parameters of `request`, or QueryInvalid naming what is wrong."""
     return query_form(request, form_class, defaults=defaults, **form_kwargs).cleaned_data
 
 
-def query_form(request: HttpRequest, form_class: type[forms.Form] = QueryForm, *,
-               defaults: dict | None = None, **form_kwargs) -> forms.Form:
+def query_form(request: HttpRequest, form_class: type[FormT], *,
+               defaults: dict[str, str] | None = None, **form_kwargs: Any) -> FormT:
     """The bound, valid form of `request`'s query parameters (for pages that show it again)."""
     data = request.GET.copy()
     for name, value in (defaults or {}).items():

@@ -1,24 +1,30 @@
+from typing import Any, TypeVar
+
 from django.contrib import admin
+from django.db import models
+from django.http import HttpRequest, HttpResponse
 
 from .models import MemberVolume, Rank, RankAchievement, WeeklyBonus
 from .selectors import coming_week_bonus_total, rank_distribution
 
+RankModel = TypeVar("RankModel", bound=models.Model)
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+
+class ReadOnlyAdmin(admin.ModelAdmin[RankModel]):
     """Ranks, volumes and bonuses are written by the rank jobs only; staff read them here."""
 
-    def has_add_permission(self, request) -> bool:
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: RankModel | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: RankModel | None = None) -> bool:
         return False
 
 
 @admin.register(Rank)
-class RankAdmin(ReadOnlyAdmin):
+class RankAdmin(ReadOnlyAdmin[Rank]):
     change_list_template = "ranks/admin/rank_change_list.html"
     list_display = ("user", "current_rank", "main_leg_volume", "other_legs_volume", "weekly_bonus_amount",
                     "weeks_remaining", "last_paid_week", "rank_achieved_at", "last_rank_check")
@@ -28,7 +34,7 @@ class RankAdmin(ReadOnlyAdmin):
     ordering = ("-main_leg_volume",)
     show_full_result_count = False
 
-    def changelist_view(self, request, extra_context=None):
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
         extra_context = {
             **(extra_context or {}),
             "rank_distribution": rank_distribution(),
@@ -38,7 +44,7 @@ class RankAdmin(ReadOnlyAdmin):
 
 
 @admin.register(RankAchievement)
-class RankAchievementAdmin(ReadOnlyAdmin):
+class RankAchievementAdmin(ReadOnlyAdmin[RankAchievement]):
     list_display = ("user", "rank", "main_leg_volume", "other_legs_volume", "weekly_bonus_amount",
                     "achieved_at")
     list_filter = ("rank",)
@@ -48,7 +54,7 @@ class RankAchievementAdmin(ReadOnlyAdmin):
 
 
 @admin.register(WeeklyBonus)
-class WeeklyBonusAdmin(ReadOnlyAdmin):
+class WeeklyBonusAdmin(ReadOnlyAdmin[WeeklyBonus]):
     list_display = ("user", "iso_week", "rank", "amount", "paid_amount", "capped_amount",
                     "ledger_transaction")
     list_filter = ("iso_week", "rank")
@@ -57,7 +63,7 @@ class WeeklyBonusAdmin(ReadOnlyAdmin):
 
 
 @admin.register(MemberVolume)
-class MemberVolumeAdmin(ReadOnlyAdmin):
+class MemberVolumeAdmin(ReadOnlyAdmin[MemberVolume]):
     list_display = ("user", "personal_volume", "group_volume")
     list_select_related = ("user",)
     search_fields = ("user__username",)

@@ -1,28 +1,33 @@
 """Ranks endpoint of the JSON API: rank, both legs, progress to the next rank, weekly bonuses."""
 
 from rest_framework import serializers
-from rest_framework.generics import GenericAPIView
+from rest_framework.request import Request
 from rest_framework.response import Response
 
 from phonix.api import AmountField
+from phonix.api_views import ServiceAPIView
+from phonix.auth import signed_in_user
 
-from .selectors import rank_overview
+from .ladder import RankStep
+from .models import WeeklyBonus
+from .selectors import Legs, RankOverview, rank_overview
 
 
-class RankStepSerializer(serializers.Serializer):
+class RankStepSerializer(serializers.Serializer[RankStep]):
     code = serializers.CharField()
-    label = serializers.CharField()
+    # A declared field, not Field.label: the serializer's metaclass takes it out of the class.
+    label = serializers.CharField()  # type: ignore[assignment]
     min_volume = AmountField(help_text="Needed on the main leg and, separately, on the other legs.")
     weekly_bonus = AmountField()
 
 
-class LegsSerializer(serializers.Serializer):
+class LegsSerializer(serializers.Serializer[Legs]):
     main = AmountField()
     other = AmountField()
     count = serializers.IntegerField(help_text="Direct referrals' legs with any volume.")
 
 
-class WeeklyBonusSerializer(serializers.Serializer):
+class WeeklyBonusSerializer(serializers.Serializer[WeeklyBonus]):
     week = serializers.DateField(help_text="Monday of the ISO week.")
     rank = serializers.CharField()
     amount = AmountField(help_text="What the rank owed.")
@@ -30,7 +35,7 @@ class WeeklyBonusSerializer(serializers.Serializer):
     capped_amount = AmountField()
 
 
-class RankSerializer(serializers.Serializer):
+class RankSerializer(serializers.Serializer[RankOverview]):
     rank_code = serializers.CharField()
     rank_label = serializers.CharField()
     level = serializers.IntegerField()
@@ -50,10 +55,10 @@ class RankSerializer(serializers.Serializer):
     bonus_capped_total = AmountField()
 
 
-class RankView(GenericAPIView):
+class RankView(ServiceAPIView):
     """The member's rank, as /ranks/ shows it."""
 
     serializer_class = RankSerializer
 
-    def get(self, request):
-        return Response(self.get_serializer(rank_overview(user=request.user)).data)
+    def get(self, request: Request) -> Response:
+        return Response(self.get_serializer(rank_overview(user=signed_in_user(request))).data)

@@ -3,6 +3,8 @@
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django_stubs_ext import StrOrPromise
+
 from .models import RankCode
 
 BONUS_WEEKS = 52
@@ -16,7 +18,7 @@ class RankStep:
     weekly_bonus: Decimal
 
     @property
-    def label(self) -> str:
+    def label(self) -> StrOrPromise:
         return RankCode(self.code).label
 
     @property
@@ -56,10 +58,10 @@ def next_step(code: str) -> RankStep | None:
     return next((step for step in LADDER if step.level > level), None)
 
 
-def ladder_sql_values() -> tuple[str, list]:
+def ladder_sql_values() -> tuple[str, list[str | int | Decimal]]:
     """A `VALUES` list of the ladder (code, level, min_volume, weekly_bonus) and its parameters."""
     rows = ", ".join(["(%s::text, %s::int, %s::numeric, %s::numeric)"] * len(LADDER))
-    params: list = []
+    params: list[str | int | Decimal] = []
     for step in LADDER:
         params += [str(step.code), step.level, step.min_volume, step.weekly_bonus]
     return f"(VALUES {rows})", params

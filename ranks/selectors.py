@@ -10,6 +10,7 @@ from decimal import Decimal
 from django.db import connection
 from django.db.models import Count, Max, Sum
 from django.utils import timezone
+from django_stubs_ext import StrOrPromise
 
 from accounts.models import User
 from earnings.caps import cap_multiple, cap_room_sql
@@ -61,7 +62,7 @@ class LadderRow:
 @dataclass(frozen=True)
 class RankOverview:
     rank_code: str
-    rank_label: str
+    rank_label: StrOrPromise
     badge: str
     level: int
     legs: Legs
@@ -86,7 +87,7 @@ class RankOverview:
 class RankProgress:
     record: Rank | None
     rank_code: str
-    rank_label: str
+    rank_label: StrOrPromise
     legs: Legs
     next_step: RankStep | None
     main_progress: int
@@ -151,7 +152,7 @@ def rank_overview(*, user: User, history_limit: int = 20) -> RankOverview:
     )
 
 
-def rank_distribution() -> list[tuple[str, str, int]]:
+def rank_distribution() -> list[tuple[str, StrOrPromise, int]]:
     """(code, label, members) for every rank, highest first, for staff."""
     counts = dict(Rank.objects.values_list("current_rank").annotate(n=Count("id")).order_by())
     codes = [RankCode.NONE, *(step.code for step in LADDER)]

@@ -318,7 +318,7 @@ class WeeklyRunResult:
 
 def weekly_bonuses_pay(
     *, week: dt.date | None = None, dry_run: bool = False,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int], object] | None = None,
 ) -> WeeklyRunResult:
     """Settle every ranked member's weekly bonus up to and including the ISO week of `week`.
 

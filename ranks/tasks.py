@@ -1,9 +1,11 @@
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
+from phonix.celery import RetryOptions
+
 # Transient database trouble (a dropped connection, a deadlock victim) is retried; domain errors
 # are not. Every job is idempotent, so a retry after a partial run finishes the work.
-_RETRY = {
+_RETRY: RetryOptions = {
     "autoretry_for": (OperationalError, InterfaceError),
     "retry_backoff": True,
     "retry_jitter": True,
@@ -12,7 +14,7 @@ _RETRY = {
 
 
 @shared_task(acks_late=True, soft_time_limit=1200, time_limit=1260, **_RETRY)
-def ranks_check_task() -> dict:
+def ranks_check_task() -> dict[str, int]:
     from ranks.services import ranks_check
 
     result = ranks_check()
@@ -20,7 +22,7 @@ def ranks_check_task() -> dict:
 
 
 @shared_task(acks_late=True, soft_time_limit=1800, time_limit=1860, **_RETRY)
-def weekly_bonuses_pay_task(week: str | None = None) -> dict:
+def weekly_bonuses_pay_task(week: str | None = None) -> dict[str, str | int]:
     """`week` is an ISO date of any day in the week to settle up to (default: the current week)."""
     import datetime as dt
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 
-from .chain import ChainClient, ChainUnavailable, UsdtTransfer
+from .chain import ChainClient, ChainUnavailable, JsonObject, UsdtTransfer
 
 ATTEMPTS = 3  # a load balancer sends the next try to another backend
 RETRY_PAUSE_S = 0.2
@@ -41,7 +41,7 @@ def block_transfers(*, client: ChainClient, number: int) -> list[UsdtTransfer]:
     raise BlockUnproved(number, reason)
 
 
-def _disproof(client: ChainClient, receipts, number: int) -> str:
+def _disproof(client: ChainClient, receipts: object, number: int) -> str:
     """Why `receipts` does not prove block `number`'s contents ("" when it does)."""
     if not isinstance(receipts, list):
         return f"the node answered {str(receipts)[:120]}"
@@ -61,14 +61,14 @@ def _disproof(client: ChainClient, receipts, number: int) -> str:
 BLOCK_RANGE_LIMIT = 100  # java-tron's getblockbylimitnext serves at most 100 blocks a call
 
 
-def solid_blocks(*, client: ChainClient, numbers: list[int]) -> dict[int, dict]:
+def solid_blocks(*, client: ChainClient, numbers: list[int]) -> dict[int, JsonObject]:
     """The solidified blocks among `numbers`, with their transactions, a call per 100 blocks.
 
     A block missing from the answer (a lagging backend, an error body) is simply absent: the caller
     proves its items another way or tries again later.
     """
     wanted = sorted(set(numbers))
-    found: dict[int, dict] = {}
+    found: dict[int, JsonObject] = {}
     index = 0
     while index < len(wanted):
         start = wanted[index]
@@ -86,7 +86,7 @@ def solid_blocks(*, client: ChainClient, numbers: list[int]) -> dict[int, dict]:
     return found
 
 
-def _block_number(block) -> int | None:
+def _block_number(block: object) -> int | None:
     if not (isinstance(block, dict) and block.get("blockID")):
         return None
     number = block.get("block_header", {}).get("raw_data", {}).get("number")

@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, TypeVar
 from urllib.parse import urljoin
 
 import requests
@@ -33,9 +34,12 @@ from tronpy.tron import Transaction
 TRANSFER_TOPIC = "ddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef"
 # What a malformed or partial node answer raises inside tronpy or our parsing.
 ANSWER_ERRORS = (KeyError, IndexError, TypeError, ValueError, AttributeError, ApiError)
+# A JSON object as a node sends it (or as tronpy builds it): its values are whatever JSON holds.
+JsonObject = dict[str, Any]
+Answer = TypeVar("Answer")
 
 
-def _fn(name: str, inputs: list, outputs: list, mutability: str) -> dict:
+def _fn(name: str, inputs: list[tuple[str, str]], outputs: list[tuple[str, str]], mutability: str) -> JsonObject:
     return {"type": "function", "name": name, "stateMutability": mutability,
             "inputs": [{"name": n, "type": t} for n, t in inputs],
             "outputs": [{"name": n, "type": t} for n, t in outputs]}
@@ -77,14 +81,14 @@ class Receipt:
     block_number: int
     result: str  # SUCCESS, or how it failed: REVERT, OUT_OF_ENERGY, FAILED, ...
     fee_sun: int
-    raw: dict
+    raw: JsonObject
 
     @property
     def succeeded(self) -> bool:
         return self.result == "SUCCESS"
 
 
-def receipt_read(answer, *, txid: str, contract_call: bool) -> Receipt | None:
+def receipt_read(answer: object, *, txid: str, contract_call: bool) -> Receipt | None:
     """The receipt in a `gettransactioninfobyid` answer, or None: "unknown, ask again".
 
     Nodes answer HTTP 200 with `{}` for what they lack (a lagging backend) and with error bodies
@@ -114,9 +118,9 @@ def receipt_read(answer, *, txid: str, contract_call: bool) -> Receipt | None:
     return Receipt(txid=txid, block_number=number, result=result, fee_sun=int(answer.get("fee") or 0), raw=answer)
 
 
-def is_contract_call(signed: dict) -> bool:
+def is_contract_call(signed: JsonObject) -> bool:
     contracts = (signed.get("raw_data") or {}).get("contract") or [{}]
-    return contracts[0].get("type") == "TriggerSmartContract"
+    return bool(contracts[0].get("type") == "TriggerSmartContract")
 
 
 @dataclass(frozen=True)
@@ -175,7 +179,7 @@ class RateLimiter:
             time.sleep(max(0.0, second + 1 - time.time()))
 
 
-class PhonixProvider(HTTPProvider):
+class PhonixProvider(HTTPProvider):  # type: ignore[misc]  # tronpy ships no type information
     """tronpy's HTTP provider with retries, backoff, a rate limit, a call counter, the solidity URL.
 
     `/walletsolidity/*` goes to `solidity_uri` (java-tron serves it on its own port). The API key
@@ -186,7 +190,7 @@ class PhonixProvider(HTTPProvider):
                  retries: int, backoff: float, limiter: RateLimiter):
         super().__init__(endpoint_uri=endpoint_uri, api_key=api_key or None, timeout=timeout)
         self.use_api_key = False  # tronpy's own key rotation would fall back to its shared keys
-        self._api_keys = []
+        self._api_keys: list[str] = []
         if api_key:
             self.sess.headers["TRON-PRO-API-KEY"] = api_key
         self.solidity_uri = solidity_uri
@@ -195,13 +199,14 @@ class PhonixProvider(HTTPProvider):
         self.limiter = limiter
         self.calls = 0
 
-    def _post(self, method: str, params):
+    def _post(self, method: str, params: JsonObject | None) -> Any:
         base = self.solidity_uri if method.startswith("walletsolidity/") else self.endpoint_uri
         response = self.sess.post(urljoin(base, method), json=params or {}, timeout=self.timeout)
         response.raise_for_status()
         return response.json()
 
-    def make_request(self, method: str, params=None):
+    def make_request(self, method: str, params: JsonObject | None = None) -> Any:
+        """The node's parsed JSON answer (an object, or a list for some block reads)."""
         last_error: Exception | None = None
         for attempt in range(self.retries + 1):
             if attempt:
@@ -247,10 +252,10 @@ class ChainClient:
     def calls(self) -> int:
         return self.provider.calls
 
-    def request(self, method: str, params: dict | None = None):
+    def request(self, method: str, params: JsonObject | None = None) -> Any:
         return self.provider.make_request(method, params or {})
 
-    def _retrying(self, what: str, attempt: Callable):
+    def _retrying(self, what: str, attempt: Callable[[], Answer]) -> Answer:
         """Call `attempt` until the node's answer has the shape it needs (bounded, with backoff)."""
         provider = self.provider
         for number in range(provider.retries + 1):
@@ -276,7 +281,7 @@ class ChainClient:
         block = self.request("wallet/getblockbynum", {"num": number})
         return block.get("block_header", {}).get("raw_data", {}).get("timestamp") if block else None
 
-    def block_receipts(self, number: int) -> list[dict]:
+    def block_receipts(self, number: int) -> list[JsonObject]:
         result = self.request("wallet/gettransactioninfobyblocknum", {"num": number})
         return result if isinstance(result, list) else []
 
@@ -284,7 +289,7 @@ class ChainClient:
         """USDT Transfer logs of one block, from successful receipts only (one node call)."""
         return self.usdt_transfers_in(self.block_receipts(number), number)
 
-    def usdt_transfers_in(self, receipts: list[dict], number: int) -> list[UsdtTransfer]:
+    def usdt_transfers_in(self, receipts: list[JsonObject], number: int) -> list[UsdtTransfer]:
         """The USDT Transfer logs of successful receipts among `receipts` of block `number`."""
         transfers = []
         for info in receipts:
@@ -357,9 +362,9 @@ class ChainClient:
             return self.tron.trx.transfer(owner, to, amount_sun).expiration(expiration_seconds * 1000).build()
         return self._retrying("build a TRX transfer", attempt)
 
-    def broadcast(self, signed: dict) -> BroadcastResult:
+    def broadcast(self, signed: JsonObject) -> BroadcastResult:
         """Send stored signed bytes. Re-sending the same bytes is always safe."""
-        payload = {key: signed[key] for key in ("txID", "raw_data", "signature") if key in signed}
+        payload: JsonObject = {key: signed[key] for key in ("txID", "raw_data", "signature") if key in signed}
         result = self.request("wallet/broadcasttransaction", payload)
         if result.get("result") is True:
             return BroadcastResult(accepted=True)
@@ -378,9 +383,10 @@ def _log_address_hex(address: str) -> str:
     if len(address) == 40:
         return "41" + address.lower()
     try:
-        return to_hex_address(address)
+        hex_address: str = to_hex_address(address)
     except Exception:
         return ""
+    return hex_address
 
 
 def is_tron_address(value: str) -> bool:
@@ -390,7 +396,7 @@ def is_tron_address(value: str) -> bool:
         return False
 
 
-_clients: dict[tuple, ChainClient] = {}
+_clients: dict[tuple[str, str, str, str], ChainClient] = {}
 _clients_lock = threading.Lock()
 
 

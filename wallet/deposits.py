@@ -14,6 +14,7 @@ import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING, TypedDict
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -29,6 +30,11 @@ from .models import AccountCode, Deposit, DepositAddress, LedgerTransaction, Sca
 from .policy import custody_policy_current
 from .services import HistoryLine, Posting, ledger_post_batch, member_account_ids, platform_account
 
+if TYPE_CHECKING:
+    import datetime as dt
+
+    from accounts.models import User
+
 logger = logging.getLogger(__name__)
 
 SCANNER = "deposits"
@@ -40,11 +46,13 @@ SCAN_LOCK = 0x50484E5844  # pg advisory lock id: one scanner at a time
 
 
 def units_to_amount(units: int) -> Decimal:
-    return (Decimal(units) / (10 ** settings.USDT_DECIMALS)).quantize(QUANTUM)
+    decimals: int = settings.USDT_DECIMALS
+    return (Decimal(units) / Decimal(10 ** decimals)).quantize(QUANTUM)
 
 
 def amount_to_units(amount: Decimal) -> int:
-    return int(amount * (10 ** settings.USDT_DECIMALS))
+    decimals: int = settings.USDT_DECIMALS
+    return int(amount * (10 ** decimals))
 
 
 def confirmed_height(heights: Heights) -> int:
@@ -58,7 +66,7 @@ def confirmed_height(heights: Heights) -> int:
 # Addresses -----------------------------------------------------------------------------------
 
 
-def deposit_address_get_or_create(*, user) -> DepositAddress:
+def deposit_address_get_or_create(*, user: User) -> DepositAddress:
     """The member's address; its index is the member's id, unique and never reused."""
     existing = DepositAddress.objects.filter(user=user).first()
     if existing is not None:
@@ -101,7 +109,7 @@ class ScanResult:
 
 def deposits_scan(
     *, from_block: int | None = None, to_block: int | None = None, client: ChainClient | None = None,
-    max_blocks: int | None = None, progress: Callable[[int], None] | None = None,
+    max_blocks: int | None = None, progress: Callable[[int], object] | None = None,
 ) -> ScanResult:
     """Read blocks from the cursor (or the given range), record and credit deposits.
 
@@ -139,8 +147,8 @@ def _cursor_start(client: ChainClient, heights: Heights, confirmed: int) -> int:
     start = settings.TRON_SCAN_START_BLOCK
     if start < 0:
         start = _first_issue_block(client, heights, confirmed)
-    cursor, _ = ScanCursor.objects.get_or_create(name=SCANNER, defaults={"next_block": start})
-    return cursor.next_block
+    created, _ = ScanCursor.objects.get_or_create(name=SCANNER, defaults={"next_block": start})
+    return created.next_block
 
 
 def _first_issue_block(client: ChainClient, heights: Heights, confirmed: int) -> int:
@@ -173,9 +181,10 @@ def _read(client: ChainClient, first: int, last: int, result: ScanResult) -> tup
     return transfers, last
 
 
-def _scan(client, heights, confirmed, from_block, to_block, max_blocks, progress) -> ScanResult:
+def _scan(client: ChainClient, heights: Heights, confirmed: int, from_block: int | None, to_block: int | None,
+          max_blocks: int, progress: Callable[[int], object] | None) -> ScanResult:
     use_cursor = from_block is None
-    start = _cursor_start(client, heights, confirmed) if use_cursor else from_block
+    start = _cursor_start(client, heights, confirmed) if from_block is None else from_block
     last = min(confirmed, heights.head if to_block is None else to_block, start + max_blocks - 1)
     result = ScanResult(from_block=start, to_block=start - 1, head=heights.head, confirmed=confirmed)
     for chunk_start in range(start, last + 1, CHUNK_BLOCKS):
@@ -404,7 +413,13 @@ def custody_compare(*, client: ChainClient | None = None) -> CustodyReport:
                          addresses_checked=len(addresses))
 
 
-def scan_lag(*, now=None) -> dict:
+class ScanLag(TypedDict):
+    next_block: int | None
+    behind: int | None
+    updated_at: dt.datetime | None
+
+
+def scan_lag(*, now: dt.datetime | None = None) -> ScanLag:
     """What /healthz and the admin show about the scanner."""
     cursor = ScanCursor.objects.filter(name=SCANNER).first()
     if cursor is None:
@@ -431,7 +446,7 @@ class DepositPage:
     rows: list[DepositRow]
 
 
-def deposit_page(*, user, limit: int = 10) -> DepositPage:
+def deposit_page(*, user: User, limit: int = 10) -> DepositPage:
     from accounts.selectors import qr_svg
 
     address = deposit_address_get_or_create(user=user).address
@@ -448,7 +463,7 @@ def deposit_page(*, user, limit: int = 10) -> DepositPage:
     )
 
 
-def custody_overview() -> dict:
+def custody_overview() -> dict[str, object]:
     """For the admin: hot wallet USDT and TRX, pending withdrawals, member balances against the chain."""
     from django.db.models import Count, Sum
 
@@ -462,9 +477,11 @@ def custody_overview() -> dict:
     # Credits a fork removed that the member's balance could not cover (wallet/forks.py): a shortfall.
     unreversed = Deposit.objects.filter(status=Deposit.Status.REVERSAL_PENDING).aggregate(n=Count("id"),
                                                                                           total=Sum("amount"))
-    overview = {"withdrawals_open": open_withdrawals["n"], "withdrawals_open_total": open_withdrawals["total"] or 0,
-                "member_balances": members, "chain_error": "", "reversals_pending": unreversed["n"],
-                "reversals_pending_total": unreversed["total"] or 0}
+    overview: dict[str, object] = {
+        "withdrawals_open": open_withdrawals["n"], "withdrawals_open_total": open_withdrawals["total"] or 0,
+        "member_balances": members, "chain_error": "", "reversals_pending": unreversed["n"],
+        "reversals_pending_total": unreversed["total"] or 0,
+    }
     try:
         client = chain_client()
         report = custody_compare(client=client)

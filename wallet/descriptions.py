@@ -10,6 +10,8 @@ rows whose data does not say more.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.utils.translation import gettext as _
 
 from phonix.templatetags.money import usdt
@@ -20,7 +22,7 @@ Type, Status = Transaction.Type, Transaction.Status
 
 
 def _key_parts(txn: Transaction, prefix: str) -> list[str] | None:
-    key = txn.ledger_transaction.idempotency_key if txn.ledger_transaction_id else ""
+    key = txn.ledger_transaction.idempotency_key if txn.ledger_transaction is not None else ""
     parts = key.split(":")
     return parts if parts[0] == prefix else None
 
@@ -86,7 +88,7 @@ def _promotion(txn: Transaction) -> str | None:
     return _("Promotion: %(reason)s") % {"reason": txn.description} if txn.description else None
 
 
-_BUILDERS = {
+_BUILDERS: dict[str, Callable[[Transaction], str | None]] = {
     Type.COMMISSION: _generation,
     Type.DAILY_INCOME: _daily,
     Type.WEEKLY_BONUS: _weekly,

@@ -1,9 +1,19 @@
+import datetime as dt
+from typing import TypedDict
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from phonix.params import QueryForm
 
 from .models import Transaction
+
+
+class HistoryFilters(TypedDict):
+    type: str | None
+    status: str | None
+    since: dt.date | None
+    until: dt.date | None
 
 
 class HistoryFilterForm(QueryForm):
@@ -21,8 +31,8 @@ class HistoryFilterForm(QueryForm):
 
     format = forms.ChoiceField(label=_("Format"), required=False, choices=[("", _("Page")), ("csv", "CSV")])
 
-    FILTERS = ("type", "status", "since", "until")
-
-    def filters(self) -> dict:
+    def filters(self) -> HistoryFilters:
         """The chosen filters, for transaction_history (the form is valid: see query_form)."""
-        return {name: self.cleaned_data.get(name) or None for name in self.FILTERS}
+        data = self.cleaned_data
+        return {"type": data.get("type") or None, "status": data.get("status") or None,
+                "since": data.get("since") or None, "until": data.get("until") or None}

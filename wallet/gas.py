@@ -50,7 +50,8 @@ def _totals_sql() -> tuple[int, int, int, int]:
                   FROM wallet_chaintransfer WHERE sweep_id IS NOT NULL AND state = 'confirmed') ct
             """
         )
-        return cursor.fetchone()
+        totals: tuple[int, int, int, int] = cursor.fetchone()
+        return totals
 
 
 def _unreclaimed() -> list[tuple[int, str, int]]:
@@ -166,4 +167,5 @@ def _follow(client: ChainClient, report: ReclaimReport) -> None:
             updated_at=timezone.now(),
         )
         if state == ChainTransfer.State.CONFIRMED:
+            assert transfer.sweep is not None  # a reclaim belongs to its sweep
             report.confirmed.append(transfer.sweep.deposit_address.address)

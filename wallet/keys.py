@@ -49,11 +49,12 @@ def mnemonic_generate() -> str:
 def account_xpub(*, mnemonic: str, passphrase: str = "") -> str:
     """The extended public key of m/44'/195'/0' — the last hardened level — for the web side."""
     seed = Bip39SeedGenerator(mnemonic).Generate(passphrase)
-    return Bip44.FromSeed(seed, Bip44Coins.TRON).Purpose().Coin().Account(0).PublicKey().ToExtended()
+    xpub: str = Bip44.FromSeed(seed, Bip44Coins.TRON).Purpose().Coin().Account(0).PublicKey().ToExtended()
+    return xpub
 
 
 @functools.lru_cache(maxsize=4)
-def _external_chain(xpub: str):
+def _external_chain(xpub: str) -> Bip44:
     return Bip44.FromExtendedKey(xpub, Bip44Coins.TRON).Change(Bip44Changes.CHAIN_EXT)
 
 
@@ -62,7 +63,8 @@ def deposit_address(*, index: int, xpub: str | None = None) -> str:
     xpub = xpub or settings.TRON_XPUB
     if not xpub:
         raise ImproperlyConfigured("TRON_XPUB is not set: deposit addresses cannot be derived.")
-    return _external_chain(xpub).AddressIndex(index).PublicKey().ToAddress()
+    address: str = _external_chain(xpub).AddressIndex(index).PublicKey().ToAddress()
+    return address
 
 
 # Signer side ---------------------------------------------------------------------------------

@@ -7,6 +7,8 @@ hold the other side of every movement, so across all accounts the balances sum t
 `subscriptions` and `fees` positive by what the platform took in.
 """
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -190,7 +192,7 @@ class Transaction(models.Model):
         return str(_STATUS_LABELS.get(self.status, self.status))
 
     @property
-    def signed_amount(self):
+    def signed_amount(self) -> Decimal:
         """The amount as it moved the member's money: withdrawals and purchases are debits.
         (Adjustments are stored with their sign.)"""
         return -self.amount if self.type in DEBIT_TYPES else self.amount

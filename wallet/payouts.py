@@ -24,6 +24,7 @@ from django.db import connection
 from django.utils.translation import gettext as _
 
 from phonix.exceptions import IdempotencyConflict
+from phonix.sql import SqlParams
 
 from .models import AccountCode
 from .services import _ledger_call, platform_account
@@ -75,7 +76,7 @@ def ledger_post_payouts(
     if not key or len(key) > 200:
         raise ValueError("a payout batch needs a key of at most 200 characters")
     platform = platform_account(platform_code).pk
-    values = {"key": key, "kind": str(kind), "memo": memo[:500], "platform": platform,
+    values: SqlParams = {"key": key, "kind": str(kind), "memo": memo[:500], "platform": platform,
               "member_code": str(member_code), "history_type": str(history_type)}
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT count(*), coalesce(sum(amount), 0) FROM {PAYOUT_TABLE}")

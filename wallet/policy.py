@@ -7,6 +7,7 @@ and deposits record the version they were handled under, and every change writes
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
@@ -15,6 +16,9 @@ from phonix.exceptions import NotPermitted
 from phonix.money import round_down
 
 from .models import CustodyPolicy
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 MANAGE_PERMISSION = "wallet.manage_custody_policy"
 POLICY_FIELDS = ("two_approvals_above", "withdrawal_fee_percent", "withdrawal_minimum", "withdrawal_maximum",
@@ -37,7 +41,7 @@ def custody_policy_current() -> CustodyPolicy:
 
 
 @transaction.atomic
-def custody_policy_change(*, changed_by, note: str = "", **values) -> CustodyPolicy:
+def custody_policy_change(*, changed_by: User, note: str = "", **values: Any) -> CustodyPolicy:
     """Write a new version from the current one with `values` changed; audited with both sides."""
     from phonix.audit import version_create_audited
     from phonix.models import AuditLog

@@ -1,10 +1,18 @@
+from __future__ import annotations
+
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING, TypeVar
 
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 
 from .models import MEMBER_ACCOUNT_CODES, AccountCode, LedgerAccount, Transaction, Withdrawal
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+Row = TypeVar("Row", bound=Model)
 
 
 @dataclass(frozen=True)
@@ -14,7 +22,7 @@ class Balance:
     amount: Decimal
 
 
-def member_balances(*, user) -> list[Balance]:
+def member_balances(*, user: User) -> list[Balance]:
     """Every member account, in a fixed order, zero where the account is not opened yet."""
     stored = dict(
         LedgerAccount.objects.filter(user=user).values_list("code", "balance")
@@ -25,7 +33,7 @@ def member_balances(*, user) -> list[Balance]:
     ]
 
 
-def member_balance(*, user, code: str) -> Decimal:
+def member_balance(*, user: User, code: str) -> Decimal:
     return (
         LedgerAccount.objects.filter(user=user, code=code).values_list("balance", flat=True).first()
         or Decimal(0)
@@ -33,7 +41,7 @@ def member_balance(*, user, code: str) -> Decimal:
 
 
 def transaction_history(
-    *, user, type: str | None = None, status: str | None = None, since: dt.date | None = None,
+    *, user: User, type: str | None = None, status: str | None = None, since: dt.date | None = None,
     until: dt.date | None = None,
 ) -> QuerySet[Transaction]:
     """A member's history, newest first, with what its descriptions are written from.
@@ -50,7 +58,7 @@ def transaction_history(
     return created_between(history, since=since, until=until)
 
 
-def created_between(rows: QuerySet, *, since: dt.date | None, until: dt.date | None) -> QuerySet:
+def created_between(rows: QuerySet[Row], *, since: dt.date | None, until: dt.date | None) -> QuerySet[Row]:
     """Rows created on the UTC days from `since` to `until`, both included (either may be open)."""
     if since:
         rows = rows.filter(created_at__gte=dt.datetime.combine(since, dt.time.min, tzinfo=dt.UTC))
@@ -60,9 +68,9 @@ def created_between(rows: QuerySet, *, since: dt.date | None, until: dt.date | N
     return rows
 
 
-def recent_history(*, user, limit: int = 10) -> list[Transaction]:
+def recent_history(*, user: User, limit: int = 10) -> list[Transaction]:
     return list(transaction_history(user=user)[:limit])
 
 
-def withdrawal_history(*, user) -> QuerySet[Withdrawal]:
+def withdrawal_history(*, user: User) -> QuerySet[Withdrawal]:
     return Withdrawal.objects.filter(user=user).order_by("-created_at", "-id")

@@ -8,7 +8,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
+import psycopg
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,7 +23,8 @@ from phonix.exceptions import (
     NotFound,
     UnbalancedPosting,
 )
-from phonix.money import parse_amount
+from phonix.money import AmountInput, parse_amount
+from phonix.sql import SqlParams, SqlValue
 
 from .models import (
     MEMBER_ACCOUNT_CODES,
@@ -134,16 +137,19 @@ def _content_hash(kind: str, entries: list[tuple[int, Decimal]]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _ledger_call(sql: str, params: list):
-    """Run one of the ledger's SQL functions, turning its refusals into domain errors."""
+def _ledger_call(sql: str, params: list[SqlValue] | SqlParams) -> tuple[Any, ...]:
+    """Run one of the ledger's SQL functions, turning its refusals into domain errors; its row."""
     try:
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
-            return cursor.fetchone()
+            row: tuple[Any, ...] = cursor.fetchone()
+            return row
     except DatabaseError as error:
-        sqlstate = getattr(error.__cause__, "sqlstate", None)
+        cause = error.__cause__
+        sqlstate = getattr(cause, "sqlstate", None)
         if sqlstate == "PX001":
-            code = error.__cause__.diag.message_primary
+            assert isinstance(cause, psycopg.Error)  # the driver's error carries the sqlstate
+            code = cause.diag.message_primary or ""
             raise InsufficientFunds(
                 _("Insufficient funds in the %(account)s account.") % {"account": AccountCode(code).label}
             ) from None
@@ -229,7 +235,7 @@ def ledger_post_batch(*, postings: Sequence[Posting]) -> BatchResult:
     return BatchResult(created=len(created), already_posted=already, transaction_ids=created)
 
 
-def _array_literal(numbers: Iterable) -> str:
+def _array_literal(numbers: Iterable[int | Decimal]) -> str:
     """A PostgreSQL array literal of ints or Decimals: for 100k-element arrays it is several
     times faster to send than a list the driver adapts element by element."""
     return "{" + ",".join(map(str, numbers)) + "}"
@@ -272,7 +278,8 @@ def _post_chunk(chunk: Sequence[Posting]) -> tuple[dict[str, int], int]:
                     _("The key %(key)s was already posted with different content.") % {"key": posting.key}
                 )
     deltas: dict[int, Decimal] = defaultdict(Decimal)
-    entry_rows, history_pairs = [], []
+    entry_rows: list[tuple[int, int, Decimal]] = []
+    history_pairs: list[tuple[int, HistoryLine]] = []
     for posting, normalised, _h in prepared:
         ledger_id = new_ids.get(posting.key)
         if ledger_id is None:
@@ -303,7 +310,7 @@ ADJUSTABLE_ACCOUNT_CODES = (AccountCode.MAIN, AccountCode.BONUS)
 
 @transaction.atomic
 def balance_adjust(
-    *, user_id: int, amount, reason: str, created_by_id: int | None, key: str | None = None,
+    *, user_id: int, amount: AmountInput, reason: str, created_by_id: int | None, key: str | None = None,
     code: str = AccountCode.MAIN,
 ) -> LedgerTransaction:
     """A staff correction: credit (positive) or debit (negative) a member account, with a reason.

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -23,6 +24,9 @@ from .holdings import Holding, holdings
 from .keys import deposit_private_key, gas_wallet_key
 from .models import ChainTransfer, DepositSweep
 from .transfers import LIVE, transfer_broadcast, transfer_check
+
+if TYPE_CHECKING:
+    from tronpy.tron import Transaction as TronTransaction
 
 logger = logging.getLogger(__name__)
 
@@ -132,7 +136,7 @@ def _set_status(sweep: DepositSweep, status: str, reason: str = "") -> None:
     DepositSweep.objects.filter(pk=sweep.pk).update(**fields)
 
 
-def _store(sweep: DepositSweep, purpose: str, txn) -> ChainTransfer | None:
+def _store(sweep: DepositSweep, purpose: str, txn: TronTransaction) -> ChainTransfer | None:
     signed = txn.to_json()
     try:
         with transaction.atomic():

@@ -37,15 +37,16 @@ def ledger_reconcile_task() -> bool:
 
 from django.db import InterfaceError, OperationalError  # noqa: E402
 
+from phonix.celery import TaskOptions  # noqa: E402
 from wallet.chain import ChainUnavailable  # noqa: E402
 
 CHAIN_TRANSIENT = (ChainUnavailable, OperationalError, InterfaceError)
-CHAIN_TASK = {"acks_late": True, "queue": "chain", "autoretry_for": CHAIN_TRANSIENT, "retry_backoff": True,
-              "retry_jitter": True, "max_retries": 5}
+CHAIN_TASK: TaskOptions = {"acks_late": True, "queue": "chain", "autoretry_for": CHAIN_TRANSIENT,
+                           "retry_backoff": True, "retry_jitter": True, "max_retries": 5}
 
 
 @shared_task(soft_time_limit=240, time_limit=300, **CHAIN_TASK)
-def deposits_scan_task() -> dict:
+def deposits_scan_task() -> dict[str, object]:
     from wallet.deposits import deposits_scan
 
     result = deposits_scan()
@@ -61,7 +62,7 @@ def deposits_credited_notify_task(deposit_ids: list[int]) -> int:
 
 
 @shared_task(soft_time_limit=540, time_limit=600, **CHAIN_TASK)
-def withdrawals_process_task() -> dict:
+def withdrawals_process_task() -> dict[str, object]:
     from wallet.withdrawals import withdrawals_process
 
     result = withdrawals_process()
@@ -70,7 +71,7 @@ def withdrawals_process_task() -> dict:
 
 
 @shared_task(soft_time_limit=240, time_limit=300, **CHAIN_TASK)
-def withdrawals_watchdog_task() -> dict:
+def withdrawals_watchdog_task() -> dict[str, object]:
     from wallet.withdrawals import withdrawals_watchdog
 
     report = withdrawals_watchdog()
@@ -85,7 +86,7 @@ def withdrawal_notify_task(withdrawal_id: int, status: str) -> bool:
 
 
 @shared_task(soft_time_limit=1800, time_limit=1900, **CHAIN_TASK)
-def deposits_sweep_task() -> dict:
+def deposits_sweep_task() -> dict[str, object]:
     from wallet.sweeps import deposits_sweep
 
     report = deposits_sweep()
@@ -93,7 +94,7 @@ def deposits_sweep_task() -> dict:
 
 
 @shared_task(soft_time_limit=240, time_limit=300, **CHAIN_TASK)
-def sweeps_advance_task() -> dict:
+def sweeps_advance_task() -> dict[str, object]:
     from wallet.sweeps import sweeps_advance
 
     report = sweeps_advance()

@@ -23,7 +23,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.utils import timezone
 
-from .chain import ChainClient, SolidBlock, is_contract_call
+from .chain import ChainClient, JsonObject, SolidBlock, is_contract_call
 from .models import ChainTransfer, Withdrawal
 
 logger = logging.getLogger(__name__)
@@ -54,7 +54,7 @@ def transfer_broadcast(*, transfer: ChainTransfer, client: ChainClient) -> bool:
 @dataclass(frozen=True)
 class TransferOutcome:
     state: str  # "pending", "confirmed", "failed", "dead"
-    receipt: dict | None = None  # the proving receipt, for "confirmed" and "failed"
+    receipt: JsonObject | None = None  # the proving receipt, for "confirmed" and "failed"
 
 
 def transfer_check(*, transfer: ChainTransfer, client: ChainClient) -> TransferOutcome:

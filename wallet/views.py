@@ -1,14 +1,17 @@
 import csv
+from collections.abc import Iterable
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import render
 
+from phonix.auth import MemberRequest
 from phonix.params import query_form
 
 from .descriptions import history_description
 from .forms import HistoryFilterForm
+from .models import Transaction
 from .selectors import member_balances, transaction_history
 
 PAGE_SIZE = 25
@@ -16,17 +19,17 @@ CSV_MAX_ROWS = 50_000  # a member's whole history, in practice; bounded so one r
 
 
 @login_required
-def overview(request):
+def overview(request: MemberRequest) -> HttpResponse:
     return _history_page(request, "wallet/overview.html")
 
 
 @login_required
-def transactions(request):
+def transactions(request: MemberRequest) -> HttpResponse:
     """The history with filters; `?format=csv` exports the same filtered rows."""
     return _history_page(request, "wallet/transactions.html")
 
 
-def _history_page(request, template: str):
+def _history_page(request: MemberRequest, template: str) -> HttpResponse:
     form = query_form(request, HistoryFilterForm)
     history = transaction_history(user=request.user, **form.filters())
     if form.cleaned_data["format"] == "csv":
@@ -38,7 +41,7 @@ def _history_page(request, template: str):
     return render(request, template, context)
 
 
-def _history_csv(rows) -> HttpResponse:
+def _history_csv(rows: Iterable[Transaction]) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="phonix-transactions.csv"'
     writer = csv.writer(response)

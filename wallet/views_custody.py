@@ -1,14 +1,17 @@
 """Member pages for moving USDT in and out: /wallet/deposit/ and /wallet/withdraw/."""
 
 import uuid
+from typing import Any
 
 from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 
+from phonix.auth import MemberRequest
 from phonix.exceptions import InsufficientFunds, PhonixError
 from phonix.forms import AmountField
 from phonix.ratelimit import rate_limit_check
@@ -21,7 +24,7 @@ from .withdrawals import withdraw_page, withdrawal_request
 
 
 @login_required
-def deposit(request):
+def deposit(request: MemberRequest) -> HttpResponse:
     if not settings.TRON_XPUB:
         # Without the account xpub no address can be derived; say so instead of failing.
         return render(request, "wallet/deposit.html", {"page": None})
@@ -40,7 +43,7 @@ class WithdrawForm(forms.Form):
                                 widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}))
     token = forms.UUIDField(widget=forms.HiddenInput)
 
-    def __init__(self, *args, two_factor: bool, **kwargs):
+    def __init__(self, *args: Any, two_factor: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if not two_factor:
             del self.fields["otp_token"]
@@ -49,7 +52,7 @@ class WithdrawForm(forms.Form):
 
 
 @login_required
-def withdraw(request):
+def withdraw(request: MemberRequest) -> HttpResponse:
     from accounts.selectors import two_factor_enabled
 
     two_factor = two_factor_enabled(user=request.user)

@@ -14,8 +14,9 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -26,9 +27,9 @@ from django.utils.translation import gettext as _
 from phonix.audit import audit_record
 from phonix.exceptions import IdempotencyConflict, NotPermitted, WithdrawalRefused
 from phonix.models import AuditLog
-from phonix.money import parse_amount
+from phonix.money import AmountInput, parse_amount
 
-from .chain import ChainClient, ChainUnavailable, chain_client
+from .chain import ChainClient, ChainUnavailable, JsonObject, chain_client
 from .deposits import amount_to_units
 from .forks import withdrawals_frozen
 from .keys import hot_wallet_key
@@ -45,6 +46,9 @@ from .platform_addresses import platform_address_refusal
 from .policy import custody_policy_current, withdrawal_fee
 from .services import HistoryLine, ledger_post, member_account, platform_account
 from .transfers import LIVE, transfer_broadcast, transfer_check
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -64,7 +68,8 @@ def withdrawal_key_for(*, user_id: int, token: str) -> str:
     return f"{user_id}:{token}"
 
 
-def withdrawal_request(*, user, amount, password: str, token: str, otp_token: str = "") -> Withdrawal:
+def withdrawal_request(*, user: User, amount: AmountInput, password: str, token: str,
+                       otp_token: str = "") -> Withdrawal:
     """Move `amount` from main to withdrawal_hold and open a withdrawal to the saved address,
     exactly once per form token.
 
@@ -122,10 +127,10 @@ def withdrawal_request(*, user, amount, password: str, token: str, otp_token: st
             approvals_required=required, request_key=key, policy=policy,
         )
         main = member_account(user_id=user.pk, code=AccountCode.MAIN)
-        hold = member_account(user_id=user.pk, code=AccountCode.WITHDRAWAL_HOLD)
+        hold_account = member_account(user_id=user.pk, code=AccountCode.WITHDRAWAL_HOLD)
         posted = ledger_post(  # InsufficientFunds rolls the whole request back
             key=f"withdrawal:{withdrawal.pk}:hold", kind=LedgerTransaction.Kind.WITHDRAWAL,
-            entries=[(main.id, -amount), (hold.id, amount)], memo=f"withdrawal {withdrawal.pk} requested",
+            entries=[(main.id, -amount), (hold_account.id, amount)], memo=f"withdrawal {withdrawal.pk} requested",
             history=[HistoryLine(
                 user_id=user.pk, type=Transaction.Type.WITHDRAWAL, amount=amount, fee=fee,
                 status=Transaction.Status.PENDING, wallet_address=address,
@@ -185,13 +190,13 @@ def _withdrawal_already_requested(first: Withdrawal, amount: Decimal) -> Withdra
 APPROVE_PERMISSION = "wallet.approve_withdrawal"
 
 
-def _decider_check(staff) -> None:
+def _decider_check(staff: User) -> None:
     """Approving and rejecting take the dedicated permission, not merely a staff account."""
     if not (staff.is_active and staff.is_staff and staff.has_perm(APPROVE_PERMISSION)):
         raise NotPermitted(_("Approving or rejecting withdrawals needs the permission \"Can approve withdrawals\"."))
 
 
-def withdrawal_approve(*, withdrawal_id: int, staff) -> Withdrawal:
+def withdrawal_approve(*, withdrawal_id: int, staff: User) -> Withdrawal:
     """Record one staff approval; the withdrawal is approved once enough different staff agree."""
     _decider_check(staff)
     with transaction.atomic():
@@ -222,7 +227,7 @@ def withdrawal_approve(*, withdrawal_id: int, staff) -> Withdrawal:
     return withdrawal
 
 
-def withdrawal_reject(*, withdrawal_id: int, staff, reason: str) -> Withdrawal:
+def withdrawal_reject(*, withdrawal_id: int, staff: User, reason: str) -> Withdrawal:
     """Return the held amount; the member sees `reason` on the withdrawal and in the e-mail."""
     _decider_check(staff)
     reason = (reason or "").strip()
@@ -310,7 +315,7 @@ def _claim_next() -> tuple[int, object] | None:
     return (row[0], row[1]) if row else None
 
 
-def withdrawal_sign_and_send(*, withdrawal_id: int, claimed_at, client: ChainClient) -> ChainTransfer | None:
+def withdrawal_sign_and_send(*, withdrawal_id: int, claimed_at: datetime, client: ChainClient) -> ChainTransfer | None:
     withdrawal = Withdrawal.objects.get(pk=withdrawal_id)
     key = hot_wallet_key()
     try:
@@ -387,7 +392,7 @@ def _follow_one(transfer: ChainTransfer, client: ChainClient, result: ProcessRes
         result.resigned.append(transfer.withdrawal_id)
 
 
-def _complete(transfer: ChainTransfer, receipt: dict) -> None:
+def _complete(transfer: ChainTransfer, receipt: JsonObject) -> None:
     with transaction.atomic():
         withdrawal = Withdrawal.objects.select_for_update().get(pk=transfer.withdrawal_id)
         if withdrawal.status == Withdrawal.Status.COMPLETED:
@@ -415,7 +420,7 @@ def _complete(transfer: ChainTransfer, receipt: dict) -> None:
         _notify(withdrawal)
 
 
-def _fail(transfer: ChainTransfer, receipt: dict) -> None:
+def _fail(transfer: ChainTransfer, receipt: JsonObject) -> None:
     result = receipt.get("receipt", {}).get("result", "FAILED")
     with transaction.atomic():
         withdrawal = Withdrawal.objects.select_for_update().get(pk=transfer.withdrawal_id)
@@ -544,7 +549,7 @@ class WithdrawPage:
     recent: list[Withdrawal]
 
 
-def withdraw_page(*, user, limit: int = 10) -> WithdrawPage:
+def withdraw_page(*, user: User, limit: int = 10) -> WithdrawPage:
     from accounts.selectors import credentials_hold
     from accounts.validators import tron_address_is_valid
 

@@ -4,9 +4,14 @@ from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
+import django_stubs_ext
 import environ
 from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
+
+# Django's generic classes (ModelAdmin[Model], ModelForm[Model], …) accept the type parameters
+# that the annotations give them.
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 env = environ.Env()

@@ -1,11 +1,12 @@
 from django import template
 
 from wallet.descriptions import history_description
+from wallet.models import Transaction
 
 register = template.Library()
 
 
 @register.filter
-def describe(txn) -> str:
+def describe(txn: Transaction) -> str:
     """A history line's description in the reader's language (see wallet.descriptions)."""
     return history_description(txn)

@@ -1,6 +1,7 @@
 import time
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.models import User
 from accounts.seeding import network_seed
@@ -9,7 +10,7 @@ from accounts.seeding import network_seed
 class Command(BaseCommand):
     help = "Build a random referral network (wide top, hubs, deep chains) with bulk inserts."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--users", type=int, required=True, help="How many members to create.")
         parser.add_argument("--seed", type=int, default=1, help="Random seed (same seed, same shape).")
         parser.add_argument("--prefix", default=None, help="Username prefix (default net<seed>-).")
@@ -18,7 +19,7 @@ class Command(BaseCommand):
         parser.add_argument("--under", default=None, help="Username of a member to seed the network under.")
         parser.add_argument("--bonuses", action="store_true", help="Also post every registration bonus.")
 
-    def handle(self, *args, users: int, seed: int, prefix, password, under, bonuses, **options):
+    def handle(self, *args: Any, users: int, seed: int, prefix, password, under, bonuses, **options: Any) -> None:
         if users < 1:
             raise CommandError("--users must be at least 1.")
         sponsor = None

@@ -1,6 +1,7 @@
 import datetime as dt
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from dashboard.services import generation_digest_build
@@ -12,10 +13,10 @@ class Command(BaseCommand):
         "default yesterday). Safe to run again: a member's digest of a day is written once."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--date", help="YYYY-MM-DD, UTC (default: yesterday).")
 
-    def handle(self, *args, date: str | None, **options):
+    def handle(self, *args: Any, date: str | None, **options: Any) -> None:
         today = timezone.now().astimezone(dt.UTC).date()
         try:
             day = dt.date.fromisoformat(date) if date else today - dt.timedelta(days=1)

@@ -1,6 +1,7 @@
 import datetime as dt
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from earnings.services import generation_catch_up, generation_distribute
 from investment.models import Subscription
@@ -12,24 +13,25 @@ class Command(BaseCommand):
         "still owed one with --pending."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         target = parser.add_mutually_exclusive_group(required=True)
         target.add_argument("--subscription", type=int, help="The subscription (purchase) id.")
         target.add_argument("--pending", action="store_true", help="Every purchase whose fan-out is owed.")
         parser.add_argument("--dry-run", action="store_true",
                             help="Show what each level would get (one subscription only); write nothing.")
 
-    def handle(self, *args, subscription: int | None, pending: bool, dry_run: bool, **options):
+    def handle(self, *args: Any, subscription: int | None, pending: bool, dry_run: bool, **options: Any) -> None:
         if pending:
             if dry_run:
                 raise CommandError("--dry-run works with --subscription only.")
-            result = generation_catch_up(older_than=dt.timedelta(0), limit=100_000)
-            line = f"paid the generation income of {result.paid} pending purchases"
-            if result.stuck:
-                ids = ", ".join(map(str, result.stuck[:20]))
-                raise CommandError(f"{line}; {len(result.stuck)} failed and are listed as stuck items: {ids}")
+            caught_up = generation_catch_up(older_than=dt.timedelta(0), limit=100_000)
+            line = f"paid the generation income of {caught_up.paid} pending purchases"
+            if caught_up.stuck:
+                ids = ", ".join(map(str, caught_up.stuck[:20]))
+                raise CommandError(f"{line}; {len(caught_up.stuck)} failed and are listed as stuck items: {ids}")
             self.stdout.write(line)
             return
+        assert subscription is not None  # the two options are a required, exclusive group
         try:
             result = generation_distribute(subscription_id=subscription, dry_run=dry_run)
         except Subscription.DoesNotExist:

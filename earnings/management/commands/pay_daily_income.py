@@ -1,8 +1,9 @@
 import datetime as dt
 import sys
 import time
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from earnings.selectors import daily_income_settled
@@ -17,22 +18,26 @@ class Command(BaseCommand):
         "pay nothing; a date after today is refused. Safe to run again."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--date", help="Pay through this date, YYYY-MM-DD (default: today in UTC).")
         parser.add_argument("--dry-run", action="store_true", help="Compute everything, write nothing.")
 
-    def handle(self, *args, date: str | None, dry_run: bool, **options):
+    def handle(self, *args: Any, date: str | None, dry_run: bool, **options: Any) -> None:
         try:
             day = dt.date.fromisoformat(date) if date else None
         except ValueError:
             raise CommandError(f"--date must look like 2025-02-14, not {date!r}.") from None
         started = time.monotonic()
         bar = tqdm(unit="members", disable=not sys.stderr.isatty(), file=sys.stderr)
+
+        def advance(members: int) -> None:
+            bar.update(members)
+
         with bar:
             try:
                 day = daily_income_date_check(payout_date=day)
                 before = daily_income_settled(payout_date=day) if day.weekday() < 5 else None
-                results = daily_income_catch_up(through=day, dry_run=dry_run, progress=bar.update,
+                results = daily_income_catch_up(through=day, dry_run=dry_run, progress=advance,
                                                 date_started=lambda d: bar.set_description(str(d)))
             except FuturePeriod as error:
                 raise CommandError(str(error)) from None

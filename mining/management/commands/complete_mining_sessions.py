@@ -1,7 +1,8 @@
 import sys
 import time
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from mining.services import mining_sessions_complete
@@ -15,10 +16,10 @@ class Command(BaseCommand):
         "session is stuck."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--dry-run", action="store_true", help="Do the work and roll it back.")
 
-    def handle(self, *args, dry_run: bool, **options):
+    def handle(self, *args: Any, dry_run: bool, **options: Any) -> None:
         started = time.monotonic()
         with tqdm(unit="sessions", disable=not sys.stderr.isatty(), file=sys.stderr) as bar:
             result = mining_sessions_complete(dry_run=dry_run, progress=bar.update)

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.core.management.base import BaseCommand, CommandError
 
 from mining.services import market_data_refresh
@@ -8,7 +10,7 @@ class Command(BaseCommand):
             "(falling back from one to the next), store the snapshot and refresh the price ticker. "
             "Exits non-zero when any value had to be carried over or is unknown.")
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         report = market_data_refresh()
         if not report.ok:
             raise CommandError(report.summary())

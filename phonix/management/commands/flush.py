@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.core.management.commands import flush
 from django.db import DEFAULT_DB_ALIAS, connections
 
@@ -20,7 +22,7 @@ def _execute_as_owner(sql_list: list[str]) -> None:
 class Command(flush.Command):
     help = flush.Command.help + " Truncates as the database owner role (DATABASE_OWNER_URL)."
 
-    def handle(self, **options) -> None:
+    def handle(self, **options: Any) -> None:
         ops = connections[options["database"]].ops
         if options["database"] != DEFAULT_DB_ALIAS or app_role() is None:
             return super().handle(**options)

@@ -1,5 +1,6 @@
 import os
 import secrets
+from typing import Any
 
 import httpx
 from django.conf import settings
@@ -24,7 +25,7 @@ DEMO_GAS_WALLET = (5_000 * 10**6, 0)
 class Command(BaseCommand):
     help = "Load demo data: a staff superuser, a few members with balances, funded devnode wallets (idempotent)."
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         created = self._members()
         funded = self._devnode_wallets()
         self.stdout.write(f"demo data: {created} users created, {len(DEMO_MEMBERS)} members funded, {funded}")

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
@@ -9,7 +11,7 @@ class Command(BaseCommand):
     help = "Create or update every periodic task by name (safe to run on every deploy)."
 
     @transaction.atomic
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         created = updated = 0
         for name, (task, cron, queue) in SCHEDULES.items():
             fields = {"minute": "*", "hour": "*", "day_of_week": "*", "day_of_month": "*",

@@ -1,6 +1,7 @@
 import time
+from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 
 from ranks.services import ranks_check
 
@@ -11,10 +12,10 @@ class Command(BaseCommand):
         "after settling any weekly bonus weeks still owed at the current ranks."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--dry-run", action="store_true", help="Report the promotions, change nothing.")
 
-    def handle(self, *args, dry_run: bool, **options):
+    def handle(self, *args: Any, dry_run: bool, **options: Any) -> None:
         started = time.monotonic()
         result = ranks_check(dry_run=dry_run)
         detail = ", ".join(f"{code} {count}" for code, count in sorted(result.promotions.items())) or "none"

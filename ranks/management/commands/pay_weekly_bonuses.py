@@ -1,7 +1,8 @@
 import sys
 import time
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from phonix.exceptions import FuturePeriod
@@ -14,11 +15,11 @@ class Command(BaseCommand):
         "member and week, within the 3x cap; weeks a missed run skipped are paid too."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--week", help="ISO week to settle up to, e.g. 2025-W07 (default: this week).")
         parser.add_argument("--dry-run", action="store_true", help="Compute everything, write nothing.")
 
-    def handle(self, *args, week: str | None, dry_run: bool, **options):
+    def handle(self, *args: Any, week: str | None, dry_run: bool, **options: Any) -> None:
         monday = None
         if week:
             try:

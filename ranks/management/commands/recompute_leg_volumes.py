@@ -1,6 +1,7 @@
 import time
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ranks.services import leg_volumes_recompute
 
@@ -11,10 +12,10 @@ class Command(BaseCommand):
         "that differed (there should be none); exits non-zero when differences were found."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--dry-run", action="store_true", help="Report differences, repair nothing.")
 
-    def handle(self, *args, dry_run: bool, **options):
+    def handle(self, *args: Any, dry_run: bool, **options: Any) -> None:
         started = time.monotonic()
         result = leg_volumes_recompute(dry_run=dry_run)
         elapsed = time.monotonic() - started

@@ -1,14 +1,16 @@
-from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
+from accounts.models import User
 from phonix.exceptions import PhonixError
 from wallet.models import AccountCode, LedgerTransaction
 from wallet.services import balance_adjust
 
 
-def _user_named(name: str):
-    users = get_user_model().objects
+def _user_named(name: str) -> User | None:
+    users = User.objects
     return users.filter(username__iexact=name).first() or users.filter(email__iexact=name).exclude(email="").first()
 
 
@@ -16,7 +18,7 @@ class Command(BaseCommand):
     help = ("Credit (positive) or debit (negative) a member's main or bonus balance, with a reason and the "
             "staff member responsible; --key makes a repeated run a no-op.")
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--user", required=True, help="the member: username or email")
         parser.add_argument("--amount", required=True, help="USDT, up to 6 decimals; negative debits")
         parser.add_argument("--reason", required=True, help="why; stored with the adjustment and shown to the member")
@@ -27,7 +29,8 @@ class Command(BaseCommand):
                             help="idempotency key: the same key again changes nothing; with other values it fails")
         parser.add_argument("--dry-run", action="store_true", help="check everything, write nothing")
 
-    def handle(self, *args, user, amount, reason, by, account, key, dry_run, **options):
+    def handle(self, *args: Any, user: str, amount: str, reason: str, by: str, account: str, key: str,
+               dry_run: bool, **options: Any) -> None:
         member = _user_named(user)
         if member is None:
             raise CommandError(f"no member called {user!r}")

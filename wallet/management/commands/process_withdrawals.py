@@ -1,4 +1,6 @@
-from django.core.management.base import BaseCommand, CommandError
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from wallet.chain import ChainUnavailable
 from wallet.models import Withdrawal
@@ -7,11 +9,11 @@ from wallet.models import Withdrawal
 class Command(BaseCommand):
     help = "Sign and send approved withdrawals from the hot wallet and follow sent ones to a solidified receipt."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--dry-run", action="store_true", help="list what would be sent; change nothing")
         parser.add_argument("--limit", type=int, default=None, help="send at most this many new withdrawals")
 
-    def handle(self, *args, dry_run: bool, limit: int | None, **options):
+    def handle(self, *args: Any, dry_run: bool, limit: int | None, **options: Any) -> None:
         from wallet.withdrawals import withdrawals_process
 
         if dry_run:

@@ -1,4 +1,6 @@
-from django.core.management.base import BaseCommand, CommandError
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from wallet.chain import ChainUnavailable
 
@@ -6,10 +8,10 @@ from wallet.chain import ChainUnavailable
 class Command(BaseCommand):
     help = "Send the TRX left on swept deposit addresses back to the gas wallet (signer; follows earlier reclaims)."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--dry-run", action="store_true", help="list what would be reclaimed, send nothing")
 
-    def handle(self, *args, dry_run: bool, **options):
+    def handle(self, *args: Any, dry_run: bool, **options: Any) -> None:
         from wallet.gas import gas_reclaim
 
         try:

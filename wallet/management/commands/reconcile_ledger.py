@@ -1,4 +1,6 @@
-from django.core.management.base import BaseCommand, CommandError
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from earnings.reconcile import member_totals_reconcile
 from wallet.reconcile import custody_check
@@ -13,13 +15,14 @@ class Command(BaseCommand):
         "and what each deposit address holds."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--accept", metavar="KIND:ID",
                             help="accept a listed withdrawal, sweep or deposit corrected by other means")
         parser.add_argument("--by", metavar="USERNAME", help="the staff member accepting it")
         parser.add_argument("--reason", default="", help="why it is accepted")
 
-    def handle(self, *args, accept: str | None = None, by: str | None = None, reason: str = "", **options):
+    def handle(self, *args: Any, accept: str | None = None, by: str | None = None, reason: str = "",
+               **options: Any) -> None:
         if accept:
             self.stdout.write(_accept(accept, by, reason))
             return

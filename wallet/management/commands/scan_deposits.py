@@ -1,6 +1,7 @@
 import sys
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from wallet.chain import ChainUnavailable
 
@@ -8,12 +9,13 @@ from wallet.chain import ChainUnavailable
 class Command(BaseCommand):
     help = "Read TRON blocks from the scan cursor (or a given range), record and credit USDT deposits."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--from-block", type=int, default=None, help="start here instead of the cursor")
         parser.add_argument("--to-block", type=int, default=None, help="stop after this block")
         parser.add_argument("--max-blocks", type=int, default=None)
 
-    def handle(self, *args, from_block, to_block, max_blocks, **options):
+    def handle(self, *args: Any, from_block: int | None, to_block: int | None, max_blocks: int | None,
+               **options: Any) -> None:
         from wallet.deposits import deposits_scan
 
         bar = None

@@ -1,8 +1,9 @@
 import signal
 import threading
+from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 
 def _fault(text: str) -> tuple[str, str]:
@@ -19,7 +20,7 @@ def _fault(text: str) -> tuple[str, str]:
 class Command(BaseCommand):
     help = "Run the local TRON devnode (full-node HTTP API plus /devnode/ operator endpoints)."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8090)
         parser.add_argument("--solidity-port", type=int, default=None,
@@ -32,8 +33,8 @@ class Command(BaseCommand):
         parser.add_argument("--fault", action="append", default=[], metavar="NAME=VALUE",
                             help="arm a fault switch at start (see /devnode/fault), e.g. lagging_blocks=30")
 
-    def handle(self, *args, host: str, port: int, solidity_port: int | None, block_time: float, solid_lag: int,
-               snapshot: str, usdt: str, fault: list[str], **options):
+    def handle(self, *args: Any, host: str, port: int, solidity_port: int | None, block_time: float, solid_lag: int,
+               snapshot: str, usdt: str, fault: list[str], **options: Any) -> None:
         from wallet.devnode.server import Devnode
 
         switches = dict(_fault(text) for text in fault)
