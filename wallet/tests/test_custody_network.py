@@ -368,3 +368,19 @@ def test_one_withdrawal_that_fails_to_follow_up_is_stuck_and_the_others_complete
     assert withdrawals_process().completed == [first.pk]
     assert not StuckItem.objects.exists()
     assert_ledger_invariants()
+
+
+@pytest.mark.django_db
+def test_a_receipt_not_found_for_a_transaction_its_block_holds_is_not_taken_for_dead(member, devnode, settings, caplog):  # noqa: F811
+    # With the patience rules at their loosest, the blocks are read on the first "not found".
+    settings.TRON_DEAD_AFTER_CHECKS, settings.TRON_DEAD_AFTER_SECONDS = 1, 0
+    withdrawal = _mined_and_expired(member, devnode, settings)
+    devnode.fault(lagging_blocks=30, lagging_path=RECEIPT_PATH)  # the first receipt read lacks it
+    with caplog.at_level("WARNING", logger="wallet.transfers"):
+        result = withdrawals_process()
+    assert result.resigned == [] and result.sent == [] and _state(withdrawal) == Withdrawal.Status.BROADCAST
+    transfer = withdrawal.transfers.get()
+    assert f"transaction {transfer.txid} is in block" in caplog.text
+    assert withdrawals_process().completed == [withdrawal.pk]
+    assert withdrawal.transfers.count() == 1 and devnode.usdt_of(withdrawal.address) == 95 * SUN
+    assert_ledger_invariants()

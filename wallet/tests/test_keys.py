@@ -1,5 +1,6 @@
 import pytest
 from cryptography.fernet import Fernet
+from django.core.exceptions import ImproperlyConfigured
 from tronpy.keys import PrivateKey
 
 from wallet.keys import (
@@ -8,6 +9,7 @@ from wallet.keys import (
     account_xpub,
     deposit_address,
     deposit_private_key,
+    gas_wallet_key,
     hot_wallet_key,
     keyfile_write,
     mnemonic_generate,
@@ -75,3 +77,51 @@ def test_a_hot_wallet_key_for_another_address_is_refused(settings, monkeypatch):
     settings.TRON_HOT_WALLET_ADDRESS = PrivateKey.random().public_key.to_base58check_address()
     with pytest.raises(SignerKeyError, match="does not belong"):
         hot_wallet_key()
+
+
+def test_deposit_addresses_cannot_be_derived_without_the_xpub(settings):
+    settings.TRON_XPUB = ""
+    with pytest.raises(ImproperlyConfigured, match="TRON_XPUB is not set"):
+        deposit_address(index=0)
+
+
+def test_a_key_file_without_its_fernet_key_is_refused(settings, monkeypatch, tmp_path):
+    path = tmp_path / "signer.key"
+    keyfile_write(path=path, secrets=SignerSecrets(mnemonic=mnemonic_generate()), fernet_key=Fernet.generate_key())
+    monkeypatch.setenv("TRON_SIGNER_KEYFILE", str(path))
+    monkeypatch.delenv("TRON_SIGNER_FERNET_KEY", raising=False)
+    with pytest.raises(SignerKeyError, match="TRON_SIGNER_FERNET_KEY is required"):
+        signer_secrets()
+
+
+def _signer_from_environment(settings, monkeypatch) -> None:
+    settings.TRON_SIGNER_KEYFILE = ""
+    for name in ("TRON_SIGNER_KEYFILE", "TRON_SIGNER_MNEMONIC", "TRON_HOT_WALLET_KEY", "TRON_GAS_WALLET_KEY"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def test_a_missing_or_malformed_gas_wallet_key_is_refused_without_being_shown(settings, monkeypatch):
+    _signer_from_environment(settings, monkeypatch)
+    settings.TRON_GAS_WALLET_ADDRESS = PrivateKey.random().public_key.to_base58check_address()
+    with pytest.raises(SignerKeyError, match="gas wallet key is not configured"):
+        gas_wallet_key()
+    malformed = "0x" + "ab" * 31 + "zz"
+    monkeypatch.setenv("TRON_GAS_WALLET_KEY", malformed)
+    with pytest.raises(SignerKeyError, match="gas wallet key is malformed") as refused:
+        gas_wallet_key()
+    assert "ab" * 31 not in str(refused.value) and refused.value.__cause__ is None
+
+
+def test_a_gas_wallet_key_with_the_0x_prefix_is_accepted(settings, monkeypatch):
+    _signer_from_environment(settings, monkeypatch)
+    gas = PrivateKey.random()
+    settings.TRON_GAS_WALLET_ADDRESS = gas.public_key.to_base58check_address()
+    monkeypatch.setenv("TRON_GAS_WALLET_KEY", "0x" + gas.hex())
+    assert gas_wallet_key() == gas
+
+
+def test_deposit_keys_need_the_signer_mnemonic(settings, monkeypatch):
+    _signer_from_environment(settings, monkeypatch)
+    settings.TRON_XPUB = account_xpub(mnemonic=mnemonic_generate())
+    with pytest.raises(SignerKeyError, match="mnemonic is not configured"):
+        deposit_private_key(index=0)

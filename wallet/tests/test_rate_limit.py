@@ -34,3 +34,22 @@ def test_a_zero_limit_counts_nothing():
     for _ in range(100):
         limiter.acquire()
     assert not cache._cache.get_client().keys("*tron-node-calls*")
+
+
+def test_a_count_that_expires_between_its_creation_and_its_increment_is_made_again(monkeypatch):
+    from wallet import chain
+
+    cache.clear()
+    real_add, expired = chain.cache.add, []
+
+    def add_then_expire(key, value, timeout):
+        added = real_add(key, value, timeout=timeout)
+        if not expired:  # the first count's five seconds run out before it is incremented
+            cache.delete(key)
+            expired.append(key)
+        return added
+
+    monkeypatch.setattr(chain.cache, "add", add_then_expire)
+    RateLimiter(per_second=10).acquire()
+    counted = cache._cache.get_client().keys("*tron-node-calls*")
+    assert expired and len(counted) == 1 and cache.get(counted[0].decode().split(":", 2)[-1]) == 1

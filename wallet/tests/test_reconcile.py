@@ -11,7 +11,7 @@ from phonix.models import AuditLog
 from phonix.stuck import stuck_items_count
 from wallet import withdrawals as withdrawal_flow
 from wallet.deposits import deposit_address_get_or_create, deposits_scan
-from wallet.models import ChainTransfer, CustodyProof, Deposit, Withdrawal
+from wallet.models import ChainTransfer, CustodyProof, Deposit, DepositSweep, Withdrawal
 from wallet.reconcile import custody_reconcile
 from wallet.tasks import ledger_reconcile_task
 from wallet.withdrawals import withdrawal_approve, withdrawal_request, withdrawals_process
@@ -192,3 +192,143 @@ def test_the_nightly_task_checks_custody_item_by_item_too(signer, devnode, setti
     deposits_scan(from_block=0)
     assert ledger_reconcile_task() is True
     assert stuck_items_count() == {}
+
+
+def test_an_unknown_kind_or_a_missing_item_cannot_be_accepted(signer):  # noqa: F811
+    staff = staff_member().username
+    with pytest.raises(CommandError, match="unknown kind 'payout': one of withdrawal, sweep, deposit"):
+        call_command("reconcile_ledger", "--accept", "payout:1", "--by", staff, "--reason", "paid by hand")
+    with pytest.raises(CommandError, match="no withdrawal 999999"):
+        call_command("reconcile_ledger", "--accept", "withdrawal:999999", "--by", staff, "--reason", "paid by hand")
+    assert not CustodyProof.objects.exists() and not AuditLog.objects.filter(action="custody_item_accept").exists()
+
+
+def test_a_node_that_does_not_answer_leaves_custody_uncompared_and_the_ledger_checked(signer, devnode, settings):  # noqa: F811
+    devnode.fault(http_errors=settings.TRON_RETRIES + 1, http_status=503)
+    out, err = _reconcile()
+    assert out.startswith("OK") and "custody: TRON node unavailable (" in out and "chain not compared" in out
+    assert err == "" and not CustodyProof.objects.exists()
+
+
+def _paid_withdrawal(devnode) -> tuple[Withdrawal, ChainTransfer]:  # noqa: F811
+    """A withdrawal whose transfer is mined and solidified, its outcome not yet followed up."""
+    withdrawal = _approved(_member())
+    withdrawals_process()
+    devnode.solidify()
+    return withdrawal, ChainTransfer.objects.get(withdrawal=withdrawal)
+
+
+def test_a_withdrawal_refunded_although_its_payment_went_through_is_listed(signer, devnode):  # noqa: F811
+    withdrawal, transfer = _paid_withdrawal(devnode)
+    # The outcome taken from a wrong receipt: the member gets the amount back and was paid as well.
+    withdrawal_flow._fail(transfer, {"blockNumber": 1, "receipt": {"result": "REVERT"}})
+    assert Withdrawal.objects.get(pk=withdrawal.pk).status == Withdrawal.Status.FAILED
+    listed = {problem.item: problem.detail for problem in custody_reconcile().problems}
+    assert listed == {f"withdrawal {withdrawal.pk}": f"failed but paid on chain: 95.000000 in {transfer.txid}"}
+    assert_ledger_invariants()
+
+
+def test_a_withdrawal_paid_another_amount_than_its_net_amount_is_listed(signer, devnode):  # noqa: F811
+    withdrawal, transfer = _paid_withdrawal(devnode)
+    withdrawals_process()
+    Withdrawal.objects.filter(pk=withdrawal.pk).update(fee="10", net_amount="90")  # what the records say it owes
+    listed = {problem.item: problem.detail for problem in custody_reconcile().problems}
+    assert listed == {
+        f"withdrawal {withdrawal.pk}": f"paid 95.000000 in {transfer.txid}, its net amount is 90.000000"}
+    assert not CustodyProof.objects.filter(kind="withdrawal").exists()
+
+
+def test_a_sweep_recorded_as_moving_another_amount_is_listed(signer, devnode, settings):  # noqa: F811
+    address = swept_address(devnode, settings)
+    sweep = DepositSweep.objects.get()
+    DepositSweep.objects.filter(pk=sweep.pk).update(amount_units=40 * SUN)
+    listed = {problem.item: problem.detail for problem in custody_reconcile().problems}
+    assert listed[f"sweep {sweep.pk}"] == (
+        f"recorded as moving 40.000000 from {address}, the solidified chain shows 50.000000")
+    assert not CustodyProof.objects.filter(kind="sweep").exists()
+
+
+def _deposit_among_other_transactions(devnode) -> tuple[str, dict]:  # noqa: F811
+    """A deposit mined in one block with a TRX transfer, a failed USDT transfer and another token's."""
+    address = deposit_address_get_or_create(user=UserFactory()).address
+    other_token = devnode.op("create_token", name="Other", symbol="OTH")["address"]
+    txids = {
+        "trx": devnode.op("fund_trx", address=address, amount=5 * SUN)["txid"],
+        "failed": devnode.op("deposit", to=address, amount=4 * SUN, fail="revert")["txid"],
+        "other token": devnode.op("deposit", to=address, amount=3 * SUN, token=other_token)["txid"],
+        "deposit": devnode.op("deposit", to=address, amount=2 * SUN)["txid"],
+    }
+    devnode.solidify()
+    deposits_scan()
+    return address, txids
+
+
+def test_a_deposit_among_other_transactions_is_proved_by_its_block(signer, devnode):  # noqa: F811
+    _, txids = _deposit_among_other_transactions(devnode)
+    deposit = Deposit.objects.get()
+    assert deposit.txid == txids["deposit"]
+    report = custody_reconcile()
+    assert report.ok and report.proved == {"deposit": 1}, report.line()
+    assert report.node_calls == 1 + 1 + 1  # the block (no receipts needed), the hot wallet, the address
+
+
+@pytest.mark.parametrize("records", ["log index the receipt lacks", "failed", "other token"])
+def test_a_credit_its_blocks_receipts_do_not_show_is_listed(signer, devnode, records):  # noqa: F811
+    address, txids = _deposit_among_other_transactions(devnode)
+    deposit = Deposit.objects.get()
+    if records == "log index the receipt lacks":
+        Deposit.objects.filter(pk=deposit.pk).update(log_index=3)
+    else:
+        Deposit.objects.filter(pk=deposit.pk).update(txid=txids[records])
+    deposit.refresh_from_db()
+    listed = {problem.item: problem.detail for problem in custody_reconcile().problems}
+    assert listed[f"deposit {deposit.txid}:{deposit.log_index}"] == (
+        f"credited 2.000000 to {address}, but block {deposit.block_number} on the solidified chain has no "
+        f"such USDT transfer")
+    assert not CustodyProof.objects.filter(kind="deposit").exists()
+
+
+class _Answering:
+    """The chain client, except that the given node paths answer what the test says."""
+
+    def __init__(self, client, answers: dict):
+        self._client = client
+        self._answers = answers
+
+    def __getattr__(self, name):
+        return getattr(self._client, name)
+
+    def request(self, method: str, params: dict | None = None):
+        answer = self._answers.get(method)
+        return answer(params) if callable(answer) else self._client.request(method, params)
+
+
+def test_a_receipt_for_another_transaction_stops_the_check_until_the_node_answers(signer, devnode):  # noqa: F811
+    from wallet.chain import ChainUnavailable, chain_client
+
+    withdrawal, transfer = _paid_withdrawal(devnode)
+    withdrawals_process()
+    real = chain_client()
+    someone_elses = _Answering(real, {"walletsolidity/gettransactioninfobyid": lambda params: {
+        **real.request("walletsolidity/gettransactioninfobyid", params), "id": "cd" * 32}})
+    with pytest.raises(ChainUnavailable, match=f"no usable receipt for {transfer.txid}"):
+        custody_reconcile(client=someone_elses)
+    assert not CustodyProof.objects.exists()
+    # A log that names no valid contract is no USDT transfer; the payment beside it still counts.
+    def with_a_garbled_log(params):
+        info = real.request("walletsolidity/gettransactioninfobyid", params)
+        return {**info, "log": [{**info["log"][0], "address": "not an address"}, *info["log"]]}
+
+    report = custody_reconcile(client=_Answering(real, {"walletsolidity/gettransactioninfobyid": with_a_garbled_log}))
+    assert report.ok and report.proved["withdrawal"] == 1, report.line()
+
+
+def test_receipts_that_are_not_a_list_stop_the_check_of_a_deposit_its_block_does_not_prove(signer, devnode):  # noqa: F811
+    from wallet.chain import ChainUnavailable, chain_client
+
+    _deposits_one_a_block(devnode, 1)
+    client = _Answering(chain_client(), {"walletsolidity/getblockbylimitnext": lambda params: {},
+                                         "walletsolidity/gettransactioninfobyblocknum": lambda params: {}})
+    with pytest.raises(ChainUnavailable, match="no usable receipts for block"):
+        custody_reconcile(client=client)
+    assert custody_reconcile().proved == {"deposit": 1}
