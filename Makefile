@@ -10,7 +10,7 @@ DEV := $(PY) scripts/dev.py
 COVERAGE_FLOOR := 85
 MONEY_COVERAGE_FLOOR := 95
 MONEY_PATHS := \
-	wallet/services.py wallet/reconcile.py \
+	wallet/services.py wallet/payouts.py wallet/reconcile.py \
 	wallet/chain.py wallet/keys.py wallet/deposits.py wallet/withdrawals.py wallet/sweeps.py \
 	wallet/transfers.py wallet/holdings.py wallet/blocks.py \
 	earnings/services.py earnings/distributions.py earnings/reconcile.py \
