@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
+from accounts.totals import members_earnings_add
 from phonix.audit import audit_record
 from phonix.exceptions import DistributionRefused, IdempotencyConflict, NotPermitted
 from phonix.models import AuditLog
@@ -210,15 +211,13 @@ def distribution_pay(
 
 
 # Paid to main: the members with cap room are locked in id order (a daily run or a purchase that
-# changes their room waits; after the wait their room is read again), paid up to their room and
-# their total_earnings raised, in one statement; the others are recorded as capped in full.
+# changes their room waits; after the wait their room is read again) and paid up to their room
+# (their total_earnings raised after); the others are recorded as capped in full.
 _PAY_MAIN_SQL = """
     WITH paid AS (
         SELECT u.id AS user_id, LEAST(%(amount)s::numeric, {room}) AS amount
         FROM accounts_user u WHERE {where} AND {room} > 0
         ORDER BY u.id FOR UPDATE OF u
-    ), raised AS (
-        UPDATE accounts_user u SET total_earnings = u.total_earnings + p.amount FROM paid p WHERE u.id = p.user_id
     )
     INSERT INTO earnings_distribution_batch
     SELECT u.id, coalesce(p.amount, 0), %(amount)s::numeric - coalesce(p.amount, 0)
@@ -243,6 +242,9 @@ def _pay(distribution: Distribution, recipients: RecipientFilter) -> None:
             """
         )
         cursor.execute(fill_sql, params)
+        if distribution.account == Distribution.Account.MAIN:
+            cursor.execute("SELECT user_id, amount FROM earnings_distribution_batch WHERE amount > 0")
+            members_earnings_add(paid=dict(cursor.fetchall()))
         cursor.execute(
             """
             INSERT INTO earnings_distributionpayout (distribution_id, user_id, amount, capped_amount)

@@ -20,7 +20,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from accounts.totals import members_earnings_add, members_investor_status_end
 from investment.models import PlanVersion, Subscription
+from investment.services import subscription_generation_claim, subscriptions_daily_settle
 from mining.selectors import income_requires_session, session_ran_before_sql
 from phonix.exceptions import FuturePeriod
 from phonix.models import StuckItem
@@ -153,10 +155,7 @@ def generation_distribute(*, subscription_id: int, dry_run: bool = False) -> Gen
     uplines = _uplines_locked(upline_ids=buyer.upline_ids[:MAX_LEVELS],
                               investors_only=plan.directs_must_be_investors)
     now = timezone.now()
-    claimed = Subscription.objects.filter(pk=subscription_id, generation_paid_at__isnull=True).update(
-        generation_paid_at=now
-    )
-    if not claimed:
+    if not subscription_generation_claim(subscription_id=subscription_id, now=now):
         return GenerationResult(subscription_id, already_paid=True)
     outcomes = generation_outcomes(amount=subscription.amount, uplines=uplines, plan=plan,
                                    multiple=subscription.cap_multiple_now)
@@ -184,7 +183,7 @@ def generation_distribute(*, subscription_id: int, dry_run: bool = False) -> Gen
             )
             for o in paid
         ]).transaction_ids
-        _earnings_add(paid={o.user_id: o.amount for o in paid})
+        members_earnings_add(paid={o.user_id: o.amount for o in paid})
     Commission.objects.bulk_create([
         Commission(
             user_id=o.user_id, from_user_id=buyer.pk, level=o.level, amount=o.amount, capped_amount=o.capped,
@@ -199,19 +198,6 @@ def generation_distribute(*, subscription_id: int, dry_run: bool = False) -> Gen
 
 def _generation_key(subscription_id: int, level: int) -> str:
     return f"gen:{subscription_id}:{level}"
-
-
-def _earnings_add(*, paid: dict[int, Decimal]) -> None:
-    """Raise members' total_earnings by what was paid, in the payout's transaction."""
-    user_ids = sorted(paid)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            UPDATE accounts_user u SET total_earnings = u.total_earnings + d.amount
-            FROM unnest(%s::bigint[], %s::numeric[]) AS d(id, amount) WHERE u.id = d.id
-            """,
-            [user_ids, [paid[user_id] for user_id in user_ids]],
-        )
 
 
 GENERATION_CATCH_UP_JOB = "generation_catch_up"
@@ -403,48 +389,21 @@ def _daily_batch(result: DailyIncomeResult, params: SqlParams, *, payout_date: d
             """,
             {**params, "ledger_id": ledger_id},
         )
-        cursor.execute(
-            """
-            WITH settled AS (
-                UPDATE investment_subscription s
-                SET total_earned = s.total_earned + b.amount,
-                    is_active = s.total_earned + b.amount < s.earnings_cap,
-                    completed_at = CASE WHEN s.total_earned + b.amount >= s.earnings_cap THEN %(now)s END,
-                    daily_paid_through = %(date)s
-                FROM earnings_daily_batch b WHERE s.id = b.subscription_id
-                RETURNING s.is_active
-            )
-            SELECT count(*) FILTER (WHERE NOT is_active) FROM settled
-            """,
-            params,
-        )
-        (completed,) = cursor.fetchone()
-        if completed:
-            _completed_notify(params)
-        result.subscriptions += written
-        result.capped_total += capped_total
-        result.completed += completed
-        if not paid_count:
-            return
-        cursor.execute(
-            """
-            UPDATE accounts_user u SET total_earnings = u.total_earnings + t.total
-            FROM (SELECT user_id, sum(amount) AS total FROM earnings_daily_batch
-                  GROUP BY user_id HAVING sum(amount) > 0) t
-            WHERE u.id = t.user_id
-            """
-        )
-        if completed:
-            # A member whose last subscription completed is no longer an active investor.
-            cursor.execute(
-                """
-                UPDATE accounts_user u SET is_active_investor = false
-                WHERE u.id IN (SELECT b.user_id FROM earnings_daily_batch b
-                               JOIN investment_subscription s ON s.id = b.subscription_id
-                               WHERE NOT s.is_active)
-                  AND NOT EXISTS (SELECT 1 FROM investment_subscription s WHERE s.user_id = u.id AND s.is_active)
-                """
-            )
+        cursor.execute("SELECT subscription_id, amount FROM earnings_daily_batch ORDER BY subscription_id")
+        settled = cursor.fetchall()
+        cursor.execute("SELECT user_id, sum(amount) FROM earnings_daily_batch GROUP BY user_id HAVING sum(amount) > 0")
+        paid_members = dict(cursor.fetchall())
+    settlement = subscriptions_daily_settle(
+        payout_date=payout_date, now=params["now"], subscription_ids=[row[0] for row in settled],
+        amounts=[row[1] for row in settled],
+    )
+    if settlement.completed:
+        _completed_notify(params)
+    result.subscriptions += written
+    result.capped_total += capped_total
+    result.completed += settlement.completed
+    members_earnings_add(paid=paid_members)
+    members_investor_status_end(user_ids=settlement.members_done)
     result.paid_count += paid_count
     result.paid_total += paid_total
 

@@ -1,17 +1,21 @@
-"""Writes of investment: the one purchase service."""
+"""Writes of investment: the purchase, and the payout state of subscriptions that payout runs record."""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from accounts.totals import member_investment_add
 from phonix.exceptions import (
     BonusUnavailable,
     IdempotencyConflict,
@@ -20,6 +24,7 @@ from phonix.exceptions import (
     PlanChanged,
 )
 from phonix.money import AmountInput, parse_amount
+from phonix.sql import array_literal
 from wallet.models import AccountCode, LedgerAccount, LedgerTransaction, Transaction
 from wallet.services import HistoryLine, ledger_post, platform_account
 
@@ -82,9 +87,7 @@ def subscription_purchase(
         return _purchase_already_made(key=key, amount=amount, use_bonus=use_bonus)
 
     # The member row first: payout runs lock members before ledger accounts, and so do we.
-    User.objects.filter(pk=user.pk).update(
-        total_invested=F("total_invested") + amount, is_active_investor=True
-    )
+    member_investment_add(user_id=user.pk, amount=amount)
     entries = [(subscriptions_id, amount)]
     # purchase_preview refused a purchase that spends from an account the member does not have.
     if from_main:
@@ -173,4 +176,57 @@ def plan_version_create(*, created_by: User, note: str = "", **values: Any) -> P
         actor=created_by, action=AuditLog.Action.PLAN_CHANGE, target_name="plan_version",
         lock_key=PLAN_CHANGE_LOCK,
     )
+
+
+# Payout state of subscriptions, written here for the payout runs of earnings ------------------
+
+
+def subscription_generation_claim(*, subscription_id: int, now: dt.datetime) -> bool:
+    """Claim a purchase's generation fan-out: true once, for the first caller (a conditional UPDATE)."""
+    return bool(Subscription.objects.filter(pk=subscription_id, generation_paid_at__isnull=True)
+                .update(generation_paid_at=now))
+
+
+@dataclass(frozen=True)
+class DailySettlement:
+    completed: int  # subscriptions that reached their cap with this payout
+    members_done: list[int]  # members whose last active subscription that was
+
+
+def subscriptions_daily_settle(*, payout_date: dt.date, now: dt.datetime, subscription_ids: Sequence[int],
+                               amounts: Sequence[Decimal]) -> DailySettlement:
+    """Record a day's income on each subscription (set-based): total earned, settled through the date,
+    completed at its cap. The caller holds the members' locks; the payout is written in the same transaction.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            WITH settled AS (
+                UPDATE investment_subscription s
+                SET total_earned = s.total_earned + d.amount,
+                    is_active = s.total_earned + d.amount < s.earnings_cap,
+                    completed_at = CASE WHEN s.total_earned + d.amount >= s.earnings_cap THEN %(now)s END,
+                    daily_paid_through = %(date)s
+                FROM unnest(%(ids)s::bigint[], %(amounts)s::numeric[]) AS d(id, amount) WHERE s.id = d.id
+                RETURNING s.user_id, s.is_active
+            )
+            SELECT count(*), coalesce(array_agg(DISTINCT user_id), '{}') FROM settled WHERE NOT is_active
+            """,
+            {"now": now, "date": payout_date, "ids": array_literal(subscription_ids),
+             "amounts": array_literal(amounts)},
+        )
+        completed, owners = cursor.fetchone()
+        members_done: list[int] = []
+        if owners:
+            # A statement of its own: the one above cannot see its own update.
+            cursor.execute(
+                """
+                SELECT u FROM unnest(%s::bigint[]) AS u
+                WHERE NOT EXISTS (SELECT 1 FROM investment_subscription s WHERE s.user_id = u AND s.is_active)
+                ORDER BY u
+                """,
+                [owners],
+            )
+            members_done = [row[0] for row in cursor.fetchall()]
+    return DailySettlement(completed=completed, members_done=members_done)
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from accounts.totals import members_earnings_add
 from earnings.caps import cap_room_sql
 from investment.models import PlanVersion
 from investment.selectors import plan_current
@@ -426,15 +427,7 @@ def _pay_chunk(*, user_ids: list[int], target: dt.date, plan: PlanVersion, resul
             """,
             [ids, [per_member[i][0] for i in ids], [per_member[i][1] for i in ids]],
         )
-        earned = [i for i in ids if per_member[i][2] > 0]
-        if earned:
-            cursor.execute(
-                """
-                UPDATE accounts_user u SET total_earnings = u.total_earnings + d.paid
-                FROM unnest(%s::bigint[], %s::numeric[]) AS d(id, paid) WHERE u.id = d.id
-                """,
-                [earned, [per_member[i][2] for i in earned]],
-            )
+    members_earnings_add(paid={i: per_member[i][2] for i in ids if per_member[i][2] > 0})
     result.members += len(per_member)
     result.weeks_settled += len(settled)
     result.paid += sum((row[5] for row in settled), Decimal(0))

@@ -24,7 +24,7 @@ from phonix.exceptions import (
     UnbalancedPosting,
 )
 from phonix.money import AmountInput, parse_amount
-from phonix.sql import SqlParams, SqlValue
+from phonix.sql import SqlParams, SqlValue, array_literal
 
 from .models import (
     MEMBER_ACCOUNT_CODES,
@@ -235,12 +235,6 @@ def ledger_post_batch(*, postings: Sequence[Posting]) -> BatchResult:
     return BatchResult(created=len(created), already_posted=already, transaction_ids=created)
 
 
-def _array_literal(numbers: Iterable[int | Decimal]) -> str:
-    """A PostgreSQL array literal of ints or Decimals: for 100k-element arrays it is several
-    times faster to send than a list the driver adapts element by element."""
-    return "{" + ",".join(map(str, numbers)) + "}"
-
-
 def _post_chunk(chunk: Sequence[Posting]) -> tuple[dict[str, int], int]:
     prepared = []
     for posting in chunk:
@@ -292,9 +286,9 @@ def _post_chunk(chunk: Sequence[Posting]) -> tuple[dict[str, int], int]:
         account_ids = sorted(account_id for account_id, delta in deltas.items() if delta)
         _ledger_call(
             "SELECT ledger_apply(%s::bigint[], %s::numeric[], %s::bigint[], %s::bigint[], %s::numeric[])",
-            [_array_literal(account_ids), _array_literal(deltas[account_id] for account_id in account_ids),
-             _array_literal(r[0] for r in entry_rows), _array_literal(r[1] for r in entry_rows),
-             _array_literal(r[2] for r in entry_rows)],
+            [array_literal(account_ids), array_literal(deltas[account_id] for account_id in account_ids),
+             array_literal(r[0] for r in entry_rows), array_literal(r[1] for r in entry_rows),
+             array_literal(r[2] for r in entry_rows)],
         )
     if history_pairs:
         _insert_history(history_pairs)
