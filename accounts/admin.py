@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.contrib.admin.exceptions import NotRegistered
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -20,7 +21,7 @@ from .services import referral_code_issue, two_factor_reset, user_sponsor_change
 for _device_model in (TOTPDevice, StaticDevice):
     try:
         admin.site.unregister(_device_model)
-    except admin.sites.NotRegistered:
+    except NotRegistered:
         pass
 
 
@@ -38,7 +39,8 @@ class UserAdmin(DjangoUserAdmin):
         "depth", "referral_code", "withdrawal_address_changed_at", "address_with_change_link",
         "two_factor_with_reset_link",
     )
-    fieldsets = DjangoUserAdmin.fieldsets + (
+    fieldsets = (
+        *(DjangoUserAdmin.fieldsets or ()),
         (
             "Phonix",
             {

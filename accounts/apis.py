@@ -19,6 +19,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from phonix.api import AmountField, form_errors_raise, form_parameters, query_form_valid
+from phonix.auth import signed_in_user
 from phonix.ratelimit import rate_limit_check
 
 from . import selectors, services
@@ -62,7 +63,7 @@ class ProfileSerializer(serializers.ModelSerializer):
         return selectors.user_email_confirmed(user=user)
 
     def get_sponsor(self, user: User) -> str | None:
-        return user.referred_by.username if user.referred_by_id else None
+        return user.referred_by.username if user.referred_by is not None else None
 
     def get_two_factor_enabled(self, user: User) -> bool:
         return selectors.two_factor_enabled(user=user)
@@ -198,7 +199,7 @@ class TokensView(ListAPIView):
     pagination_class = None
 
     def get_queryset(self):
-        return api_tokens_live(user=self.request.user)
+        return api_tokens_live(user=signed_in_user(self.request))
 
 
 class TokenRevokeView(GenericAPIView):
@@ -425,10 +426,12 @@ class ExportView(GenericAPIView):
         from wallet.selectors import member_balances, transaction_history, withdrawal_history
 
         user = _fresh(request.user)
+        # The stub takes one instance, though many=True takes a list of them.
+        balances = BalanceSerializer(member_balances(user=user), many=True)  # type: ignore[arg-type]
         response = Response({
             "exported_at": serializers.DateTimeField().to_representation(timezone.now()),
             "profile": ProfileSerializer(user).data,
-            "balances": BalanceSerializer(member_balances(user=user), many=True).data,
+            "balances": balances.data,
             "transactions": TransactionSerializer(transaction_history(user=user)[:EXPORT_MAX_ROWS], many=True).data,
             "subscriptions": subscriptions_data(user, subscription_list(user=user)[:EXPORT_MAX_ROWS]),
             "withdrawals": WithdrawalSerializer(withdrawal_history(user=user)[:EXPORT_MAX_ROWS], many=True).data,

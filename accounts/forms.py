@@ -67,6 +67,7 @@ class RegistrationForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
+        assert cleaned is not None  # Form.clean returns cleaned_data
         password1, password2 = cleaned.get("password1"), cleaned.get("password2")
         if password1 and password2 and password1 != password2:
             self.add_error("password2", _("The two passwords differ."))
@@ -109,10 +110,10 @@ class EmailChangeForm(forms.Form):
                                widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
 
 
-class CredentialRecordingMixin:
-    """Password forms that start the withdrawal hold when they save a new password."""
+class SetPasswordForm(auth_forms.SetPasswordForm):
+    """A new password (after a reset link) that starts the withdrawal hold when it is saved."""
 
-    def save(self, commit=True):
+    def save(self, commit: bool = True) -> User:
         from .models import Credential
         from .services import credentials_change_record
 
@@ -122,12 +123,8 @@ class CredentialRecordingMixin:
         return user
 
 
-class PasswordChangeForm(CredentialRecordingMixin, auth_forms.PasswordChangeForm):
-    pass
-
-
-class SetPasswordForm(CredentialRecordingMixin, auth_forms.SetPasswordForm):
-    pass
+class PasswordChangeForm(SetPasswordForm, auth_forms.PasswordChangeForm):
+    """The same, for a signed-in member who gives the old password."""
 
 
 class WithdrawalAddressForm(forms.Form):
@@ -163,6 +160,7 @@ class WithdrawalAddressForm(forms.Form):
         from .services import TwoFactorThrottled, two_factor_verify
 
         cleaned = super().clean()
+        assert cleaned is not None  # Form.clean returns cleaned_data
         if self.needs_token and not self.errors:
             try:
                 device = two_factor_verify(user=self.user, token=cleaned.get("token", ""))
@@ -193,6 +191,7 @@ class DisableTwoFactorForm(forms.Form):
         from .services import TwoFactorThrottled, two_factor_verify
 
         cleaned = super().clean()
+        assert cleaned is not None  # Form.clean returns cleaned_data
         if self.errors:
             return cleaned
         if not self.user.check_password(cleaned["password"]):

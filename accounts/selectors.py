@@ -283,7 +283,7 @@ def credentials_hold(*, user: User) -> CredentialsHold | None:
     until = user.credentials_changed_at + settings.WITHDRAWAL_HOLD_AFTER_CREDENTIAL_CHANGE
     if until <= timezone.now():
         return None
-    messages = {
+    messages: dict[str, str] = {
         Credential.PASSWORD: _("Your password changed recently; withdrawals open again at %(time)s UTC."),
         Credential.EMAIL: _("Your e-mail address changed recently; withdrawals open again at %(time)s UTC."),
         Credential.TWO_FACTOR: _(

@@ -157,7 +157,9 @@ def referral_code_issue(*, user: User) -> str:
     if not user.referral_code:
         code = referral_code_new()
         User.objects.filter(pk=user.pk, referral_code__isnull=True).update(referral_code=code)
-        user.referral_code = User.objects.values_list("referral_code", flat=True).get(pk=user.pk)
+        issued = User.objects.values_list("referral_code", flat=True).get(pk=user.pk)
+        assert issued is not None  # set just now, by this call or by one at the same time
+        user.referral_code = issued
     return user.referral_code
 
 
@@ -276,16 +278,17 @@ def withdrawal_address_set(*, user: User, address: str, changed_by: User | None 
     old = User.objects.select_for_update().values_list("trc20_wallet_address", flat=True).get(pk=user.pk)
     if address == old:
         return user
-    by_staff = changed_by is not None and changed_by.pk != user.pk
+    staff_id = changed_by.pk if changed_by is not None and changed_by.pk != user.pk else None
+    by_staff = staff_id is not None
     reason = (reason or "").strip()
     if by_staff and not reason:
         raise PhonixError(_("A change of a member's withdrawal address needs a reason."))
     user.trc20_wallet_address = address
     user.withdrawal_address_changed_at = timezone.now()
     user.save(update_fields=["trc20_wallet_address", "withdrawal_address_changed_at"])
-    if by_staff:
+    if staff_id is not None:
         audit_record(
-            actor_id=changed_by.pk, action=AuditLog.Action.ADDRESS_CHANGE, member_id=user.pk,
+            actor_id=staff_id, action=AuditLog.Action.ADDRESS_CHANGE, member_id=user.pk,
             target=f"user:{user.pk}", before={"address": old}, reason=reason,
             after={"address": address, "cooldown_from": user.withdrawal_address_changed_at.isoformat()},
         )

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django_otp import login as otp_login
 
 from dashboard.selectors import email_choices
+from phonix.auth import MemberRequest
 from phonix.params import query_params
 from phonix.ratelimit import rate_limit_check, rate_limited
 
@@ -173,7 +174,7 @@ def login_verify(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def profile(request: HttpRequest) -> HttpResponse:
+def profile(request: MemberRequest) -> HttpResponse:
     user = request.user
     profile_form = ProfileForm(instance=user)
     address_form = WithdrawalAddressForm(user=user)
@@ -201,7 +202,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def security(request: HttpRequest) -> HttpResponse:
+def security(request: MemberRequest) -> HttpResponse:
     user = request.user
     context: dict = {"enabled": selectors.two_factor_enabled(user=user)}
     action = request.POST.get("action") if request.method == "POST" else None
@@ -233,15 +234,15 @@ def security(request: HttpRequest) -> HttpResponse:
                 form.add_error("token", _("That code is not valid. Check the time on your phone and try again."))
         context["enrol_form"] = form
     if action in ("regenerate", "disable") and context["enabled"]:
-        form = DisableTwoFactorForm(request.POST, user=user)
-        if form.is_valid():
+        proof_form = DisableTwoFactorForm(request.POST, user=user)  # the password and a second factor
+        if proof_form.is_valid():
             if action == "disable":
                 services.two_factor_disable(user=user)
                 messages.success(request, _("Two-factor authentication is off."))
                 return redirect("accounts:security")
             codes = services.recovery_codes_regenerate(user=user)
             return render(request, "accounts/recovery_codes.html", {"codes": codes})
-        context[f"{action}_form"] = form
+        context[f"{action}_form"] = proof_form
     if not context["enabled"]:
         device = selectors.enrolment_device(user=user, device_id=request.session.get(ENROL_SESSION_KEY))
         if device is not None:
@@ -280,7 +281,7 @@ def email_confirm(request: HttpRequest, token: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["POST"])
-def email_resend(request: HttpRequest) -> HttpResponse:
+def email_resend(request: MemberRequest) -> HttpResponse:
     try:
         email_confirmation_resend(user=request.user, site_url=request.build_absolute_uri("/"))
     except EmailChangeRefused as error:
@@ -294,7 +295,7 @@ def email_resend(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 @rate_limited(group="password_check", key="user")  # it checks the current password
-def email_change(request: HttpRequest) -> HttpResponse:
+def email_change(request: MemberRequest) -> HttpResponse:
     form = EmailChangeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -318,7 +319,7 @@ def email_change(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def team(request: HttpRequest) -> HttpResponse:
+def team(request: MemberRequest) -> HttpResponse:
     user = request.user
     if not user.referral_code:
         services.referral_code_issue(user=user)
@@ -335,12 +336,12 @@ def team(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def team_members(request: HttpRequest) -> HttpResponse:
+def team_members(request: MemberRequest) -> HttpResponse:
     """htmx: the member list for the chosen filters and page."""
     return render(request, "team/partials/_members.html", _members_context(request, None))
 
 
-def _members_context(request: HttpRequest, stats) -> dict:
+def _members_context(request: MemberRequest, stats) -> dict:
     params = query_params(request, TeamQueryForm, defaults={"level": "1"})
     return {**selectors.team_members_page(user=request.user, params=params, stats=stats, page_size=TEAM_PAGE_SIZE),
             "level_choices": range(1, 21)}
@@ -348,7 +349,7 @@ def _members_context(request: HttpRequest, stats) -> dict:
 
 @login_required
 @require_GET
-def team_tree(request: HttpRequest, member_id: int) -> HttpResponse:
+def team_tree(request: MemberRequest, member_id: int) -> HttpResponse:
     """htmx: the direct referrals of one member of the team, a page at a time."""
     offset = query_params(request, TeamTreeQueryForm)["offset"] or 0
     tree = selectors.team_tree_children(user=request.user, member_id=member_id, offset=offset, limit=TREE_PAGE_SIZE)

@@ -114,6 +114,7 @@ class NotificationsView(ListAPIView):
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.get_queryset())
+        assert page is not None  # pagination_class is set
         for notification in page:
             notification.text = notification_text(notification)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)

@@ -3,6 +3,7 @@
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING, TypedDict
 
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -10,10 +11,20 @@ from django.utils import timezone
 
 from .models import Announcement, AnnouncementRead, EmailPreference, Notification
 
+
+class ReadMark(TypedDict):
+    is_read: bool  # the member has opened it
+
+
+if TYPE_CHECKING:  # Python 3.11 cannot subscript the alias with two arguments at run time
+    from django_stubs_ext import WithAnnotations
+
+    VisibleAnnouncement = WithAnnotations[Announcement, ReadMark]
+
 UNREAD_COUNT_MAX = 99  # the bell shows "99+" beyond: counting further costs without telling more
 
 
-def announcements_visible(*, user, now: dt.datetime | None = None) -> QuerySet[Announcement]:
+def announcements_visible(*, user, now: dt.datetime | None = None) -> "QuerySet[VisibleAnnouncement]":
     """Published now, for the member's audience, pinned first then newest, with `is_read`."""
     now = now or timezone.now()
     audiences = [Announcement.Audience.EVERYONE]

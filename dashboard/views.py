@@ -47,7 +47,8 @@ def announcements(request):
     page = Paginator(selectors.announcements_visible(user=request.user), PAGE_SIZE).get_page(
         query_params(request)["page"]
     )
-    shown = list(page.object_list)  # is_read as it was before this visit: the page marks what is new
+    # is_read as it was before this visit: the page marks what is new
+    shown: list[selectors.VisibleAnnouncement] = list(page.object_list)
     services.announcements_mark_read(user=request.user, announcement_ids=[a.pk for a in shown if not a.is_read])
     return render(request, "dashboard/announcements.html", {"page": page, "announcements": shown})
 

@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth import get_user_model
+from django.template.response import SimpleTemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -88,7 +89,9 @@ class MiningSessionAdmin(admin.ModelAdmin):
 
     def changelist_view(self, request, extra_context=None):
         response = super().changelist_view(request, extra_context=extra_context)
-        changelist = getattr(response, "context_data", {}).get("cl")
+        if not isinstance(response, SimpleTemplateResponse) or response.context_data is None:
+            return response  # a redirect, as after an action
+        changelist = response.context_data.get("cl")
         if changelist is not None:
             response.context_data["daily_totals"] = mining_daily_totals(sessions=changelist.queryset)
         return response

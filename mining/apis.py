@@ -12,7 +12,7 @@ from phonix.api import form_errors_raise, form_parameters
 from .calculator import profitability, projection
 from .forms import CalculatorForm, CompareForm
 from .models import AsicMiner
-from .selectors import asic_catalogue, calculator_compare, market_latest, ticker_prices
+from .selectors import Ticker, asic_catalogue, calculator_compare, market_latest, ticker_prices
 
 
 def decimal_text(places: int, **kwargs) -> serializers.DecimalField:
@@ -38,7 +38,7 @@ class TickerView(GenericAPIView):
     permission_classes = [AllowAny]
 
     def get(self, request):
-        ticker = ticker_prices() or {"coins": [], "fetched_at": None, "stale": True}
+        ticker: Ticker | dict[str, object] = ticker_prices() or {"coins": [], "fetched_at": None, "stale": True}
         return Response(self.get_serializer(ticker).data)
 
 

@@ -34,7 +34,10 @@ def rounded(value: Decimal, quantum: Decimal) -> Decimal:
     Accepted extremes (difficulty 1 shrinking 50 % a retarget, 1 ZH/s at 10⁸ USD) give figures
     far beyond the 28 digits of the default context, where quantize() would fail.
     """
-    digits = max(value.adjusted(), 0) + 1 - min(quantum.as_tuple().exponent, 0) + 1
+    exponent = quantum.as_tuple().exponent
+    if not isinstance(exponent, int):  # "n", "N" or "F": NaN or infinity
+        raise ValueError(f"cannot round to {quantum}")
+    digits = max(value.adjusted(), 0) + 1 - min(exponent, 0) + 1
     with localcontext(Context(prec=max(28, digits))):
         return value.quantize(quantum, rounding=ROUND_HALF_UP)
 

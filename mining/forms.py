@@ -1,4 +1,5 @@
 from decimal import Decimal
+from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -55,7 +56,7 @@ class MarketOverridesForm(ConditionsForm):
         super().__init__(*args, **kwargs)
         self.market_state = market_state
 
-    def market_clean(self, data: dict) -> None:
+    def market_clean(self, data: dict[str, Any]) -> None:
         market, missing = calculator_market(
             state=self.market_state, price_usd=data.get("price_usd"), difficulty=data.get("difficulty"),
             fees_btc=data.get("fees_btc"),
@@ -72,6 +73,7 @@ class MarketOverridesForm(ConditionsForm):
 class CompareForm(MarketOverridesForm):
     def clean(self):
         data = super().clean()
+        assert data is not None  # Form.clean returns cleaned_data
         if not self.errors:
             self.market_clean(data)
         return data
@@ -103,6 +105,7 @@ class CalculatorForm(MarketOverridesForm):
 
     def clean(self):
         data = super().clean()
+        assert data is not None  # Form.clean returns cleaned_data
         miner = data.get("miner")
         if miner is None:
             for name in ("hashrate_ths", "power_w"):
@@ -114,8 +117,8 @@ class CalculatorForm(MarketOverridesForm):
         quantity = data.get("quantity")
         if hashrate and quantity and hashrate * quantity > MAX_TOTAL_THS:
             self.add_error("quantity", _("That is more hashrate than the whole Bitcoin network."))
-        if self.errors:
-            return data
+        if self.errors or hashrate is None or power is None or quantity is None:
+            return data  # without errors, each of them is set
 
         self.market_clean(data)
         if "market" not in data:

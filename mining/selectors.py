@@ -4,6 +4,7 @@ members' mining sessions."""
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import TypedDict
 
 from django.conf import settings
 from django.core.cache import cache
@@ -66,7 +67,7 @@ def estimated_height(*, now: datetime | None = None) -> int:
 def calculator_market(
     *, state: MarketState | None, price_usd: Decimal | None = None, difficulty: Decimal | None = None,
     fees_btc: Decimal | None = None,
-) -> tuple[Market | None, list[str]]:
+) -> tuple[Market | None, list[Quantity]]:
     """The calculator's market: the member's overrides where given, else the latest values.
 
     Returns the market and the quantities that are known nowhere (then the market is None).
@@ -106,7 +107,7 @@ def market_latest(*, now: datetime | None = None) -> MarketState | None:
         return None
     now = now or timezone.now()
     too_old = now - timedelta(seconds=settings.MARKET_STALE_AFTER_S)
-    readings = {}
+    readings: dict[str, Reading] = {}
     for quantity, column in COLUMNS.items():
         raw_as_of = snapshot.as_of.get(quantity)
         as_of = datetime.fromisoformat(raw_as_of) if raw_as_of else None
@@ -125,7 +126,13 @@ HISTORY_CACHE_KEY = f"mining:history:{HISTORY_DAYS}"
 HISTORY_CACHE_S = 900
 
 
-def market_history_cached() -> list[dict]:
+class HistoryPoint(TypedDict):
+    day: datetime
+    price: Decimal | None  # None: every snapshot of the day carried the price over
+    difficulty: Decimal | None
+
+
+def market_history_cached() -> list[HistoryPoint]:
     """The chart's daily points from the cache the refresh keeps warm (the aggregate reads every
     snapshot in the window, which no page request should pay for)."""
     key, days = HISTORY_CACHE_KEY, HISTORY_DAYS
@@ -139,7 +146,7 @@ def market_history_cached() -> list[dict]:
     return rows
 
 
-def market_history(*, days: int = 180, now: datetime | None = None) -> list[dict]:
+def market_history(*, days: int = 180, now: datetime | None = None) -> list[HistoryPoint]:
     """Daily points for the charts: mean price and the highest difficulty seen that day.
 
     Values carried over from an earlier snapshot are left out, so an outage draws no flat line.
@@ -237,7 +244,7 @@ def projection_chart_data(projection) -> dict:
     }
 
 
-def history_chart_data(history: list[dict]) -> dict:
+def history_chart_data(history: list[HistoryPoint]) -> dict:
     return {
         "labels": [row["day"].date().isoformat() for row in history],
         "price": [None if row["price"] is None else str(row["price"].quantize(Decimal("0.01"))) for row in history],

@@ -5,6 +5,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
+from functools import partial
+from typing import TypeVar
 
 import httpx
 from celery.exceptions import SoftTimeLimitExceeded
@@ -17,6 +19,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from phonix.exceptions import RateLimited
 from phonix.models import StuckItem
+from phonix.sql import SqlParams
 from phonix.stuck import stuck_item_clear, stuck_item_record
 from wallet.models import AccountCode, LedgerTransaction, Transaction
 from wallet.payouts import ledger_post_payouts, payout_table_create
@@ -26,6 +29,8 @@ from .models import CompletionRun, MiningProfile, MiningSession, NetworkSnapshot
 from .sources import SourceError
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 TICKER_CACHE_KEY = "mining:ticker"
 BUCKET = timedelta(minutes=5)
@@ -84,25 +89,26 @@ def market_data_refresh(*, now: datetime | None = None) -> RefreshReport:
     report = RefreshReport(snapshot=None)
     coins = ticker_coin_ids()
     with sources.http_client() as client:
-        answers: dict[str, object] = {}
 
-        def once(name: str, fetch: Callable) -> Callable[[], object]:
+        def once(fetch: Callable[[httpx.Client], T]) -> Callable[[], T]:
             # Several quantities come from one endpoint: ask it once per refresh, remember failures too.
-            def get():
-                if name not in answers:
+            answer: list[T | Exception] = []  # empty until asked
+
+            def get() -> T:
+                if not answer:
                     try:
-                        answers[name] = fetch(client)
+                        answer.append(fetch(client))
                     except GARBAGE as error:
-                        answers[name] = error
-                if isinstance(answers[name], Exception):
-                    raise answers[name]
-                return answers[name]
+                        answer.append(error)
+                if isinstance(answer[0], Exception):
+                    raise answer[0]
+                return answer[0]
             return get
 
-        prices = once("coingecko", lambda c: sources.coingecko_prices(c, coin_ids=[i for i, _ in coins]))
-        hashrate = once("mempool_hashrate", sources.mempool_hashrate)
+        prices = once(lambda c: sources.coingecko_prices(c, coin_ids=[i for i, _ in coins]))
+        hashrate = once(sources.mempool_hashrate)
 
-        def bitcoin():
+        def bitcoin() -> sources.CoinPrice:
             row = prices().get("bitcoin")
             if row is None:
                 raise SourceError("coingecko: no bitcoin price")
@@ -112,19 +118,19 @@ def market_data_refresh(*, now: datetime | None = None) -> RefreshReport:
             Quantity.PRICE: [("coingecko", bitcoin)],
             Quantity.DIFFICULTY: [
                 ("mempool.space", lambda: hashrate().difficulty),
-                ("blockchain.info", once("bc_difficulty", sources.blockchain_info_difficulty)),
+                ("blockchain.info", once(sources.blockchain_info_difficulty)),
             ],
             Quantity.HASHRATE: [
                 ("mempool.space", lambda: hashrate().hashrate_hs),
-                ("blockchain.info", once("bc_hashrate", sources.blockchain_info_hashrate)),
+                ("blockchain.info", once(sources.blockchain_info_hashrate)),
             ],
-            Quantity.FEES: [("mempool.space", once("mempool_fees", sources.mempool_fees))],
+            Quantity.FEES: [("mempool.space", once(sources.mempool_fees))],
             Quantity.HEIGHT: [
-                ("mempool.space", once("mempool_height", sources.mempool_height)),
-                ("blockchain.info", once("bc_height", sources.blockchain_info_height)),
+                ("mempool.space", once(sources.mempool_height)),
+                ("blockchain.info", once(sources.blockchain_info_height)),
             ],
             Quantity.ADJUSTMENT: [
-                ("mempool.space", once("mempool_adjustment", sources.mempool_difficulty_adjustment)),
+                ("mempool.space", once(sources.mempool_difficulty_adjustment)),
             ],
         }
         live: dict[str, object] = {}
@@ -340,8 +346,8 @@ def mining_sessions_complete(*, now: datetime | None = None, dry_run: bool = Fal
         if progress:
             progress(count)
     tried = set(result.stuck)  # failed alone already in this run
-    stuck_ids = StuckItem.objects.filter(job=COMPLETION_JOB).values_list("item_id", flat=True)
-    stuck_ids = [int(item_id) for item_id in stuck_ids if int(item_id) not in tried]
+    stuck = StuckItem.objects.filter(job=COMPLETION_JOB).values_list("item_id", flat=True)
+    stuck_ids = [int(item_id) for item_id in stuck if int(item_id) not in tried]
     if user_id is not None:
         stuck_ids = list(MiningSession.objects.filter(pk__in=stuck_ids, user_id=user_id).values_list("pk", flat=True))
     for session_id in stuck_ids:
@@ -400,7 +406,7 @@ def _complete_batch(*, now: datetime, after: int, limit: int, user_id: int | Non
     else:
         which = ("AND NOT EXISTS (SELECT 1 FROM phonix_stuckitem st"
                  " WHERE st.job = %(job)s AND st.item_id = m.id::text)")
-    params = {"now": now, "after": after, "limit": limit, "user_id": user_id, "only_id": only_id,
+    params: SqlParams = {"now": now, "after": after, "limit": limit, "user_id": user_id, "only_id": only_id,
               "job": COMPLETION_JOB}
     with connection.cursor() as cursor:
         # Inside an outer transaction (a start, a test, a dry run) ON COMMIT has not dropped the last one.
@@ -531,7 +537,7 @@ def _reminders_enqueue(*, session_ids: list[int]) -> None:
     for start in range(0, len(session_ids), REMINDER_CHUNK):
         chunk = session_ids[start : start + REMINDER_CHUNK]
         # robust: a broker hiccup must not undo completed sessions; the reminder is a courtesy.
-        transaction.on_commit(lambda chunk=chunk: mining_reminders_send_task.delay(chunk), robust=True)
+        transaction.on_commit(partial(mining_reminders_send_task.delay, chunk), robust=True)
 
 
 def mining_reminders_send(*, session_ids: list[int]) -> int:

@@ -163,7 +163,7 @@ def mempool_fees(client: httpx.Client) -> Decimal:
                 high=MAX_FEES_BTC * 100_000_000, allow_equal_low=True)
         for row in data
     ]
-    mean_sats = sum(sats) / len(sats)
+    mean_sats = sum(sats, Decimal(0)) / len(sats)
     return (mean_sats / 100_000_000).quantize(Decimal("0.00000001"))
 
 

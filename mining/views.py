@@ -35,7 +35,7 @@ def calculator(request):
     state = market_latest()
     # Anything the link leaves out takes its default, so a link can name just a miner.
     form = CalculatorForm({**CalculatorForm.defaults(), **request.GET.dict()}, market_state=state)
-    context = {"form": form, "state": state}
+    context: dict[str, object] = {"form": form, "state": state}
     if form.is_valid():
         rig, market = form.cleaned_data["rig"], form.cleaned_data["market"]
         outlook = projection(rig=rig, market=market)

@@ -42,7 +42,7 @@ def _last_payouts() -> dict | None:
     from earnings.models import DailyIncomeRun
 
     run = DailyIncomeRun.objects.filter(finished_at__isnull=False).order_by("-payout_date").first()
-    if run is None:
+    if run is None or run.finished_at is None:
         return None
     return {"date": run.payout_date.isoformat(), "finished_at": run.finished_at.isoformat(),
             "paid": run.paid_count}

@@ -50,5 +50,5 @@ def query_errors_text(form: forms.Form) -> str:
     parts = []
     for name, errors in form.errors.items():
         label = form.fields[name].label if name in form.fields else None
-        parts.append(f"{label or name}: {' '.join(errors)}")
+        parts.append(f"{label or name}: {' '.join(str(error) for error in errors)}")
     return _("The address of this page has a value it cannot use. %(errors)s") % {"errors": " ".join(parts)}

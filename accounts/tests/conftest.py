@@ -31,9 +31,10 @@ def tree25(db) -> dict:
 def ancestors(name: str) -> list[str]:
     """Reference answer computed from TREE_25 the slow way."""
     chain = []
-    while TREE_25[name] is not None:
-        name = TREE_25[name]
-        chain.append(name)
+    sponsor = TREE_25[name]
+    while sponsor is not None:
+        chain.append(sponsor)
+        sponsor = TREE_25[sponsor]
     return chain
 
 

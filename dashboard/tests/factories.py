@@ -24,7 +24,7 @@ def notification(user, kind: str = Notification.Kind.DEPOSIT_CREDITED, **params)
 
 def generation_paid(recipient, amount: str, paid_at: dt.datetime, level: int = 1) -> Commission:
     """A purchase fanned out at `paid_at` that paid `recipient` at `level`."""
-    buyer = UserFactory()
+    buyer = UserFactory.create()
     subscription = buy(buyer, "100")
     Subscription.objects.filter(pk=subscription.pk).update(generation_paid_at=paid_at)
     return Commission.objects.create(

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 
 def investor() -> User:
-    member = UserFactory()
+    member = UserFactory.create()
     User.objects.filter(pk=member.pk).update(is_active_investor=True)
     member.refresh_from_db()
     return member

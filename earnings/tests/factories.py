@@ -12,7 +12,7 @@ def member(*, sponsor=None, invested=None, earned=None, extra_directs: int = 0) 
 
     `earned` sets total_earnings as if earlier payouts had been made (the cap tests start there).
     """
-    user = UserFactory(sponsor=sponsor)
+    user = UserFactory.create(sponsor=sponsor)
     for _ in range(extra_directs):
         UserFactory(sponsor=user)
     if invested is not None:

@@ -170,7 +170,7 @@ WRITES = [
     ("post", "/api/v1/profile/withdrawal-address/"), ("post", "/api/v1/subscriptions/preview/"),
     ("post", "/api/v1/subscriptions/"), ("post", "/api/v1/wallet/withdrawals/"),
 ]
-HOSTILE = ["\x00", "a\x00b", "99999999999999999999", "1e308", "x" * 5000, "١٠٠", "' OR 1=1 --", None, 10**30,
+HOSTILE: list[object] = ["\x00", "a\x00b", "99999999999999999999", "1e308", "x" * 5000, "١٠٠", "' OR 1=1 --", None, 10**30,
            1.5, True, [], {"nested": "x"}]
 FIELDS = ["amount", "use_bonus", "plan_version", "password", "otp", "login", "username", "email",
           "referral_code", "first_name", "last_name", "address"]

@@ -23,10 +23,10 @@ def _network() -> list:
     sponsors = []
     for main, other, own in (("5000", "5000", "1000"), ("12000", "10000", "20"), ("50000", "60000", "900"),
                              ("4000", "9000", "500"), ("200000", "250000", "100000")):
-        sponsor = UserFactory()
+        sponsor = UserFactory.create()
         invest(sponsor, own)
-        invest(UserFactory(sponsor=sponsor), main)
-        invest(UserFactory(sponsor=sponsor), other)
+        invest(UserFactory.create(sponsor=sponsor), main)
+        invest(UserFactory.create(sponsor=sponsor), other)
         sponsors.append(sponsor)
     return sponsors
 

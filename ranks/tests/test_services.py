@@ -35,11 +35,11 @@ def week(n: int) -> dt.date:
 
 def ranked(main: str, other: str, *, own: str = "100000"):
     """A sponsor with two legs of the given volumes, checked at SUNDAY; returns the sponsor."""
-    sponsor = UserFactory()
+    sponsor = UserFactory.create()
     invest(sponsor, own)
-    invest(UserFactory(sponsor=sponsor), main)
+    invest(UserFactory.create(sponsor=sponsor), main)
     if Decimal(other):
-        invest(UserFactory(sponsor=sponsor), other)
+        invest(UserFactory.create(sponsor=sponsor), other)
     ranks_check(now=SUNDAY)
     return sponsor
 
@@ -56,7 +56,7 @@ def _brute_force_groups(members: list[User], personal: dict[int, Decimal]) -> di
     parent = {m.pk: m.referred_by_id for m in members}
     groups = {m.pk: Decimal(0) for m in members}
     for member_id, amount in personal.items():
-        node = member_id
+        node: int | None = member_id
         while node is not None:
             groups[node] += amount
             node = parent[node]

@@ -15,7 +15,9 @@ pytestmark = pytest.mark.django_db
 def _a_week_later(sponsor) -> dt.date:
     """Move the promotion's first bonus week back a week, as if the check had run last Sunday."""
     Rank.objects.filter(user=sponsor).update(bonus_start_week=F("bonus_start_week") - dt.timedelta(weeks=1))
-    return Rank.objects.get(user=sponsor).bonus_start_week
+    first_week = Rank.objects.get(user=sponsor).bonus_start_week
+    assert first_week is not None
+    return first_week
 
 
 def _state() -> tuple:

@@ -1,3 +1,4 @@
+from collections.abc import Iterable
 from typing import Any
 
 from django.core.management.commands import flush
@@ -6,7 +7,7 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from phonix.db_roles import OWNER_ALIAS, app_role
 
 
-def _execute_as_owner(sql_list: list[str]) -> None:
+def _execute_as_owner(sql_list: Iterable[str]) -> None:
     # A raw connection of its own: a test that uses only `default` (transactional tests end
     # with a flush) has the shared owner connection switched off.
     owner = connections[OWNER_ALIAS]
@@ -27,7 +28,7 @@ class Command(flush.Command):
         if options["database"] != DEFAULT_DB_ALIAS or app_role() is None:
             return super().handle(**options)
         # The application role may not TRUNCATE the ledger; everything else stays as Django does it.
-        ops.execute_sql_flush = _execute_as_owner
+        ops.execute_sql_flush = _execute_as_owner  # type: ignore[method-assign]  # this connection's, for one flush
         try:
             return super().handle(**options)
         finally:
