@@ -307,8 +307,9 @@ def daily_income_pay(*, payout_date: dt.date, dry_run: bool = False, batch_membe
     for start in range(0, len(member_ids), batch_members):
         batch = member_ids[start : start + batch_members]
         with transaction.atomic():
-            _daily_batch(result, {**params, "low": batch[0], "high": batch[-1], "now": timezone.now()},
-                         payout_date=payout_date, members=(batch[0], batch[-1]))
+            now = timezone.now()
+            _daily_batch(result, {**params, "low": batch[0], "high": batch[-1], "now": now},
+                         payout_date=payout_date, members=(batch[0], batch[-1]), now=now)
             if dry_run:
                 transaction.set_rollback(True)
         if progress:
@@ -319,7 +320,7 @@ def daily_income_pay(*, payout_date: dt.date, dry_run: bool = False, batch_membe
 
 
 def _daily_batch(result: DailyIncomeResult, params: SqlParams, *, payout_date: dt.date,
-                 members: tuple[int, int]) -> None:
+                 members: tuple[int, int], now: dt.datetime) -> None:
     due = f"s.user_id BETWEEN %(low)s AND %(high)s AND {_DUE}"
     with connection.cursor() as cursor:
         cursor.execute(
@@ -394,7 +395,7 @@ def _daily_batch(result: DailyIncomeResult, params: SqlParams, *, payout_date: d
         cursor.execute("SELECT user_id, sum(amount) FROM earnings_daily_batch GROUP BY user_id HAVING sum(amount) > 0")
         paid_members = dict(cursor.fetchall())
     settlement = subscriptions_daily_settle(
-        payout_date=payout_date, now=params["now"], subscription_ids=[row[0] for row in settled],
+        payout_date=payout_date, now=now, subscription_ids=[row[0] for row in settled],
         amounts=[row[1] for row in settled],
     )
     if settlement.completed:
