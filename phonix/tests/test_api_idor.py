@@ -7,7 +7,7 @@ is tried with another member's ids before it ships.
 from decimal import Decimal
 
 import pytest
-from django.urls import URLPattern
+from django.urls import URLPattern, URLResolver
 
 from accounts.models import User
 from accounts.tests.factories import UserFactory, api_client
@@ -28,9 +28,18 @@ PASSWORD = "correct-horse-battery"
 PUBLIC = {"schema", "docs", "redoc"}
 
 
+def _patterns(patterns, prefix: str = ""):
+    """Every URLPattern with its whole path, the apps' included ones too."""
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            yield from _patterns(entry.url_patterns, prefix + str(entry.pattern))
+        elif isinstance(entry, URLPattern):
+            yield prefix + str(entry.pattern), entry
+
+
 def _routes() -> dict[str, str]:
-    return {entry.name: str(entry.pattern) for entry in api_urls.urlpatterns
-            if isinstance(entry, URLPattern) and entry.name and entry.name not in PUBLIC}
+    return {entry.name: path for path, entry in _patterns(api_urls.urlpatterns)
+            if entry.name and entry.name not in PUBLIC}
 
 
 @pytest.fixture
