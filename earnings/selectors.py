@@ -14,12 +14,12 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from investment.caps import cap_room, cap_total
 from investment.selectors import plan_current
 from phonix.money import ZERO
 from wallet.models import Transaction
 
-from .caps import cap_room, cap_total
-from .models import Commission
+from .models import Commission, DailyIncomeRun
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -249,3 +249,12 @@ def daily_income_settled(*, payout_date: dt.date) -> DailyDateSettled:
         )
         settled, passed = cursor.fetchone()
     return DailyDateSettled(payout_date=payout_date, settled=settled, passed=passed)
+
+
+def daily_income_last_finished() -> dict | None:
+    """The last daily income run that finished, for /healthz."""
+    run = DailyIncomeRun.objects.filter(finished_at__isnull=False).order_by("-payout_date").first()
+    if run is None:
+        return None
+    return {"date": run.payout_date.isoformat(), "finished_at": run.finished_at.isoformat(),
+            "paid": run.paid_count}

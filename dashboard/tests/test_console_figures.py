@@ -247,7 +247,7 @@ def test_summarised_payout_days_plus_the_live_tail_count_each_posting_once():
 
 
 def test_the_refresh_job_computes_the_figures_ahead_of_the_page(now):
-    from phonix.tasks import console_refresh_task
+    from dashboard.tasks import console_refresh_task
 
     member(invested=100)
     console_refresh_task.delay()

@@ -270,12 +270,12 @@ def test_only_the_configured_key_is_sent(header_recorder):
 
 @pytest.mark.django_db
 def test_healthz_and_the_worker_start_up_log_say_a_trongrid_url_has_no_key(client, settings, caplog):
-    from phonix.celery import worker_ready_checks
+    from celery.signals import worker_ready
 
     settings.TRON_NODE_URL, settings.TRON_API_KEY = "https://api.trongrid.io/", ""
     assert "TRON_API_KEY is not set" in client.get("/healthz").json()["tron_api_key"]
     with caplog.at_level("WARNING", logger="wallet.chain"):
-        worker_ready_checks()
+        worker_ready.send(sender=None)
     assert "TRON_API_KEY is not set" in caplog.text
     settings.TRON_API_KEY = "operator-key"
     assert client.get("/healthz").json()["tron_api_key"] == "ok"
