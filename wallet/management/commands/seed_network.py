@@ -4,7 +4,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.models import User
-from accounts.seeding import network_seed
+from wallet.seeding import network_seed
 
 
 class Command(BaseCommand):
