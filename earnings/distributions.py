@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
+from investment.caps import cap_room_sql
+from investment.selectors import cap_multiple
 from phonix.audit import audit_record
 from phonix.exceptions import DistributionRefused, IdempotencyConflict, NotPermitted
 from phonix.models import AuditLog
@@ -28,7 +30,6 @@ from ranks.models import RankCode
 from wallet.models import LedgerTransaction, Transaction
 from wallet.payouts import ledger_post_payouts, payout_table_create
 
-from .caps import cap_multiple, cap_room_sql
 from .models import Distribution
 
 if TYPE_CHECKING:

@@ -20,7 +20,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from investment.caps import cap_cut, cap_room, cap_room_sql
 from investment.models import PlanVersion, Subscription
+from investment.selectors import cap_multiple
 from mining.selectors import income_requires_session, session_ran_before_sql
 from phonix.exceptions import FuturePeriod
 from phonix.models import StuckItem
@@ -37,7 +39,6 @@ from wallet.services import (
     platform_account,
 )
 
-from .caps import cap_cut, cap_multiple, cap_room, cap_room_sql
 from .models import Commission, DailyIncomeRun
 
 MAX_LEVELS = 20

@@ -3,8 +3,8 @@
 A member's total earnings of every kind never exceed `cap_multiple × total_invested`, rounded
 down to 6 places; a payout that would cross it is cut to what remains. A member with nothing
 invested has no room. The multiple is that of the plan in force when the payout is made (3 by
-default; staff may set a fraction such as 2.5). The SQL form lets set-based payout runs apply
-the same rule inside their statements; a test holds the two forms equal.
+default; staff may set a fraction such as 2.5; see `selectors.cap_multiple`). The SQL form lets
+set-based payout runs apply the same rule inside their statements; a test holds the two forms equal.
 """
 
 from __future__ import annotations
@@ -12,13 +12,6 @@ from __future__ import annotations
 from decimal import Decimal, localcontext
 
 from phonix.money import ZERO, round_down
-
-
-def cap_multiple() -> Decimal:
-    """The cap multiple of the plan in force (one query): every payout type uses it."""
-    from investment.selectors import plan_current
-
-    return plan_current().cap_multiple
 
 
 def cap_total(*, total_invested: Decimal, multiple: Decimal) -> Decimal:
