@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from phonix.money import QUANTUM
 
+from . import signals
 from .blocks import BlockUnproved, block_transfers
 from .chain import ChainClient, ChainUnavailable, Heights, UsdtTransfer, chain_client
 from .keys import deposit_address
@@ -331,11 +332,9 @@ def _credit(first: int, last: int, *, solid: int) -> int:
             """,
             [solid, ids],
         )
-    from dashboard.services import notify_set
+    from phonix.notifications import notify_set
 
-    from .tasks import deposits_credited_notify_task
-
-    transaction.on_commit(lambda: deposits_credited_notify_task.delay(ids))
+    signals.deposits_credited.send(sender=Deposit, deposit_ids=ids)
     notify_set(kind="deposit_credited", params={"ids": ids}, source_sql="""
         SELECT user_id, 'deposit:' || id || ':credited', jsonb_build_object('amount', amount::text, 'txid', txid)
         FROM wallet_deposit WHERE id = ANY(%(ids)s) AND status = 'credited'
@@ -345,7 +344,7 @@ def _credit(first: int, last: int, *, solid: int) -> int:
 
 def _seen_notify(*, txids: list[str], log_indexes: list[int]) -> None:
     """Tell members of deposits still waiting for confirmation (a solid one is credited at once)."""
-    from dashboard.services import notify_set
+    from phonix.notifications import notify_set
 
     notify_set(kind="deposit_seen", params={"txids": txids, "log_indexes": log_indexes}, source_sql="""
         SELECT user_id, 'deposit:' || id || ':seen', jsonb_build_object('amount', amount::text, 'txid', txid)
@@ -359,7 +358,7 @@ def deposits_credited_notify(*, deposit_ids: list[int]) -> int:
     from django.core.mail import send_mass_mail
     from django.utils.translation import gettext as _
 
-    from dashboard.selectors import email_wanted
+    from phonix.notifications import email_wanted
 
     credited = list(Deposit.objects.filter(id__in=deposit_ids, status=Deposit.Status.CREDITED).select_related("user"))
     wanted = email_wanted(user_ids=[deposit.user_id for deposit in credited], topic="deposits")

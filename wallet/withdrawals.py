@@ -16,7 +16,6 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -24,11 +23,16 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import User
+from accounts.selectors import credentials_hold, two_factor_enabled, withdrawal_cooldown_until
+from accounts.services import two_factor_verify
+from accounts.validators import tron_address_is_valid
 from phonix.audit import audit_record
 from phonix.exceptions import IdempotencyConflict, NotPermitted, WithdrawalRefused
 from phonix.models import AuditLog
 from phonix.money import AmountInput, parse_amount
 
+from . import signals
 from .chain import ChainClient, ChainUnavailable, JsonObject, chain_client
 from .deposits import amount_to_units
 from .forks import withdrawals_frozen
@@ -46,9 +50,6 @@ from .platform_addresses import platform_address_refusal
 from .policy import custody_policy_current, withdrawal_fee
 from .services import HistoryLine, ledger_post, member_account, platform_account
 from .transfers import LIVE, transfer_broadcast, transfer_check
-
-if TYPE_CHECKING:
-    from accounts.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -77,11 +78,6 @@ def withdrawal_request(*, user: User, amount: AmountInput, password: str, token:
     row is locked while the key is looked up and claimed, so concurrent duplicates queue behind
     the first and then find it (the unique `request_key` is the guarantee beneath).
     """
-    from accounts.models import User
-    from accounts.selectors import credentials_hold, two_factor_enabled
-    from accounts.services import two_factor_verify
-    from accounts.validators import tron_address_is_valid
-
     amount = parse_amount(amount)
     key = withdrawal_key_for(user_id=user.pk, token=token)
     if not user.check_password(password or ""):
@@ -97,12 +93,11 @@ def withdrawal_request(*, user: User, amount: AmountInput, password: str, token:
     refusal = platform_address_refusal(address=address)
     if refusal:
         raise WithdrawalRefused(refusal)
-    changed = user.withdrawal_address_changed_at
-    cooldown = timedelta(hours=settings.WITHDRAWAL_ADDRESS_COOLDOWN_HOURS)
-    if changed and timezone.now() - changed < cooldown:
+    cooldown_until = withdrawal_cooldown_until(user=user)
+    if cooldown_until is not None:
         raise WithdrawalRefused(
             _("Your withdrawal address changed recently; withdrawals open again at %(time)s UTC.")
-            % {"time": (changed + cooldown).strftime("%Y-%m-%d %H:%M")}
+            % {"time": cooldown_until.strftime("%Y-%m-%d %H:%M")}
         )
     if withdrawals_frozen(user_id=user.pk):
         raise WithdrawalRefused(_("Withdrawals are paused on your account: a deposit credited to you was removed "
@@ -214,10 +209,7 @@ def withdrawal_approve(*, withdrawal_id: int, staff: User) -> Withdrawal:
             withdrawal.status = Withdrawal.Status.APPROVED
             withdrawal.save(update_fields=["status", "updated_at"])
             _notify(withdrawal)
-            from .tasks import withdrawals_process_task
-
-            # robust: the approval is committed; the watchdog sends it if the broker is away now.
-            transaction.on_commit(withdrawals_process_task.delay, robust=True)
+            signals.withdrawal_approved.send(sender=Withdrawal, withdrawal_id=withdrawal.pk)
         audit_record(
             actor_id=staff.pk, action=AuditLog.Action.WITHDRAWAL_APPROVE, member_id=withdrawal.user_id,
             target=f"withdrawal:{withdrawal.pk}", before=before,
@@ -481,9 +473,7 @@ def withdrawals_watchdog(*, client: ChainClient | None = None) -> WatchdogReport
             logger.error("withdrawals stuck in %s for more than %s minutes: %s", status,
                          settings.WITHDRAWAL_STUCK_MINUTES, ids)
     if Withdrawal.objects.filter(status=Withdrawal.Status.APPROVED).exists():
-        from .tasks import withdrawals_process_task
-
-        transaction.on_commit(withdrawals_process_task.delay)
+        signals.withdrawals_waiting.send(sender=Withdrawal)
     return report
 
 
@@ -491,13 +481,10 @@ def withdrawals_watchdog(*, client: ChainClient | None = None) -> WatchdogReport
 
 
 def _notify(withdrawal: Withdrawal) -> None:
-    from dashboard.services import notify
-
-    from .tasks import withdrawal_notify_task
+    from phonix.notifications import notify
 
     withdrawal_id, status = withdrawal.pk, str(withdrawal.status)
-    # robust: the change is committed; a broker outage must not turn that into an error page.
-    transaction.on_commit(lambda: withdrawal_notify_task.delay(withdrawal_id, status), robust=True)
+    signals.withdrawal_status_changed.send(sender=Withdrawal, withdrawal_id=withdrawal_id, status=status)
     kind = "withdrawal_requested" if status == Withdrawal.Status.PENDING else f"withdrawal_{status}"
     notify(user_id=withdrawal.user_id, kind=kind, key=f"withdrawal:{withdrawal_id}:{status}", params={
         "amount": withdrawal.amount, "net": withdrawal.net_amount, "reason": withdrawal.failure_reason,
@@ -508,7 +495,7 @@ def _notify(withdrawal: Withdrawal) -> None:
 def withdrawal_notify(*, withdrawal_id: int, status: str) -> bool:
     from django.core.mail import send_mail
 
-    from dashboard.selectors import email_wanted
+    from phonix.notifications import email_wanted
 
     from .chain import tronscan_url
 
@@ -550,17 +537,12 @@ class WithdrawPage:
 
 
 def withdraw_page(*, user: User, limit: int = 10) -> WithdrawPage:
-    from accounts.selectors import credentials_hold
-    from accounts.validators import tron_address_is_valid
-
     from .selectors import member_balance, withdrawal_history
 
     policy = custody_policy_current()
-    changed = user.withdrawal_address_changed_at
-    until = changed + timedelta(hours=settings.WITHDRAWAL_ADDRESS_COOLDOWN_HOURS) if changed else None
     return WithdrawPage(
         address=user.trc20_wallet_address, address_valid=tron_address_is_valid(user.trc20_wallet_address or ""),
-        cooldown_until=until if until and until > timezone.now() else None,
+        cooldown_until=withdrawal_cooldown_until(user=user),
         credentials_hold=credentials_hold(user=user),
         available=member_balance(user=user, code=AccountCode.MAIN),
         minimum=policy.withdrawal_minimum, fee_percent=policy.withdrawal_fee_percent,
