@@ -6,6 +6,9 @@ from earnings.reconcile import member_totals_reconcile
 from wallet.reconcile import custody_check
 from wallet.services import ledger_reconcile
 
+# Here rather than in wallet/: besides the ledger and custody it proves members' and subscriptions'
+# totals (earnings/reconcile.py), and the wallet imports no app above it.
+
 
 class Command(BaseCommand):
     help = (
