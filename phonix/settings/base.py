@@ -362,7 +362,6 @@ TRON_EXPLORER_TX_URL = env("TRON_EXPLORER_TX_URL", default="https://tronscan.org
 # The withdrawal fee, withdrawal and deposit minimums and limits are staff-set data (the custody
 # policy in the admin); WITHDRAWAL_FEE_PERCENT, WITHDRAWAL_MINIMUM and DEPOSIT_MINIMUM in the
 # environment only seeded its first version.
-WITHDRAWAL_ADDRESS_COOLDOWN_HOURS = env.int("WITHDRAWAL_ADDRESS_COOLDOWN_HOURS", default=24)
 WITHDRAWAL_STUCK_MINUTES = env.int("WITHDRAWAL_STUCK_MINUTES", default=15)
 SWEEP_THRESHOLD = Decimal(env("SWEEP_THRESHOLD", default="10"))
 SWEEP_GAS_SUN = env.int("SWEEP_GAS_SUN", default=30_000_000)

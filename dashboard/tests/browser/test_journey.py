@@ -89,7 +89,6 @@ def _totp(secret: str) -> str:
 def test_a_newcomer_joins_invests_and_withdraws_in_a_real_browser(
     size, browser, live_server, signer, devnode, settings,  # noqa: F811
 ):
-    settings.WITHDRAWAL_ADDRESS_COOLDOWN_HOURS = 0
     settings.WITHDRAWAL_ADDRESS_COOLDOWN = timedelta(0)
     sponsor = UserFactory(password=PASSWORD)
     buy(sponsor, "500")
