@@ -27,7 +27,7 @@ from django.core.exceptions import ImproperlyConfigured
 from tronpy import Tron
 from tronpy.contract import Contract
 from tronpy.exceptions import AddressNotFound, ApiError
-from tronpy.keys import is_address, to_base58check_address, to_hex_address
+from tronpy.keys import to_base58check_address, to_hex_address
 from tronpy.providers import HTTPProvider
 from tronpy.tron import Transaction
 
@@ -137,10 +137,6 @@ class BroadcastResult:
     accepted: bool  # in the node's pool, or already known to it (DUP_TRANSACTION_ERROR)
     code: str = ""
     message: str = ""
-
-    @property
-    def expired(self) -> bool:
-        return self.code in ("TRANSACTION_EXPIRATION_ERROR", "TAPOS_ERROR")
 
 
 @dataclass(frozen=True)
@@ -322,13 +318,6 @@ class ChainClient:
         except AddressNotFound:
             return 0
 
-    def account_exists(self, address: str) -> bool:
-        try:
-            self.tron.get_account(address)
-        except AddressNotFound:
-            return False
-        return True
-
     def receipt(self, txid: str, *, solid: bool, contract_call: bool = True) -> Receipt | None:
         """The receipt if the node proves one; None means unknown (not "absent")."""
         path = "walletsolidity/gettransactioninfobyid" if solid else "wallet/gettransactioninfobyid"
@@ -387,13 +376,6 @@ def _log_address_hex(address: str) -> str:
     except Exception:
         return ""
     return hex_address
-
-
-def is_tron_address(value: str) -> bool:
-    try:
-        return bool(value) and value.startswith("T") and len(value) == 34 and is_address(value)
-    except Exception:
-        return False
 
 
 _clients: dict[tuple[str, str, str, str], ChainClient] = {}
