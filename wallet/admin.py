@@ -6,22 +6,12 @@ from django.db import transaction
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
+from phonix.admin import ReadOnlyAdmin
 from phonix.exceptions import PhonixError
 from phonix.forms import AmountField
 
 from .models import LedgerAccount, LedgerEntry, LedgerTransaction, Transaction
 from .services import balance_adjust
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class AdjustmentForm(forms.Form):

@@ -6,20 +6,10 @@ from django.db.models import Count
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
+from phonix.admin import ReadOnlyAdmin
 from phonix.exceptions import PhonixError
 
 from .models import ChainTransfer, CustodyPolicy, Deposit, DepositAddress, DepositSweep, Withdrawal
-
-
-class _ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class ChainTransferInline(admin.TabularInline):
@@ -35,7 +25,7 @@ class ChainTransferInline(admin.TabularInline):
 
 
 @admin.register(Withdrawal)
-class WithdrawalAdmin(_ReadOnly):
+class WithdrawalAdmin(ReadOnlyAdmin):
     list_display = ("id", "user", "amount", "fee", "net_amount", "address", "status", "approvals_given",
                     "approvals_required", "txid", "created_at")
     list_filter = ("status", "approvals_required")
@@ -110,7 +100,7 @@ class RejectForm(forms.Form):
 
 
 @admin.register(Deposit)
-class DepositAdmin(_ReadOnly):
+class DepositAdmin(ReadOnlyAdmin):
     list_display = ("id", "user", "amount", "status", "txid", "log_index", "block_number", "created_at",
                     "credited_at")
     list_filter = ("status",)
@@ -121,7 +111,7 @@ class DepositAdmin(_ReadOnly):
 
 
 @admin.register(DepositAddress)
-class DepositAddressAdmin(_ReadOnly):
+class DepositAddressAdmin(ReadOnlyAdmin):
     list_display = ("address", "user", "derivation_index", "last_checked", "created_at")
     search_fields = ("address", "user__username")
     list_select_related = ("user",)
@@ -129,7 +119,7 @@ class DepositAddressAdmin(_ReadOnly):
 
 
 @admin.register(ChainTransfer)
-class ChainTransferAdmin(_ReadOnly):
+class ChainTransferAdmin(ReadOnlyAdmin):
     list_display = ("txid", "purpose", "withdrawal", "sweep", "attempt", "state", "broadcast_count",
                     "last_broadcast_code", "block_number", "created_at")
     list_filter = ("purpose", "state")
@@ -139,7 +129,7 @@ class ChainTransferAdmin(_ReadOnly):
 
 
 @admin.register(DepositSweep)
-class DepositSweepAdmin(_ReadOnly):
+class DepositSweepAdmin(ReadOnlyAdmin):
     list_display = ("id", "deposit_address", "amount_units", "status", "failure_reason", "created_at",
                     "completed_at")
     list_filter = ("status",)
