@@ -172,7 +172,7 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(SponsorChange)
-class SponsorChangeAdmin(ReadOnlyAdmin):
+class SponsorChangeAdmin(ReadOnlyAdmin[SponsorChange]):
     list_display = ("created_at", "user", "old_sponsor", "new_sponsor", "moved_members", "changed_by", "reason")
     list_select_related = ("user", "old_sponsor", "new_sponsor", "changed_by")
     search_fields = ("user__username", "reason")

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import cast
 
 from django.db import connection
 from django.db.models import QuerySet
@@ -138,7 +139,7 @@ def team_members_page(*, user: User, params: dict, stats: TeamStats | None, page
     page = paginator.get_page(params["page"])
     legs: dict[int, Decimal] = {}  # a member's volume as their sponsor's leg: ranks keeps it
     for _receiver, volumes in team_leg_volumes.send(sender=User, user_ids=[m.pk for m in page.object_list]):
-        legs.update(volumes)
+        legs.update(cast(dict[int, Decimal], volumes))
     rows = [{"member": m, "level": m.depth - user.depth, "leg_volume": legs.get(m.pk, ZERO)}
             for m in page.object_list]
     return {"page": page, "rows": rows, "level": level, "status": status, "q": search}

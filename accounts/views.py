@@ -1,4 +1,5 @@
 import time
+from typing import cast
 
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
@@ -197,7 +198,7 @@ def profile(request: HttpRequest) -> HttpResponse:
         "cooldown_until": selectors.withdrawal_cooldown_until(user=user),
     }
     for _receiver, extra in profile_shown.send(sender=User, user=user):
-        context.update(extra)  # the e-mail choices, kept by the dashboard
+        context.update(cast(dict[str, object], extra))  # the e-mail choices, kept by the dashboard
     return render(request, "accounts/profile.html", context)
 
 

@@ -251,10 +251,10 @@ def daily_income_settled(*, payout_date: dt.date) -> DailyDateSettled:
     return DailyDateSettled(payout_date=payout_date, settled=settled, passed=passed)
 
 
-def daily_income_last_finished() -> dict | None:
+def daily_income_last_finished() -> dict[str, object] | None:
     """The last daily income run that finished, for /healthz."""
     run = DailyIncomeRun.objects.filter(finished_at__isnull=False).order_by("-payout_date").first()
-    if run is None:
+    if run is None or run.finished_at is None:
         return None
     return {"date": run.payout_date.isoformat(), "finished_at": run.finished_at.isoformat(),
             "paid": run.paid_count}

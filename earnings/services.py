@@ -478,7 +478,7 @@ def _daily_post(*, payout_date: dt.date, members: tuple[int, int]) -> int:
 
 def _completed_notify(params: SqlParams) -> None:
     """Tell the members whose subscriptions this batch completed at their cap (after commit)."""
-    from dashboard.services import notify_set
+    from phonix.notifications import notify_set
 
     notify_set(kind="subscription_completed", params=params, source_sql="""
         SELECT user_id, 'subscription:' || id || ':completed',

@@ -70,7 +70,7 @@ class MemberFilter(admin.SimpleListFilter):
 
 
 @admin.register(MiningSession)
-class MiningSessionAdmin(ReadOnlyAdmin):
+class MiningSessionAdmin(ReadOnlyAdmin[MiningSession]):
     """Written only by the start and completion services; staff read them and the daily totals."""
 
     change_list_template = "admin/mining/miningsession/change_list.html"

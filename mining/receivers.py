@@ -12,11 +12,15 @@ from .tasks import mining_reminders_send_task
 REMINDER_CHUNK = 500
 
 
-def _reminders_send(sender, *, session_ids: list[int], **kwargs) -> None:
+def _reminders_send(sender: object, *, session_ids: list[int], **kwargs: object) -> None:
     for start in range(0, len(session_ids), REMINDER_CHUNK):
         chunk = session_ids[start : start + REMINDER_CHUNK]
+
+        def send(chunk: list[int] = chunk) -> None:
+            mining_reminders_send_task.delay(chunk)
+
         # robust: a broker hiccup must not undo completed sessions; the reminder is a courtesy.
-        transaction.on_commit(lambda chunk=chunk: mining_reminders_send_task.delay(chunk), robust=True)
+        transaction.on_commit(send, robust=True)
 
 
 def connect() -> None:

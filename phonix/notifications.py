@@ -4,6 +4,9 @@ The dashboard keeps members' notifications and e-mail choices; it connects its r
 signals in its AppConfig.ready. Every app below it asks here, so the dependency points down.
 """
 
+from collections.abc import Mapping
+from typing import cast
+
 from django.dispatch import Signal
 
 # user_id, kind, params, key: one notification, written once the current transaction commits.
@@ -14,12 +17,12 @@ members_notified = Signal()
 email_declined = Signal()
 
 
-def notify(*, user_id: int, kind: str, params: dict | None = None, key: str | None = None) -> None:
+def notify(*, user_id: int, kind: str, params: Mapping[str, object] | None = None, key: str | None = None) -> None:
     """Notify one member once the current transaction commits (at once outside one)."""
     member_notified.send(sender=None, user_id=user_id, kind=kind, params=params, key=key)
 
 
-def notify_set(*, kind: str, source_sql: str, params: dict | None = None) -> None:
+def notify_set(*, kind: str, source_sql: str, params: Mapping[str, object] | None = None) -> None:
     """Notify every member `source_sql` yields once the current transaction commits."""
     members_notified.send(sender=None, kind=kind, source_sql=source_sql, params=params)
 
@@ -28,5 +31,5 @@ def email_wanted(*, user_ids: list[int], topic: str) -> set[int]:
     """The members among `user_ids` who get the optional e-mail `topic` (nobody declined: all)."""
     declined: set[int] = set()
     for _receiver, answer in email_declined.send(sender=None, user_ids=user_ids, topic=topic):
-        declined |= answer
+        declined |= cast(set[int], answer)
     return set(user_ids) - declined

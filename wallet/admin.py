@@ -23,7 +23,7 @@ class AdjustmentForm(forms.Form):
 
 
 @admin.register(LedgerAccount)
-class LedgerAccountAdmin(ReadOnlyAdmin):
+class LedgerAccountAdmin(ReadOnlyAdmin[LedgerAccount]):
     list_display = ("id", "user", "code", "balance", "created_at")
     list_filter = ("code",)
     search_fields = ("user__username", "user__email")
@@ -79,7 +79,7 @@ class LedgerEntryInline(admin.TabularInline):
 
 
 @admin.register(LedgerTransaction)
-class LedgerTransactionAdmin(ReadOnlyAdmin):
+class LedgerTransactionAdmin(ReadOnlyAdmin[LedgerTransaction]):
     list_display = ("id", "kind", "idempotency_key", "memo", "created_by", "created_at")
     list_filter = ("kind",)
     search_fields = ("idempotency_key", "memo")
@@ -90,7 +90,7 @@ class LedgerTransactionAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Transaction)
-class TransactionAdmin(ReadOnlyAdmin):
+class TransactionAdmin(ReadOnlyAdmin[Transaction]):
     list_display = ("id", "user", "type", "amount", "fee", "net_amount", "status", "txn_hash", "created_at")
     list_filter = ("type", "status")
     search_fields = ("user__username", "user__email", "txn_hash", "description")

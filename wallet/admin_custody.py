@@ -25,7 +25,7 @@ class ChainTransferInline(admin.TabularInline):
 
 
 @admin.register(Withdrawal)
-class WithdrawalAdmin(ReadOnlyAdmin):
+class WithdrawalAdmin(ReadOnlyAdmin[Withdrawal]):
     list_display = ("id", "user", "amount", "fee", "net_amount", "address", "status", "approvals_given",
                     "approvals_required", "txid", "created_at")
     list_filter = ("status", "approvals_required")
@@ -100,7 +100,7 @@ class RejectForm(forms.Form):
 
 
 @admin.register(Deposit)
-class DepositAdmin(ReadOnlyAdmin):
+class DepositAdmin(ReadOnlyAdmin[Deposit]):
     list_display = ("id", "user", "amount", "status", "txid", "log_index", "block_number", "created_at",
                     "credited_at")
     list_filter = ("status",)
@@ -111,7 +111,7 @@ class DepositAdmin(ReadOnlyAdmin):
 
 
 @admin.register(DepositAddress)
-class DepositAddressAdmin(ReadOnlyAdmin):
+class DepositAddressAdmin(ReadOnlyAdmin[DepositAddress]):
     list_display = ("address", "user", "derivation_index", "last_checked", "created_at")
     search_fields = ("address", "user__username")
     list_select_related = ("user",)
@@ -119,7 +119,7 @@ class DepositAddressAdmin(ReadOnlyAdmin):
 
 
 @admin.register(ChainTransfer)
-class ChainTransferAdmin(ReadOnlyAdmin):
+class ChainTransferAdmin(ReadOnlyAdmin[ChainTransfer]):
     list_display = ("txid", "purpose", "withdrawal", "sweep", "attempt", "state", "broadcast_count",
                     "last_broadcast_code", "block_number", "created_at")
     list_filter = ("purpose", "state")
@@ -129,7 +129,7 @@ class ChainTransferAdmin(ReadOnlyAdmin):
 
 
 @admin.register(DepositSweep)
-class DepositSweepAdmin(ReadOnlyAdmin):
+class DepositSweepAdmin(ReadOnlyAdmin[DepositSweep]):
     list_display = ("id", "deposit_address", "amount_units", "status", "failure_reason", "created_at",
                     "completed_at")
     list_filter = ("status",)

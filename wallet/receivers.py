@@ -6,6 +6,7 @@ from celery.signals import worker_ready
 from django.db import transaction
 
 from accounts import signals as accounts_signals
+from accounts.models import User
 from accounts.services import registration_bonus_amount
 from phonix import health
 
@@ -16,30 +17,30 @@ from .services import registration_bonus_post
 from .tasks import deposits_credited_notify_task, withdrawal_notify_task, withdrawals_process_task
 
 
-def _registration_bonus(sender, *, user, **kwargs) -> None:
+def _registration_bonus(sender: object, *, user: User, **kwargs: object) -> None:
     # In the transaction that confirms the e-mail: no confirmation without its bonus.
     registration_bonus_post(user_id=user.pk, amount=registration_bonus_amount())
 
 
-def _deposits_credited_email(sender, *, deposit_ids: list[int], **kwargs) -> None:
+def _deposits_credited_email(sender: object, *, deposit_ids: list[int], **kwargs: object) -> None:
     transaction.on_commit(lambda: deposits_credited_notify_task.delay(deposit_ids))
 
 
-def _withdrawal_email(sender, *, withdrawal_id: int, status: str, **kwargs) -> None:
+def _withdrawal_email(sender: object, *, withdrawal_id: int, status: str, **kwargs: object) -> None:
     # robust: the change is committed; a broker outage must not turn that into an error page.
     transaction.on_commit(lambda: withdrawal_notify_task.delay(withdrawal_id, status), robust=True)
 
 
-def _withdrawal_send(sender, *, withdrawal_id: int, **kwargs) -> None:
+def _withdrawal_send(sender: object, *, withdrawal_id: int, **kwargs: object) -> None:
     # robust: the approval is committed; the watchdog sends it if the broker is away now.
     transaction.on_commit(withdrawals_process_task.delay, robust=True)
 
 
-def _waiting_withdrawals_send(sender, **kwargs) -> None:
+def _waiting_withdrawals_send(sender: object, **kwargs: object) -> None:
     transaction.on_commit(withdrawals_process_task.delay)
 
 
-def _last_scan() -> dict:
+def _last_scan() -> dict[str, object]:
     lag = scan_lag()
     return {**lag, "updated_at": lag["updated_at"].isoformat() if lag["updated_at"] else None}
 
@@ -48,7 +49,7 @@ def _tron_api_key() -> str:
     return api_key_warning() or "ok"
 
 
-def _worker_ready(**kwargs) -> None:
+def _worker_ready(**kwargs: object) -> None:
     api_key_warning_log()
 
 

@@ -69,5 +69,5 @@ class Command(BaseCommand):
         return "devnode wallets funded"
 
     @staticmethod
-    def _operate(node: str, action: str, **body) -> None:
+    def _operate(node: str, action: str, **body: object) -> None:
         httpx.post(f"{node}/devnode/{action}", json={**body, "mine": True}, timeout=10).raise_for_status()

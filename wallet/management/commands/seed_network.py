@@ -19,7 +19,8 @@ class Command(BaseCommand):
         parser.add_argument("--under", default=None, help="Username of a member to seed the network under.")
         parser.add_argument("--bonuses", action="store_true", help="Also post every registration bonus.")
 
-    def handle(self, *args: Any, users: int, seed: int, prefix, password, under, bonuses, **options: Any) -> None:
+    def handle(self, *args: Any, users: int, seed: int, prefix: str | None, password: str | None, under: str | None,
+               bonuses: bool, **options: Any) -> None:
         if users < 1:
             raise CommandError("--users must be at least 1.")
         sponsor = None
