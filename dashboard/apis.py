@@ -19,7 +19,8 @@ from phonix.api import NumberedPage
 from ranks.apis import LegsSerializer, RankStepSerializer
 from ranks.selectors import rank_progress
 from wallet.apis import BalanceSerializer, TransactionSerializer, WithdrawalSerializer
-from wallet.selectors import member_balances, transaction_history, withdrawal_history
+from wallet.custody.withdrawals import withdrawal_history
+from wallet.ledger.history import member_balances, transaction_history
 
 from .selectors import announcements_visible, notifications_for
 from .services import announcements_mark_read, notification_mark_read, notifications_mark_all_read

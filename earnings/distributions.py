@@ -27,8 +27,8 @@ from phonix.models import AuditLog
 from phonix.money import AmountInput, parse_amount
 from phonix.sql import SqlParams
 from ranks.models import RankCode
+from wallet.ledger.payouts import ledger_post_payouts, payout_table_create
 from wallet.models import LedgerTransaction, Transaction
-from wallet.payouts import ledger_post_payouts, payout_table_create
 
 from .models import Distribution
 

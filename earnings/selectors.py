@@ -56,7 +56,7 @@ FIGURES_TTL = 600
 def _history_state(user: User, recent: Sequence[Transaction] | None = None) -> str:
     """What the member's earnings figures are computed from, as a cache key: their total earnings
     (which moves in the same transaction as every earning line) and their newest history line (one
-    index probe, or the first of `recent`, the newest lines as wallet.selectors.recent_history reads
+    index probe, or the first of `recent`, the newest lines as wallet.ledger.history.recent_history reads
     them). A line committed behind a newer one is caught by the total, or else by FIGURES_TTL."""
     if recent is None:
         newest_line = Transaction.objects.filter(user=user).order_by("-created_at", "-id").only("id").first()
@@ -166,7 +166,7 @@ def earnings_overview(*, user: User, days: int = 60) -> EarningsOverview:
 def earnings_history(*, user: User, type: str | None = None, since: dt.date | None = None,
                      until: dt.date | None = None) -> QuerySet[Transaction]:
     """Earnings newest first; `since` and `until` are UTC days, both included."""
-    from wallet.selectors import created_between
+    from wallet.ledger.history import created_between
 
     history = Transaction.objects.filter(user=user, type__in=[type] if type else EARNING_TYPES)
     history = created_between(history, since=since, until=until)

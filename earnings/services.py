@@ -29,15 +29,10 @@ from phonix.models import StuckItem
 from phonix.money import ZERO, round_down
 from phonix.sql import SqlParams
 from phonix.stuck import stuck_item_clear, stuck_item_record
+from wallet.ledger.accounts import member_account_ids, platform_account
+from wallet.ledger.payouts import ledger_post_payouts, payout_table_create
+from wallet.ledger.postings import HistoryLine, Posting, ledger_post_batch
 from wallet.models import AccountCode, LedgerTransaction, Transaction
-from wallet.payouts import ledger_post_payouts, payout_table_create
-from wallet.services import (
-    HistoryLine,
-    Posting,
-    ledger_post_batch,
-    member_account_ids,
-    platform_account,
-)
 
 from .models import Commission, DailyIncomeRun
 

@@ -92,8 +92,8 @@ def _plain(amount: Decimal) -> str:
 
 def purchase_quote(*, user: User, amount: AmountInput, use_bonus: bool) -> PurchasePreview:
     """The preview shown before confirming, from the member's current balances."""
+    from wallet.ledger.history import member_balances
     from wallet.models import AccountCode
-    from wallet.selectors import member_balances
 
     balances = {b.code: b.amount for b in member_balances(user=user)}
     return purchase_preview(

@@ -20,8 +20,9 @@ from phonix.exceptions import (
     PlanChanged,
 )
 from phonix.money import AmountInput, parse_amount
+from wallet.ledger.accounts import platform_account
+from wallet.ledger.postings import HistoryLine, ledger_post
 from wallet.models import AccountCode, LedgerAccount, LedgerTransaction, Transaction
-from wallet.services import HistoryLine, ledger_post, platform_account
 
 from . import signals
 from .models import PlanVersion, Subscription

@@ -18,8 +18,8 @@ from accounts.models import User
 from phonix.exceptions import RateLimited
 from phonix.models import StuckItem
 from phonix.stuck import stuck_item_clear, stuck_item_record
+from wallet.ledger.payouts import ledger_post_payouts, payout_table_create
 from wallet.models import AccountCode, LedgerTransaction, Transaction
-from wallet.payouts import ledger_post_payouts, payout_table_create
 
 from . import signals, sources
 from .models import CompletionRun, MiningProfile, MiningSession, NetworkSnapshot, Quantity

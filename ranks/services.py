@@ -16,8 +16,8 @@ from investment.caps import cap_room_sql
 from investment.models import PlanVersion
 from investment.selectors import plan_current
 from phonix.exceptions import FuturePeriod
+from wallet.ledger.payouts import ledger_post_payouts, payout_table_create
 from wallet.models import LedgerTransaction, Transaction
-from wallet.payouts import ledger_post_payouts, payout_table_create
 
 from .ladder import BONUS_WEEKS, LEVELS, ladder_sql_values
 from .models import RankCode

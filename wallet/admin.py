@@ -10,8 +10,8 @@ from phonix.admin import ReadOnlyAdmin
 from phonix.exceptions import PhonixError
 from phonix.forms import AmountField
 
+from .ledger.adjustments import balance_adjust
 from .models import LedgerAccount, LedgerEntry, LedgerTransaction, Transaction
-from .services import balance_adjust
 
 
 class AdjustmentForm(forms.Form):
@@ -99,4 +99,4 @@ class TransactionAdmin(ReadOnlyAdmin[Transaction]):
     show_full_result_count = False
 
 
-from . import admin_custody  # noqa: E402,F401  (custody admin classes register themselves)
+from .custody import admin as custody_admin  # noqa: E402,F401  (custody admin classes register themselves)

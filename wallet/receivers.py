@@ -1,6 +1,6 @@
 """The wallet's part in what other code runs: the registration bonus when accounts confirms an
 e-mail, its facts in /healthz, its check when a Celery worker starts; and the tasks that follow
-up custody's own events (wallet/signals.py) once they commit. WalletConfig.ready connects these."""
+up custody's own events (wallet/custody/signals.py) once they commit. WalletConfig.ready connects these."""
 
 from celery.signals import worker_ready
 from django.db import transaction
@@ -10,10 +10,10 @@ from accounts.models import User
 from accounts.services import registration_bonus_amount
 from phonix import health
 
-from . import signals
-from .chain import api_key_warning, api_key_warning_log
-from .deposits import scan_lag
-from .services import registration_bonus_post
+from .custody import signals
+from .custody.chain import api_key_warning, api_key_warning_log
+from .custody.deposits import scan_lag
+from .ledger.bonuses import registration_bonus_post
 from .tasks import deposits_credited_notify_task, withdrawal_notify_task, withdrawals_process_task
 
 

@@ -11,14 +11,10 @@ from accounts.models import User
 from accounts.seeding import members_seed
 from accounts.services import registration_bonus_amount
 
+from .ledger.accounts import member_account_ids, member_accounts_open, platform_account
+from .ledger.bonuses import registration_bonus_posting
+from .ledger.postings import ledger_post_batch
 from .models import AccountCode
-from .services import (
-    ledger_post_batch,
-    member_account_ids,
-    member_accounts_open,
-    platform_account,
-    registration_bonus_posting,
-)
 
 
 @dataclass(frozen=True)

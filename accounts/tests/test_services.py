@@ -17,14 +17,10 @@ from accounts.services import (
     withdrawal_address_set,
 )
 from accounts.tests.factories import SITE, UserFactory, link_token
+from wallet.ledger.accounts import member_account, platform_account, platform_accounts_open
+from wallet.ledger.bonuses import registration_bonus_post
+from wallet.ledger.reconciliation import ledger_reconcile
 from wallet.models import AccountCode, LedgerTransaction, Transaction
-from wallet.services import (
-    ledger_reconcile,
-    member_account,
-    platform_account,
-    platform_accounts_open,
-    registration_bonus_post,
-)
 
 pytestmark = pytest.mark.django_db
 GOOD_ADDRESS = "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t"

@@ -14,8 +14,9 @@ from dashboard.console import selectors
 from earnings.tests.factories import member
 from investment.models import Subscription
 from phonix.models import CustodyReading, StuckItem, TaskRun
+from wallet.ledger.accounts import member_account, platform_account
+from wallet.ledger.postings import ledger_post
 from wallet.models import AccountCode, Deposit, DepositAddress, LedgerTransaction, Withdrawal
-from wallet.services import ledger_post, member_account, platform_account
 from wallet.tests.factories import fund
 
 pytestmark = pytest.mark.django_db

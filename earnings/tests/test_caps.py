@@ -18,8 +18,8 @@ from investment.tests.factories import buy
 from ranks.models import WeeklyBonus
 from ranks.services import weekly_bonuses_pay
 from ranks.tests.test_services import FIRST_MONDAY, ranked
+from wallet.ledger.history import member_balance
 from wallet.models import AccountCode
-from wallet.selectors import member_balance
 
 pytestmark = pytest.mark.django_db
 

@@ -325,7 +325,7 @@ MARKET_TICKER_COINS = env.list("MARKET_TICKER_COINS", default=[
     "tron:TRX", "dogecoin:DOGE", "cardano:ADA", "litecoin:LTC",
 ])
 
-# TRON custody (wallet/chain.py, wallet/keys.py). Switching between the devnode, Nile, Shasta and
+# TRON custody (wallet/custody/chain.py, wallet/custody/keys.py). Switching between the devnode, Nile, Shasta and
 # mainnet is configuration only. Secret material (mnemonic, wallet keys, the key file's Fernet
 # key) is read from the environment by the signer worker only, never through these settings.
 TRON_NODE_URL = env("TRON_NODE_URL", default="http://127.0.0.1:8090/")

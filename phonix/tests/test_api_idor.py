@@ -18,9 +18,9 @@ from dashboard.tests.factories import announcement
 from investment.models import Subscription
 from investment.tests.factories import buy
 from phonix import api_urls
+from wallet.custody.withdrawals import withdrawal_request
 from wallet.models import LedgerAccount, Transaction, Withdrawal
 from wallet.tests.factories import withdrawing_member
-from wallet.withdrawals import withdrawal_request
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "correct-horse-battery"
@@ -116,7 +116,7 @@ def test_every_route_is_tried_with_another_members_ids(victim):
 
 
 def test_no_route_shows_or_changes_another_members_data(victim, settings):
-    from wallet.keys import account_xpub, mnemonic_generate
+    from wallet.custody.keys import account_xpub, mnemonic_generate
 
     settings.TRON_XPUB = account_xpub(mnemonic=mnemonic_generate())
     mallory = withdrawing_member(500, username="mallory")

@@ -2,7 +2,7 @@ import pytest
 from cryptography.fernet import Fernet
 from tronpy.keys import PrivateKey
 
-from wallet.keys import (
+from wallet.custody.keys import (
     SignerKeyError,
     SignerSecrets,
     account_xpub,

@@ -2,7 +2,7 @@ from collections import Counter
 
 from django.core.cache import cache
 
-from wallet.chain import RateLimiter
+from wallet.custody.chain import RateLimiter
 from wallet.tests.conftest import run_in_threads
 
 

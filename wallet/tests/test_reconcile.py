@@ -9,12 +9,12 @@ from django.core.management import CommandError, call_command
 from accounts.tests.factories import UserFactory, staff_member
 from phonix.models import AuditLog
 from phonix.stuck import stuck_items_count
-from wallet import withdrawals as withdrawal_flow
-from wallet.deposits import deposit_address_get_or_create, deposits_scan
+from wallet.custody import withdrawals as withdrawal_flow
+from wallet.custody.deposits import deposit_address_get_or_create, deposits_scan
+from wallet.custody.reconciliation import custody_reconcile
+from wallet.custody.withdrawals import withdrawal_approve, withdrawal_request, withdrawals_process
 from wallet.models import ChainTransfer, CustodyProof, Deposit, Withdrawal
-from wallet.reconcile import custody_reconcile
 from wallet.tasks import ledger_reconcile_task
-from wallet.withdrawals import withdrawal_approve, withdrawal_request, withdrawals_process
 
 from .conftest import assert_ledger_invariants
 from .custody_fixtures import SUN, chain_settings, devnode, signer, swept_address  # noqa: F401

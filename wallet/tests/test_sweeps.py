@@ -5,10 +5,10 @@ from django.core.management import call_command
 
 from accounts.tests.factories import UserFactory
 from phonix.schedules import SCHEDULES
-from wallet.deposits import custody_compare, deposit_address_get_or_create, deposits_scan
+from wallet.custody.deposits import custody_compare, deposit_address_get_or_create, deposits_scan
+from wallet.custody.sweeps import deposits_sweep, sweeps_advance
+from wallet.ledger.accounts import platform_account
 from wallet.models import AccountCode, ChainTransfer, DepositSweep
-from wallet.services import platform_account
-from wallet.sweeps import deposits_sweep, sweeps_advance
 
 from .conftest import assert_ledger_invariants
 from .custody_fixtures import SUN, chain_settings, credited_address, devnode, signer  # noqa: F401
@@ -112,7 +112,7 @@ def test_a_deposit_first_seen_while_its_address_was_being_swept_is_swept_later(d
 
 def test_one_sweep_that_fails_is_recorded_as_stuck_and_the_others_go_on(deposited, devnode, monkeypatch):  # noqa: F811
     from phonix.models import StuckItem
-    from wallet import sweeps
+    from wallet.custody import sweeps
 
     second = deposit_address_get_or_create(user=UserFactory()).address
     devnode.op("deposit", to=second, amount=30 * SUN)

@@ -22,10 +22,10 @@ from playwright.sync_api import Page, expect
 from accounts.tests.factories import UserFactory
 from earnings.models import Commission
 from investment.tests.factories import buy
-from wallet.deposits import deposits_scan
+from wallet.custody.deposits import deposits_scan
+from wallet.custody.withdrawals import withdrawals_process
 from wallet.models import Withdrawal
 from wallet.tests.custody_fixtures import SUN, chain_settings, devnode, signer  # noqa: F401
-from wallet.withdrawals import withdrawals_process
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

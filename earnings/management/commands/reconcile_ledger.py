@@ -3,8 +3,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from earnings.reconcile import member_totals_reconcile
-from wallet.reconcile import custody_check
-from wallet.services import ledger_reconcile
+from wallet.custody.reconciliation import custody_check
+from wallet.ledger.reconciliation import ledger_reconcile
 
 # Here rather than in wallet/: besides the ledger and custody it proves members' and subscriptions'
 # totals (earnings/reconcile.py), and the wallet imports no app above it.
@@ -54,7 +54,7 @@ def _accept(item: str, by: str | None, reason: str) -> str:
     from django.contrib.auth import get_user_model
 
     from phonix.exceptions import PhonixError
-    from wallet.reconcile import custody_item_accept
+    from wallet.custody.reconciliation import custody_item_accept
 
     kind, _, item_id = item.partition(":")
     actor = get_user_model().objects.filter(username=by or "", is_staff=True).first()

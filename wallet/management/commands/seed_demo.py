@@ -9,7 +9,7 @@ from django.db import transaction
 
 from accounts.models import User
 from accounts.services import user_create
-from wallet.services import balance_adjust
+from wallet.ledger.adjustments import balance_adjust
 
 # username, sponsor, e-mail, main balance given by a (labelled) staff adjustment
 DEMO_MEMBERS = [

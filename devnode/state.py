@@ -24,7 +24,7 @@ from .proto import raw_data_bytes, txid_of
 
 SUN = 1_000_000
 MAINNET_USDT = "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t"
-# Computed here rather than shared with wallet/chain.py, so that the node stays an independent
+# Computed here rather than shared with wallet/custody/chain.py, so that the node stays an independent
 # check of the client's constant.
 TRANSFER_TOPIC = keccak.new(digest_bits=256, data=b"Transfer(address,address,uint256)").hexdigest()
 SELECTOR_TRANSFER = "a9059cbb"

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from phonix.templatetags.money import usdt
 
-from .models import Transaction
+from ..models import Transaction
 
 Type, Status = Transaction.Type, Transaction.Status
 

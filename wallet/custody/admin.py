@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from phonix.admin import ReadOnlyAdmin
 from phonix.exceptions import PhonixError
 
-from .models import ChainTransfer, CustodyPolicy, Deposit, DepositAddress, DepositSweep, Withdrawal
+from ..models import ChainTransfer, CustodyPolicy, Deposit, DepositAddress, DepositSweep, Withdrawal
 
 
 class ChainTransferInline(admin.TabularInline):

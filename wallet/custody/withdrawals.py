@@ -4,7 +4,7 @@ Life of a withdrawal: pending → approved (enough staff approvals) → processi
 worker) → signed (the signed transaction and txid are stored before anything is sent) →
 broadcast → completed, or failed (on-chain failure, amount returned), or rejected by staff
 (amount returned). A stored transaction is re-sent byte for byte until it is mined or provably
-dead (see wallet/transfers.py: expired by the solidified chain's clock, not found over minutes,
+dead (see wallet/custody/transfers.py: expired by the solidified chain's clock, not found over minutes,
 and absent from every block that could hold it); only then is the withdrawal put back to
 approved and signed again. Doubt means waiting, never signing twice.
 """
@@ -19,7 +19,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Sum
+from django.db.models import QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -32,12 +32,9 @@ from phonix.exceptions import IdempotencyConflict, NotPermitted, WithdrawalRefus
 from phonix.models import AuditLog
 from phonix.money import AmountInput, parse_amount
 
-from . import signals
-from .chain import ChainClient, ChainUnavailable, JsonObject, chain_client
-from .deposits import amount_to_units
-from .forks import withdrawals_frozen
-from .keys import hot_wallet_key
-from .models import (
+from ..ledger.accounts import member_account, platform_account
+from ..ledger.postings import HistoryLine, ledger_post
+from ..models import (
     AccountCode,
     ChainTransfer,
     CustodyPolicy,
@@ -46,9 +43,13 @@ from .models import (
     Withdrawal,
     WithdrawalApproval,
 )
+from . import signals
+from .chain import ChainClient, ChainUnavailable, JsonObject, chain_client
+from .deposits import amount_to_units
+from .forks import withdrawals_frozen
+from .keys import hot_wallet_key
 from .platform_addresses import platform_address_refusal
 from .policy import custody_policy_current, withdrawal_fee
-from .services import HistoryLine, ledger_post, member_account, platform_account
 from .transfers import LIVE, transfer_broadcast, transfer_check
 
 logger = logging.getLogger(__name__)
@@ -295,7 +296,7 @@ def _claim_next() -> tuple[int, object] | None:
             """
             UPDATE wallet_withdrawal SET status = 'processing', claimed_at = clock_timestamp(), updated_at = now()
             WHERE id = (SELECT id FROM wallet_withdrawal w WHERE status = 'approved'
-                          -- frozen: a deposit removed by a fork is not reversed yet (wallet/forks.py)
+                          -- frozen: a deposit removed by a fork is not reversed yet (wallet/custody/forks.py)
                           AND NOT EXISTS (SELECT 1 FROM wallet_deposit d WHERE d.user_id = w.user_id
                                           AND d.status = 'reversal_pending')
                         ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
@@ -519,6 +520,10 @@ def withdrawal_notify(*, withdrawal_id: int, status: str) -> bool:
     return True
 
 
+def withdrawal_history(*, user: User) -> QuerySet[Withdrawal]:
+    return Withdrawal.objects.filter(user=user).order_by("-created_at", "-id")
+
+
 # What the withdraw page shows ---------------------------------------------------------------
 
 
@@ -537,7 +542,7 @@ class WithdrawPage:
 
 
 def withdraw_page(*, user: User, limit: int = 10) -> WithdrawPage:
-    from .selectors import member_balance, withdrawal_history
+    from ..ledger.history import member_balance
 
     policy = custody_policy_current()
     return WithdrawPage(

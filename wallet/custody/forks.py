@@ -6,7 +6,7 @@ the solidified blocks of such credits again: a deposit found there becomes final
 another block (the fork re-included it) follows its new block; one found nowhere on several runs
 in a row was removed. Its credit is then reversed by a reversing posting when the member's main
 balance covers it; otherwise the deposit waits as `reversal_pending`, the member's withdrawals
-are frozen (wallet/withdrawals.py), staff see it in the admin and reconcile_ledger lists it, and
+are frozen (wallet/custody/withdrawals.py), staff see it in the admin and reconcile_ledger lists it, and
 every scan tries the reversal again. Nothing of this is silent.
 """
 
@@ -23,10 +23,11 @@ from django.utils.translation import gettext as _
 
 from phonix.exceptions import InsufficientFunds
 
+from ..ledger.accounts import member_account, platform_account
+from ..ledger.postings import HistoryLine, ledger_post
+from ..models import AccountCode, Deposit, LedgerTransaction, Transaction
 from .blocks import BlockUnproved, block_transfers
 from .chain import ChainClient, Heights
-from .models import AccountCode, Deposit, LedgerTransaction, Transaction
-from .services import HistoryLine, ledger_post, member_account, platform_account
 
 logger = logging.getLogger(__name__)
 

@@ -1,9 +1,9 @@
-"""Every change of a balance goes through this module (money rule 6)."""
+"""Posting ledger transactions: balanced entries and their history lines, exactly once per
+idempotency key (money rules 2 and 3). Every change of a balance goes through here (money rule 6)."""
 
 from __future__ import annotations
 
 import hashlib
-import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -12,26 +12,20 @@ from typing import Any
 
 import psycopg
 from django.db import DatabaseError, connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from phonix.exceptions import (
-    AdjustmentRefused,
     IdempotencyConflict,
     InsufficientFunds,
     InvalidAmount,
-    NotFound,
     UnbalancedPosting,
 )
-from phonix.money import AmountInput, parse_amount
+from phonix.money import parse_amount
 from phonix.sql import SqlParams, SqlValue
 
-from .models import (
-    MEMBER_ACCOUNT_CODES,
-    PLATFORM_ACCOUNT_CODES,
+from ..models import (
     AccountCode,
-    LedgerAccount,
     LedgerTransaction,
     Transaction,
 )
@@ -70,52 +64,6 @@ class BatchResult:
     created: int
     already_posted: int
     transaction_ids: dict[str, int] = field(default_factory=dict)  # key → id of each posted here
-
-
-# Accounts ------------------------------------------------------------------------------------
-
-
-def platform_account(code: str) -> LedgerAccount:
-    account, _ = LedgerAccount.objects.get_or_create(user=None, code=code)
-    return account
-
-
-def member_accounts_open(*, user_ids: Iterable[int]) -> None:
-    """Create the main, bonus and withdrawal_hold accounts of members who lack them (set-based)."""
-    user_ids = list(user_ids)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            INSERT INTO wallet_ledgeraccount (user_id, code, balance, created_at)
-            SELECT u, c, 0, now() FROM unnest(%s::bigint[]) AS u, unnest(%s::text[]) AS c
-            ON CONFLICT (user_id, code) WHERE user_id IS NOT NULL DO NOTHING
-            """,
-            [user_ids, [str(code) for code in MEMBER_ACCOUNT_CODES]],
-        )
-
-
-def member_account(*, user_id: int, code: str) -> LedgerAccount:
-    try:
-        return LedgerAccount.objects.get(user_id=user_id, code=code)
-    except LedgerAccount.DoesNotExist:
-        member_accounts_open(user_ids=[user_id])
-        return LedgerAccount.objects.get(user_id=user_id, code=code)
-
-
-def member_account_ids(*, user_ids: Iterable[int], code: str) -> dict[int, int]:
-    """Map user id → ledger account id for one code, opening missing accounts first."""
-    user_ids = list(user_ids)
-    member_accounts_open(user_ids=user_ids)
-    rows = LedgerAccount.objects.filter(user_id__in=user_ids, code=code).values_list("user_id", "id")
-    return dict(rows)
-
-
-def platform_accounts_open() -> None:
-    for code in PLATFORM_ACCOUNT_CODES:
-        platform_account(code)
-
-
-# Posting -------------------------------------------------------------------------------------
 
 
 def _normalised(entries: Sequence[tuple[int, Decimal]]) -> list[tuple[int, Decimal]]:
@@ -300,141 +248,3 @@ def _post_chunk(chunk: Sequence[Posting]) -> tuple[dict[str, int], int]:
     if history_pairs:
         _insert_history(history_pairs)
     return new_ids, len(old_keys)
-
-
-# Adjustments and reconciliation --------------------------------------------------------------
-
-
-# Staff may correct only what members spend: withdrawal_hold moves with its withdrawal alone.
-ADJUSTABLE_ACCOUNT_CODES = (AccountCode.MAIN, AccountCode.BONUS)
-
-
-@transaction.atomic
-def balance_adjust(
-    *, user_id: int, amount: AmountInput, reason: str, created_by_id: int | None, key: str | None = None,
-    code: str = AccountCode.MAIN,
-) -> LedgerTransaction:
-    """A staff correction: credit (positive) or debit (negative) a member account, with a reason.
-
-    With a `key` it happens once: the same key again returns the first adjustment (and writes
-    nothing), the same key with another member, account, amount or reason is refused. The
-    audit row (actor, balance before and after) is written in the same transaction.
-    """
-    from django.contrib.auth import get_user_model
-
-    from phonix.audit import audit_record
-    from phonix.models import AuditLog
-
-    reason = (reason or "").strip()[:500]
-    if not reason:
-        raise InvalidAmount(_("A reason is required for every adjustment."))
-    if code not in ADJUSTABLE_ACCOUNT_CODES:
-        raise AdjustmentRefused(
-            _("Only the main and bonus accounts can be adjusted; %(account)s changes only with its withdrawal.")
-            % {"account": code}
-        )
-    amount = parse_amount(amount, allow_negative=True)
-    if not get_user_model().objects.filter(pk=user_id).exists():
-        raise NotFound(_("There is no member with id %(id)s.") % {"id": user_id})
-    key = key or f"adjustment:{uuid.uuid4()}"
-    with connection.cursor() as cursor:  # one adjustment per key at a time, so a repeat sees the first
-        cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [key])
-    first = LedgerTransaction.objects.filter(idempotency_key=key).first()
-    member = member_account(user_id=user_id, code=code)
-    platform = platform_account(AccountCode.ADJUSTMENTS)
-    posted = ledger_post(  # raises IdempotencyConflict for the same key with other entries
-        key=key,
-        kind=LedgerTransaction.Kind.ADJUSTMENT,
-        entries=[(member.id, amount), (platform.id, -amount)],
-        memo=reason,
-        created_by_id=created_by_id,
-        history=[HistoryLine(user_id=user_id, type=Transaction.Type.ADJUSTMENT, amount=amount,
-                             description=reason)],
-    )
-    if first is not None:
-        if first.memo != reason:
-            raise IdempotencyConflict(
-                _("The key %(key)s was already used for an adjustment with another reason.") % {"key": key}
-            )
-        return posted
-    balance = LedgerAccount.objects.values_list("balance", flat=True).get(pk=member.id)
-    audit_record(
-        actor_id=created_by_id, action=AuditLog.Action.BALANCE_ADJUST, member_id=user_id,
-        target=f"ledger:{posted.pk}", reason=reason,
-        before={"account": str(code), "balance": balance - amount},
-        after={"account": str(code), "balance": balance, "amount": amount, "key": key},
-    )
-    return posted
-
-
-def registration_bonus_posting(*, user_id: int, amount: Decimal, bonus_account_id: int,
-                               payouts_account_id: int) -> Posting:
-    """The registration bonus as a posting: payouts to the member's `bonus` account, keyed per member."""
-    return Posting(
-        key=f"bonus:registration:{user_id}", kind=LedgerTransaction.Kind.BONUS,
-        entries=[(payouts_account_id, -amount), (bonus_account_id, amount)], memo="registration bonus",
-        # Stored in English whatever the member's language; pages translate by type.
-        history=[HistoryLine(user_id=user_id, type=Transaction.Type.BONUS, amount=amount,
-                             description="Registration bonus")],
-    )
-
-
-def registration_bonus_post(*, user_id: int, amount: Decimal) -> LedgerTransaction:
-    """Credit the registration bonus to the member's `bonus` account, once per member ever."""
-    member_accounts_open(user_ids=[user_id])
-    accounts = dict(
-        LedgerAccount.objects.filter(
-            Q(user_id=user_id, code=AccountCode.BONUS) | Q(user__isnull=True, code=AccountCode.PAYOUTS)
-        ).values_list("code", "id")
-    )
-    payouts = accounts.get(AccountCode.PAYOUTS) or platform_account(AccountCode.PAYOUTS).pk
-    posting = registration_bonus_posting(user_id=user_id, amount=amount, bonus_account_id=accounts[AccountCode.BONUS],
-                                         payouts_account_id=payouts)
-    return ledger_post(key=posting.key, kind=posting.kind, entries=posting.entries, memo=posting.memo,
-                       history=posting.history)
-
-
-@dataclass(frozen=True)
-class ReconcileReport:
-    entries: int
-    total: Decimal
-    drifted_accounts: list[tuple[int, Decimal, Decimal]]  # (account id, cached, from entries)
-    unbalanced_transactions: int
-
-    @property
-    def ok(self) -> bool:
-        return self.total == 0 and not self.drifted_accounts and not self.unbalanced_transactions
-
-
-def ledger_reconcile() -> ReconcileReport:
-    """Prove Σ entries = 0, every transaction balances, and every cache = Σ of its entries.
-
-    One statement, so all three answers come from the same snapshot while postings go on.
-    """
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            WITH by_account AS (
-                SELECT account_id, sum(amount) AS total, count(*) AS entries
-                FROM wallet_ledgerentry GROUP BY account_id
-            ), unbalanced AS (
-                SELECT count(*) AS n FROM (
-                    SELECT 1 FROM wallet_ledgerentry GROUP BY transaction_id HAVING sum(amount) <> 0
-                ) t
-            ), drift AS (
-                SELECT a.id, a.balance, coalesce(b.total, 0) AS total
-                FROM wallet_ledgeraccount a LEFT JOIN by_account b ON b.account_id = a.id
-                WHERE a.balance <> coalesce(b.total, 0)
-            )
-            SELECT (SELECT coalesce(sum(entries), 0) FROM by_account),
-                   (SELECT coalesce(sum(total), 0) FROM by_account),
-                   (SELECT n FROM unbalanced),
-                   (SELECT coalesce(array_agg(ARRAY[id, balance, total] ORDER BY id), '{}')
-                    FROM drift)
-            """
-        )
-        entries, total, unbalanced, drifted = cursor.fetchone()
-    return ReconcileReport(
-        entries=int(entries), total=total, unbalanced_transactions=unbalanced,
-        drifted_accounts=[(int(account_id), cached, actual) for account_id, cached, actual in drifted],
-    )

@@ -9,7 +9,7 @@ double payment sum to a surplus. So every item must stand on its own:
 - a completed sweep's transfer moved exactly its amount from the address to the hot wallet;
 - a credited deposit has its ledger posting to its member, every deposit posting has its deposit,
   and the solidified receipts of its block hold the Transfer to the member's address;
-- each deposit address holds what it received minus what was swept (wallet/holdings.py);
+- each deposit address holds what it received minus what was swept (wallet/custody/holdings.py);
 - the hot wallet and addresses together hold at least the custody account, less what is in flight.
 
 An item that matched the solidified chain is recorded (`CustodyProof`) and never asked again, so
@@ -27,13 +27,13 @@ from django.conf import settings
 from django.db import connection
 from tronpy.keys import to_base58check_address, to_hex_address
 
+from ..ledger.accounts import platform_account
+from ..models import AccountCode, ChainTransfer, CustodyProof, Deposit, DepositSweep, Withdrawal
 from .balances import usdt_balances
 from .blocks import solid_blocks
 from .chain import TRANSFER_TOPIC, ChainClient, ChainUnavailable, chain_client
 from .deposits import units_to_amount
 from .holdings import holdings
-from .models import AccountCode, ChainTransfer, CustodyProof, Deposit, DepositSweep, Withdrawal
-from .services import platform_account
 
 TERMINAL = (Withdrawal.Status.COMPLETED, Withdrawal.Status.FAILED, Withdrawal.Status.REJECTED)
 IN_FLIGHT = (Withdrawal.Status.SIGNED, Withdrawal.Status.BROADCAST)
@@ -304,7 +304,7 @@ def _deposits(client: ChainClient, report: CustodyReconciliation, touched: Touch
     (100 blocks a call) proves those. The rest (transfers made by other contracts, a block the
     node did not return) are proved by their block's solidified receipts, a call a block.
     """
-    # Credits made before solidification are re-checked by the scanner until final (wallet/forks.py).
+    # Credits made before solidification are re-checked by the scanner until final (wallet/custody/forks.py).
     pending = list(_unproved(Deposit, CustodyProof.Kind.DEPOSIT).filter(status=Deposit.Status.CREDITED, final=True)
                    .select_related("deposit_address").order_by("block_number", "id"))
     by_block: dict[int, list[Deposit]] = defaultdict(list)

@@ -1,7 +1,7 @@
 """Following a stored, signed transaction until its outcome is proved: withdrawals and sweeps alike.
 
 A stored transaction is re-sent byte for byte while it can still be mined. Its outcome is
-"confirmed" or "failed" only on a receipt that proves it (`wallet.chain.receipt_read`), and
+"confirmed" or "failed" only on a receipt that proves it (`wallet.custody.chain.receipt_read`), and
 "dead" (so that its owner may sign again) only when all of these hold:
 
 - the solidified head, read from the solidity node, is past the transaction's expiration
@@ -23,8 +23,8 @@ from datetime import timedelta
 from django.conf import settings
 from django.utils import timezone
 
+from ..models import ChainTransfer, Withdrawal
 from .chain import ChainClient, JsonObject, SolidBlock, is_contract_call
-from .models import ChainTransfer, Withdrawal
 
 logger = logging.getLogger(__name__)
 

@@ -17,12 +17,12 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from ..models import ChainTransfer, DepositSweep
 from .balances import usdt_balances
 from .chain import ChainClient, ChainUnavailable, chain_client
 from .deposits import amount_to_units
 from .holdings import Holding, holdings
 from .keys import deposit_private_key, gas_wallet_key
-from .models import ChainTransfer, DepositSweep
 from .transfers import LIVE, transfer_broadcast, transfer_check
 
 if TYPE_CHECKING:

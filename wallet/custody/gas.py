@@ -14,10 +14,10 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from ..models import ChainTransfer, DepositSweep
 from .balances import trx_balances
 from .chain import ChainClient, ChainUnavailable, chain_client
 from .keys import deposit_private_key
-from .models import ChainTransfer, DepositSweep
 from .transfers import LIVE, transfer_broadcast, transfer_check
 
 logger = logging.getLogger(__name__)

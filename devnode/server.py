@@ -50,7 +50,7 @@ def _account_resource(chain: Chain, body: dict) -> dict:
 
 
 def _get_contract(chain: Chain, body: dict) -> dict:
-    from wallet.chain import TRC20_ABI
+    from wallet.custody.chain import TRC20_ABI
 
     contract_hex = _address(body.get("value", ""))
     token = chain.state["tokens"].get(contract_hex)

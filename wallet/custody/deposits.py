@@ -23,13 +23,14 @@ from django.utils import timezone
 
 from phonix.money import QUANTUM
 
+from ..ledger.accounts import member_account_ids, platform_account
+from ..ledger.postings import HistoryLine, Posting, ledger_post_batch
+from ..models import AccountCode, Deposit, DepositAddress, LedgerTransaction, ScanCursor, Transaction
 from . import signals
 from .blocks import BlockUnproved, block_transfers
 from .chain import ChainClient, ChainUnavailable, Heights, UsdtTransfer, chain_client
 from .keys import deposit_address
-from .models import AccountCode, Deposit, DepositAddress, LedgerTransaction, ScanCursor, Transaction
 from .policy import custody_policy_current
-from .services import HistoryLine, Posting, ledger_post_batch, member_account_ids, platform_account
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -103,7 +104,7 @@ class ScanResult:
     orphaned: int = 0
     node_calls: int = 0
     busy: bool = False
-    recheck: object = None  # wallet.forks.RecheckResult, when credits made before solidification were re-checked
+    recheck: object = None  # forks.RecheckResult, when credits made before solidification were re-checked
     stopped_at: int | None = None  # the block no answer proved; the next run starts there
     stop_reason: str = ""
 
@@ -296,7 +297,7 @@ def _credit(first: int, last: int, *, solid: int) -> int:
     """Credit the confirmed, not yet credited deposits of blocks first..last through the ledger.
 
     A credit from a block above the solidified one (TRON_CONFIRMATION_RULE=blocks:N) is not final:
-    wallet/forks.py re-checks it until its block is solidified.
+    wallet/custody/forks.py re-checks it until its block is solidified.
     """
     pending = list(
         Deposit.objects.filter(block_number__gte=first, block_number__lte=last, status=Deposit.Status.CONFIRMING)
@@ -397,7 +398,7 @@ def custody_compare(*, client: ChainClient | None = None) -> CustodyReport:
     """Compare the custody account with USDT held by the hot wallet and deposit addresses.
 
     Only addresses that by the records hold USDT, or have deposits or a sweep in flight, are
-    read, in batches (wallet/balances.py).
+    read, in batches (wallet/custody/balances.py).
     """
     from .balances import usdt_balances
     from .holdings import holdings
@@ -466,14 +467,14 @@ def custody_overview() -> dict[str, object]:
     """For the admin: hot wallet USDT and TRX, pending withdrawals, member balances against the chain."""
     from django.db.models import Count, Sum
 
+    from ..models import LedgerAccount, Withdrawal
     from .gas import gas_totals
-    from .models import LedgerAccount, Withdrawal
 
     open_withdrawals = Withdrawal.objects.filter(status__in=Withdrawal.OPEN).aggregate(
         n=Count("id"), total=Sum("amount")
     )
     members = LedgerAccount.objects.filter(user__isnull=False).aggregate(total=Sum("balance"))["total"] or Decimal(0)
-    # Credits a fork removed that the member's balance could not cover (wallet/forks.py): a shortfall.
+    # Credits a fork removed that the member's balance could not cover (wallet/custody/forks.py): a shortfall.
     unreversed = Deposit.objects.filter(status=Deposit.Status.REVERSAL_PENDING).aggregate(n=Count("id"),
                                                                                           total=Sum("amount"))
     overview: dict[str, object] = {

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from phonix.exceptions import NotPermitted
 from phonix.money import round_down
 
-from .models import CustodyPolicy
+from ..models import CustodyPolicy
 
 if TYPE_CHECKING:
     from accounts.models import User

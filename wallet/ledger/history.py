@@ -1,3 +1,5 @@
+"""A member's balances and history lines, as the pages and the API read them."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -7,7 +9,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from django.db.models import Model, QuerySet
 
-from .models import MEMBER_ACCOUNT_CODES, AccountCode, LedgerAccount, Transaction, Withdrawal
+from ..models import MEMBER_ACCOUNT_CODES, AccountCode, LedgerAccount, Transaction
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -70,7 +72,3 @@ def created_between(rows: QuerySet[Row], *, since: dt.date | None, until: dt.dat
 
 def recent_history(*, user: User, limit: int = 10) -> list[Transaction]:
     return list(transaction_history(user=user)[:limit])
-
-
-def withdrawal_history(*, user: User) -> QuerySet[Withdrawal]:
-    return Withdrawal.objects.filter(user=user).order_by("-created_at", "-id")

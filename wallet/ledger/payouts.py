@@ -26,8 +26,9 @@ from django.utils.translation import gettext as _
 from phonix.exceptions import IdempotencyConflict
 from phonix.sql import SqlParams
 
-from .models import AccountCode
-from .services import _ledger_call, platform_account
+from ..models import AccountCode
+from .accounts import platform_account
+from .postings import _ledger_call
 
 PAYOUT_TABLE = "pg_temp.wallet_payout"
 

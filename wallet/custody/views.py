@@ -17,9 +17,9 @@ from phonix.forms import AmountField
 from phonix.ratelimit import rate_limit_check
 from phonix.templatetags.money import usdt
 
+from ..ledger.history import member_balance
+from ..models import AccountCode
 from .deposits import deposit_page
-from .models import AccountCode
-from .selectors import member_balance
 from .withdrawals import withdraw_page, withdrawal_request
 
 

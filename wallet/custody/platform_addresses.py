@@ -15,7 +15,7 @@ ZERO_ADDRESS = "T9yD14Nj9j7xAB4dbGeiX9h8unkKHxuWwb"  # base58check of 0x41 follo
 
 def platform_address_refusal(*, address: str) -> str:
     """Why a withdrawal may not go to `address`, or "" when it may."""
-    from .models import DepositAddress
+    from ..models import DepositAddress
 
     named = {
         settings.TRON_HOT_WALLET_ADDRESS: _("the platform's hot wallet"),
