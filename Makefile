@@ -20,8 +20,8 @@ TYPECHECK_ENV := DJANGO_SECRET_KEY=type-check DATABASE_URL=postgres://x@127.0.0.
 
 lint: setup
 	$(VENV)/bin/ruff check .
-	env $(TYPECHECK_ENV) $(VENV)/bin/mypy .
 	$(VENV)/bin/lint-imports
+	env $(TYPECHECK_ENV) $(VENV)/bin/mypy .
 
 messages: setup
 	$(DEV) exec -- $(PY) manage.py makemessages -l zh_Hans --ignore=node_modules --ignore=.venv
