@@ -10,9 +10,11 @@ DEV := $(PY) scripts/dev.py
 COVERAGE_FLOOR := 85
 MONEY_COVERAGE_FLOOR := 95
 MONEY_PATHS := \
-	wallet/services.py wallet/payouts.py wallet/reconcile.py \
-	wallet/chain.py wallet/keys.py wallet/deposits.py wallet/withdrawals.py wallet/sweeps.py \
-	wallet/transfers.py wallet/holdings.py wallet/blocks.py \
+	wallet/ledger/accounts.py wallet/ledger/postings.py wallet/ledger/adjustments.py \
+	wallet/ledger/bonuses.py wallet/ledger/payouts.py wallet/ledger/reconciliation.py \
+	wallet/custody/chain.py wallet/custody/keys.py wallet/custody/deposits.py wallet/custody/withdrawals.py \
+	wallet/custody/sweeps.py wallet/custody/transfers.py wallet/custody/holdings.py wallet/custody/blocks.py \
+	wallet/custody/reconciliation.py \
 	earnings/services.py earnings/distributions.py earnings/reconcile.py \
 	investment/services.py ranks/services.py
 empty :=
@@ -39,6 +41,7 @@ TYPECHECK_ENV := DJANGO_SECRET_KEY=type-check DATABASE_URL=postgres://x@127.0.0.
 # One checker a line, each must pass.
 lint: setup
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 	env $(TYPECHECK_ENV) $(VENV)/bin/mypy .
 
 messages: setup

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from phonix.admin import ReadOnlyAdmin
 from phonix.exceptions import PhonixError
 
 from .forms import SponsorChangeForm, StaffWithdrawalAddressForm, TwoFactorResetForm
@@ -173,17 +174,8 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(SponsorChange)
-class SponsorChangeAdmin(admin.ModelAdmin):
+class SponsorChangeAdmin(ReadOnlyAdmin[SponsorChange]):
     list_display = ("created_at", "user", "old_sponsor", "new_sponsor", "moved_members", "changed_by", "reason")
     list_select_related = ("user", "old_sponsor", "new_sponsor", "changed_by")
     search_fields = ("user__username", "reason")
     readonly_fields = [f.name for f in SponsorChange._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

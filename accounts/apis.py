@@ -9,10 +9,9 @@ from django.contrib.auth import authenticate, logout
 from django.contrib.auth.signals import user_logged_in
 from django.db import IntegrityError
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers, status
 from rest_framework.generics import GenericAPIView, ListAPIView
 from rest_framework.permissions import AllowAny
@@ -37,7 +36,6 @@ from .tokens import api_token_issue, api_token_revoke, api_tokens_live
 
 TEAM_PAGE_SIZE = 25
 TREE_PAGE_SIZE = 50
-EXPORT_MAX_ROWS = 50_000
 
 
 # Registration and tokens -------------------------------------------------------------------
@@ -245,7 +243,7 @@ class ProfileView(GenericAPIView):
     serializer_class = ProfileSerializer
 
     def get(self, request):
-        return Response(self.get_serializer(_fresh(request.user)).data)
+        return Response(self.get_serializer(fresh_user(request.user)).data)
 
     @extend_schema(request=ProfileUpdateSerializer, responses=ProfileSerializer)
     def patch(self, request):
@@ -270,10 +268,10 @@ class ProfileView(GenericAPIView):
         if names_form is not None:
             services.user_profile_update(user=user, first_name=names_form.cleaned_data["first_name"],
                                          last_name=names_form.cleaned_data["last_name"])
-        return Response(self.get_serializer(_fresh(user)).data)
+        return Response(self.get_serializer(fresh_user(user)).data)
 
 
-def _fresh(user: User) -> User:
+def fresh_user(user: User) -> User:
     return User.objects.select_related("referred_by").get(pk=user.pk)
 
 
@@ -300,7 +298,7 @@ class WithdrawalAddressView(GenericAPIView):
         if not form.is_valid():
             form_errors_raise(form, rename={"token": "otp"})
         services.withdrawal_address_set(user=request.user, address=form.cleaned_data["address"])
-        return Response(ProfileSerializer(_fresh(request.user)).data)
+        return Response(ProfileSerializer(fresh_user(request.user)).data)
 
 
 # Team --------------------------------------------------------------------------------------
@@ -398,49 +396,3 @@ class TeamTreeView(GenericAPIView):
             "node": tree.node, "children": tree.children,
             "next_offset": offset + TREE_PAGE_SIZE if tree.more else None,
         }).data)
-
-
-# Export ------------------------------------------------------------------------------------
-
-
-class ExportView(GenericAPIView):
-    """All the member's personal data as one JSON document: profile, balances, transactions,
-    subscriptions, withdrawals, earnings and a team summary."""
-
-    serializer_class = None
-
-    @extend_schema(responses=inline_serializer("MemberExport", {
-        "exported_at": serializers.DateTimeField(), "profile": ProfileSerializer(),
-        "balances": serializers.ListField(child=serializers.DictField()),
-        "transactions": serializers.ListField(child=serializers.DictField()),
-        "subscriptions": serializers.ListField(child=serializers.DictField()),
-        "withdrawals": serializers.ListField(child=serializers.DictField()),
-        "earnings": serializers.DictField(), "team": TeamStatsSerializer(),
-    }))
-    def get(self, request):
-        from earnings.apis import CommissionSerializer, EarningsSummarySerializer
-        from earnings.selectors import earnings_summary, generation_commissions
-        from investment.apis import subscriptions_data
-        from investment.selectors import subscription_list
-        from wallet.apis import BalanceSerializer, TransactionSerializer, WithdrawalSerializer
-        from wallet.selectors import member_balances, transaction_history, withdrawal_history
-
-        user = _fresh(request.user)
-        # The stub takes one instance, though many=True takes a list of them.
-        balances = BalanceSerializer(member_balances(user=user), many=True)  # type: ignore[arg-type]
-        response = Response({
-            "exported_at": serializers.DateTimeField().to_representation(timezone.now()),
-            "profile": ProfileSerializer(user).data,
-            "balances": balances.data,
-            "transactions": TransactionSerializer(transaction_history(user=user)[:EXPORT_MAX_ROWS], many=True).data,
-            "subscriptions": subscriptions_data(user, subscription_list(user=user)[:EXPORT_MAX_ROWS]),
-            "withdrawals": WithdrawalSerializer(withdrawal_history(user=user)[:EXPORT_MAX_ROWS], many=True).data,
-            "earnings": {
-                "summary": EarningsSummarySerializer(earnings_summary(user=user)).data,
-                "generation": CommissionSerializer(generation_commissions(user=user)[:EXPORT_MAX_ROWS],
-                                                   many=True).data,
-            },
-            "team": TeamStatsSerializer(selectors.team_stats_cached(user=user)).data,
-        })
-        response["Content-Disposition"] = f'attachment; filename="phonix-{user.username}-data.json"'
-        return response

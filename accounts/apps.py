@@ -11,3 +11,7 @@ class AccountsConfig(AppConfig):
         # Staff reach the admin only from a session verified with a second factor
         # (their TOTP app or a recovery code); members enrol at /accounts/security/.
         admin.site.__class__ = OTPAdminSite
+
+        from . import receivers
+
+        receivers.connect()

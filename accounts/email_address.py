@@ -22,7 +22,9 @@ from django.utils.translation import gettext as _
 
 from phonix.exceptions import PhonixError
 
+from . import signals
 from .models import Credential, User
+from .services import credentials_change_record, email_link_queue, team_stats_forget
 
 _SALT = "accounts.email-address"
 
@@ -49,13 +51,6 @@ def email_link_token(*, user: User, address: str) -> str:
 def email_link_url(*, user: User, address: str, site_url: str) -> str:
     path = reverse("accounts:email_confirm", args=[email_link_token(user=user, address=address)])
     return site_url.rstrip("/") + path
-
-
-def email_link_queue(*, user: User, address: str, site_url: str) -> None:
-    from .tasks import email_link_send_task
-
-    # robust: a broker hiccup must not turn a committed registration or change into an error page.
-    transaction.on_commit(lambda: email_link_send_task.delay(user.pk, address, site_url), robust=True)
 
 
 def email_link_send(*, user_id: int, address: str, site_url: str) -> bool:
@@ -113,8 +108,6 @@ def email_change_request(*, user: User, password: str, address: str, site_url: s
 def email_confirm(*, token: str) -> Confirmed:
     """Open a confirmation link: confirm the address (crediting the bonus and counting the member
     for their sponsor the first time), or complete a change of address."""
-    from .services import credentials_change_record, registration_bonus_post, team_stats_forget
-
     try:
         payload = signing.loads(token, salt=_SALT, max_age=settings.EMAIL_LINK_MAX_AGE)
         user_id, sent_to, address = int(payload["u"]), str(payload["from"]), str(payload["to"])
@@ -132,9 +125,7 @@ def email_confirm(*, token: str) -> Confirmed:
         except IntegrityError:
             raise EmailLinkInvalid(_("Another account uses that e-mail address now.")) from None
         credentials_change_record(user=user, credential=Credential.EMAIL)
-        from .tasks import email_changed_notice_task
-
-        transaction.on_commit(lambda: email_changed_notice_task.delay(user.pk, changed_from), robust=True)
+        signals.email_changed.send(sender=User, user_id=user.pk, old_address=changed_from)
     first_time = user.email_confirmed_at is None
     if first_time:
         user.email_confirmed_at = timezone.now()
@@ -146,10 +137,7 @@ def email_confirm(*, token: str) -> Confirmed:
                     [user.referred_by_id],
                 )
             team_stats_forget(member_ids=user.upline_ids)
-        registration_bonus_post(user=user)
-        from .tasks import welcome_email_send_task
-
-        transaction.on_commit(lambda: welcome_email_send_task.delay(user.pk), robust=True)
+        signals.email_confirmed.send(sender=User, user=user)  # the bonus (wallet), the welcome e-mail
     return Confirmed(user=user, first_time=first_time, changed_from=changed_from)
 
 

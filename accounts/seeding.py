@@ -1,4 +1,6 @@
-"""A random referral network for demos and benchmarks, written with COPY (no per-row queries)."""
+"""A random referral network for demos and benchmarks, written with COPY (no per-row queries).
+
+Members only: wallet/seeding.py opens their ledger accounts and posts bonuses."""
 
 from __future__ import annotations
 
@@ -23,11 +25,9 @@ _COLUMNS = (
 
 
 @dataclass(frozen=True)
-class SeedResult:
-    root_id: int
-    users: int
+class SeededMembers:
+    ids: list[int]  # root first
     max_depth: int
-    bonuses: int
 
 
 def network_shape(*, users: int, seed: int) -> list[int]:
@@ -63,10 +63,8 @@ def network_shape(*, users: int, seed: int) -> list[int]:
 
 
 @transaction.atomic
-def network_seed(*, users: int, seed: int = 1, prefix: str | None = None, password: str | None = None,
-                 under: User | None = None, bonuses: bool = False) -> SeedResult:
-    from wallet.services import member_accounts_open
-
+def members_seed(*, users: int, seed: int = 1, prefix: str | None = None, password: str | None = None,
+                 under: User | None = None) -> SeededMembers:
     prefix = prefix if prefix is not None else f"net{seed}-"
     sponsors = network_shape(users=users, seed=seed)
     with connection.cursor() as cursor:
@@ -111,28 +109,5 @@ def network_seed(*, users: int, seed: int = 1, prefix: str | None = None, passwo
                     "", joined, (under.pk if under else None) if i == 0 else ids[sponsors[i]], joined,
                 ))
         cursor.execute("ANALYZE accounts_user")
-    member_accounts_open(user_ids=ids)
     team_stats_forget(member_ids=base_upline)
-    posted = _bonuses_post(ids) if bonuses else 0
-    return SeedResult(root_id=ids[0], users=users, max_depth=max(depths) - base_depth, bonuses=posted)
-
-
-def _bonuses_post(user_ids: list[int]) -> int:
-    from wallet.models import AccountCode, LedgerTransaction, Transaction
-    from wallet.services import HistoryLine, Posting, ledger_post_batch, member_account_ids, platform_account
-
-    from .services import registration_bonus_amount
-
-    amount = registration_bonus_amount()
-    accounts = member_account_ids(user_ids=user_ids, code=AccountCode.BONUS)
-    payouts = platform_account(AccountCode.PAYOUTS).pk
-    result = ledger_post_batch(postings=[
-        Posting(
-            key=f"bonus:registration:{user_id}", kind=LedgerTransaction.Kind.BONUS,
-            entries=[(payouts, -amount), (accounts[user_id], amount)], memo="registration bonus",
-            history=[HistoryLine(user_id=user_id, type=Transaction.Type.BONUS, amount=amount,
-                                 description="Registration bonus")],
-        )
-        for user_id in user_ids
-    ])
-    return result.created
+    return SeededMembers(ids=ids, max_depth=max(depths) - base_depth)

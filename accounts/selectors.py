@@ -5,13 +5,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
+from typing import cast
 
 from django.db import connection
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
+from phonix.money import ZERO
+
 from .codes import referral_code_is_wellformed, referral_code_normalise
 from .models import Credential, User
+from .signals import team_leg_volumes
 
 MAX_LEVELS = 20
 
@@ -123,8 +128,6 @@ def team_members_page(*, user: User, params: dict, stats: TeamStats | None, page
     level and leg volume. With `stats`, unfiltered counts come from them instead of a COUNT."""
     from django.core.paginator import Paginator
 
-    from ranks.selectors import leg_volumes_for  # a member's volume is their sponsor's leg
-
     level = int(params["level"]) if params["level"] not in ("", "all") else None
     status, search = params["status"], params["q"]
     active = {"active": True, "inactive": False}.get(status)
@@ -134,8 +137,11 @@ def team_members_page(*, user: User, params: dict, stats: TeamStats | None, page
         # The per-level counts already answer "how many", so the paginator need not count again.
         paginator.count = stats.per_level[level - 1] if level else stats.team_size
     page = paginator.get_page(params["page"])
-    legs = leg_volumes_for([m.pk for m in page.object_list])
-    rows = [{"member": m, "level": m.depth - user.depth, "leg_volume": legs[m.pk]} for m in page.object_list]
+    legs: dict[int, Decimal] = {}  # a member's volume as their sponsor's leg: ranks keeps it
+    for _receiver, volumes in team_leg_volumes.send(sender=User, user_ids=[m.pk for m in page.object_list]):
+        legs.update(cast(dict[int, Decimal], volumes))
+    rows = [{"member": m, "level": m.depth - user.depth, "leg_volume": legs.get(m.pk, ZERO)}
+            for m in page.object_list]
     return {"page": page, "rows": rows, "level": level, "status": status, "q": search}
 
 

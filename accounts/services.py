@@ -10,13 +10,13 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.auth.models import UserManager
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from phonix.exceptions import NotFound, PhonixError
 
+from . import signals
 from .codes import referral_code_new
 from .models import Credential, SponsorChange, User
 
@@ -96,32 +96,6 @@ def registration_bonus_amount() -> Decimal:
     return settings.REGISTRATION_BONUS
 
 
-def registration_bonus_post(*, user: User):
-    """Credit the registration bonus to the member's `bonus` account, once per member ever."""
-    from wallet.models import AccountCode, LedgerAccount, LedgerTransaction, Transaction
-    from wallet.services import HistoryLine, ledger_post, member_accounts_open, platform_account
-
-    amount = registration_bonus_amount()
-    member_accounts_open(user_ids=[user.pk])
-    accounts = dict(
-        LedgerAccount.objects.filter(
-            Q(user_id=user.pk, code=AccountCode.BONUS) | Q(user__isnull=True, code=AccountCode.PAYOUTS)
-        ).values_list("code", "id")
-    )
-    payouts = accounts.get(AccountCode.PAYOUTS) or platform_account(AccountCode.PAYOUTS).pk
-    return ledger_post(
-        key=f"bonus:registration:{user.pk}",
-        kind=LedgerTransaction.Kind.BONUS,
-        entries=[(payouts, -amount), (accounts[AccountCode.BONUS], amount)],
-        memo="registration bonus",
-        history=[
-            # Stored in English whatever the member's language; pages translate by type.
-            HistoryLine(user_id=user.pk, type=Transaction.Type.BONUS, amount=amount,
-                        description="Registration bonus")
-        ],
-    )
-
-
 @transaction.atomic(savepoint=False)
 def user_register(*, username: str, email: str, password: str, sponsor: User | None = None,
                   site_url: str) -> User:
@@ -129,10 +103,13 @@ def user_register(*, username: str, email: str, password: str, sponsor: User | N
     credits the registration bonus and counts them as their sponsor's direct referral."""
     user = user_create(username=username, email=email, password=password, sponsor=sponsor,
                        email_confirmed=False)
-    from .email_address import email_link_queue
-
     email_link_queue(user=user, address=user.email, site_url=site_url)
     return user
+
+
+def email_link_queue(*, user: User, address: str, site_url: str) -> None:
+    """Mail the link that confirms `address` once the current transaction commits."""
+    signals.email_link_requested.send(sender=User, user_id=user.pk, address=address, site_url=site_url)
 
 
 def welcome_email_send(*, user_id: int) -> bool:
@@ -215,10 +192,9 @@ def user_sponsor_change(*, user: User, new_sponsor: User | None, changed_by: Use
             """,
             [new_sponsor_id, new_sponsor_id, old_sponsor_id, user.pk],
         )
-    # The moved subtree's volume leaves the old upline and joins the new one, in this transaction.
-    from ranks.services import leg_volumes_move
-
-    leg_volumes_move(member_id=user.pk, old_upline_ids=old_upline, new_upline_ids=new_upline)
+    # The moved subtree's volume leaves the old upline and joins the new one (ranks/receivers.py).
+    signals.sponsor_changed.send(sender=User, member_id=user.pk, old_upline_ids=old_upline,
+                                 new_upline_ids=new_upline)
     team_stats_forget(member_ids=[*old_upline, *new_upline])
     change = SponsorChange.objects.create(
         user=user, old_sponsor_id=old_sponsor_id, new_sponsor=new_sponsor, changed_by=changed_by,
@@ -233,11 +209,6 @@ def user_sponsor_change(*, user: User, new_sponsor: User | None, changed_by: Use
         before={"sponsor": old_sponsor_id, "upline": old_upline[:20]},
         after={"sponsor": new_sponsor_id, "upline": new_upline[:20], "moved_members": change.moved_members},
     )
-    # A purchase in the moved subtree that read its upline before the move committed credited
-    # the old upline; the rebuild after commit repairs that (and finds nothing otherwise).
-    from ranks.tasks import leg_volumes_recompute_task
-
-    transaction.on_commit(lambda: leg_volumes_recompute_task.delay(), robust=True)
     user.refresh_from_db()
     return change
 
@@ -292,12 +263,7 @@ def withdrawal_address_set(*, user: User, address: str, changed_by: User | None 
             target=f"user:{user.pk}", before={"address": old}, reason=reason,
             after={"address": address, "cooldown_from": user.withdrawal_address_changed_at.isoformat()},
         )
-    from .tasks import withdrawal_address_changed_email_task
-
-    # robust: the change is committed; a broker outage must not undo the page that made it.
-    transaction.on_commit(
-        lambda: withdrawal_address_changed_email_task.delay(user.pk, by_staff), robust=True
-    )
+    signals.withdrawal_address_changed.send(sender=User, user_id=user.pk, by_staff=by_staff)
     return user
 
 
@@ -332,7 +298,7 @@ def user_profile_update(*, user: User, first_name: str, last_name: str) -> User:
 def credentials_change_record(*, user: User, credential: str) -> None:
     """A password, e-mail address or second factor changed: withdrawals wait
     WITHDRAWAL_HOLD_AFTER_CREDENTIAL_CHANGE from now (see selectors.credentials_hold)."""
-    from dashboard.services import notify
+    from phonix.notifications import notify
 
     user.credentials_changed_at, user.credentials_changed = timezone.now(), credential
     User.objects.filter(pk=user.pk).update(
@@ -454,7 +420,6 @@ def two_factor_reset(*, member: User, actor: User, reason: str) -> None:
     from phonix.models import AuditLog
 
     from .selectors import recovery_codes_left, two_factor_enabled
-    from .tasks import two_factor_reset_email_send_task
 
     reason = (reason or "").strip()
     if not reason:
@@ -471,7 +436,7 @@ def two_factor_reset(*, member: User, actor: User, reason: str) -> None:
         target=f"user:{member.pk}", before=before, after={"authenticator": False, "recovery_codes_left": 0},
         reason=reason,
     )
-    transaction.on_commit(lambda: two_factor_reset_email_send_task.delay(member.pk), robust=True)
+    signals.two_factor_reset_done.send(sender=User, user_id=member.pk)
 
 
 def two_factor_reset_email_send(*, user_id: int) -> bool:

@@ -1,4 +1,5 @@
 import time
+from typing import cast
 
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
@@ -13,7 +14,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 from django_otp import login as otp_login
 
-from dashboard.selectors import email_choices
 from phonix.auth import MemberRequest
 from phonix.params import query_params
 from phonix.ratelimit import rate_limit_check, rate_limited
@@ -43,6 +43,7 @@ from .forms import (
     WithdrawalAddressForm,
 )
 from .models import User
+from .signals import profile_shown
 
 REFERRAL_SESSION_KEY = "referral_code"
 PENDING_SESSION_KEY = "pending_2fa"
@@ -193,11 +194,13 @@ def profile(request: MemberRequest) -> HttpResponse:
             services.withdrawal_address_set(user=user, address=address_form.cleaned_data["address"])
             messages.success(request, _("Your withdrawal address was saved. Withdrawals to it open in 24 hours."))
             return redirect("accounts:profile")
-    return render(request, "accounts/profile.html", {
+    context = {
         "profile_form": profile_form, "address_form": address_form,
         "cooldown_until": selectors.withdrawal_cooldown_until(user=user),
-        "email_choices": email_choices(user=user),
-    })
+    }
+    for _receiver, extra in profile_shown.send(sender=User, user=user):
+        context.update(cast(dict[str, object], extra))  # the e-mail choices, kept by the dashboard
+    return render(request, "accounts/profile.html", context)
 
 
 @login_required

@@ -19,9 +19,9 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from accounts.models import User  # noqa: E402
-from accounts.seeding import network_seed  # noqa: E402
 from accounts.tokens import api_token_issue  # noqa: E402
 from investment.selectors import plan_current  # noqa: E402
+from wallet.seeding import network_seed  # noqa: E402
 
 LINES_PER_MEMBER = 10
 SAMPLES = 200

@@ -25,13 +25,13 @@ from django.contrib.auth import get_user_model  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from tronpy.keys import PrivateKey  # noqa: E402
 
-from wallet.chain import chain_client, chain_clients_reset  # noqa: E402
-from wallet.deposits import deposit_addresses_assign, deposits_scan  # noqa: E402
-from wallet.keys import account_xpub, mnemonic_generate  # noqa: E402
+from wallet.custody.chain import chain_client, chain_clients_reset  # noqa: E402
+from wallet.custody.deposits import deposit_addresses_assign, deposits_scan  # noqa: E402
+from wallet.custody.keys import account_xpub, mnemonic_generate  # noqa: E402
+from wallet.custody.reconciliation import custody_reconcile  # noqa: E402
+from wallet.custody.withdrawals import withdrawal_request, withdrawals_process  # noqa: E402
+from wallet.ledger.adjustments import balance_adjust  # noqa: E402
 from wallet.models import Deposit, DepositAddress, ScanCursor, Withdrawal  # noqa: E402
-from wallet.reconcile import custody_reconcile  # noqa: E402
-from wallet.services import balance_adjust  # noqa: E402
-from wallet.withdrawals import withdrawal_request, withdrawals_process  # noqa: E402
 
 User = get_user_model()
 SUN = 1_000_000

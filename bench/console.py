@@ -21,7 +21,6 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
-from accounts.seeding import network_seed  # noqa: E402
 from accounts.tests.factories import staff_member, verified_login  # noqa: E402
 from dashboard.console.selectors import console_refresh  # noqa: E402
 from earnings.distributions import RecipientFilter, distribution_pay  # noqa: E402
@@ -29,8 +28,9 @@ from earnings.services import daily_income_pay  # noqa: E402
 from investment.selectors import plan_current  # noqa: E402
 from phonix.readings import custody_reading_record  # noqa: E402
 from phonix.schedules import SCHEDULES  # noqa: E402
+from wallet.ledger.accounts import platform_accounts_open  # noqa: E402
 from wallet.models import LedgerTransaction  # noqa: E402
-from wallet.services import platform_accounts_open  # noqa: E402
+from wallet.seeding import network_seed  # noqa: E402
 
 _TODAY = dt.datetime.now(dt.UTC).date()
 PAYOUT_DATE = _TODAY - dt.timedelta(days=max(0, _TODAY.weekday() - 4))  # the latest weekday up to today

@@ -23,14 +23,15 @@ from django.db import connection, transaction  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from accounts.models import User  # noqa: E402
-from accounts.seeding import network_seed  # noqa: E402
 from accounts.services import user_create  # noqa: E402
 from earnings import tasks as earnings_tasks  # noqa: E402
 from earnings.reconcile import member_totals_reconcile  # noqa: E402
 from earnings.services import DAILY_BATCH_MEMBERS, daily_income_pay, generation_distribute  # noqa: E402
 from investment.selectors import plan_current  # noqa: E402
 from investment.services import subscription_purchase  # noqa: E402
-from wallet.services import balance_adjust, platform_accounts_open  # noqa: E402
+from wallet.ledger.accounts import platform_accounts_open  # noqa: E402
+from wallet.ledger.adjustments import balance_adjust  # noqa: E402
+from wallet.seeding import network_seed  # noqa: E402
 
 # The latest weekday up to today (UTC): a daily run refuses a date after today.
 _TODAY = dt.datetime.now(dt.UTC).date()

@@ -10,15 +10,10 @@ setup_django()
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.db import connection  # noqa: E402
 
+from wallet.ledger.accounts import member_account_ids, platform_account  # noqa: E402
+from wallet.ledger.postings import Posting, ledger_post, ledger_post_batch  # noqa: E402
+from wallet.ledger.reconciliation import ledger_reconcile  # noqa: E402
 from wallet.models import AccountCode, LedgerTransaction  # noqa: E402
-from wallet.services import (  # noqa: E402
-    Posting,
-    ledger_post,
-    ledger_post_batch,
-    ledger_reconcile,
-    member_account_ids,
-    platform_account,
-)
 
 User = get_user_model()
 

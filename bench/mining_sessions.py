@@ -11,11 +11,11 @@ setup_django()
 
 from django.db import connection  # noqa: E402
 
-from accounts.seeding import network_seed  # noqa: E402
 from investment.selectors import plan_current  # noqa: E402
 from mining import services as mining_services  # noqa: E402
 from mining.services import mining_sessions_complete  # noqa: E402
-from wallet.services import platform_accounts_open  # noqa: E402
+from wallet.ledger.accounts import platform_accounts_open  # noqa: E402
+from wallet.seeding import network_seed  # noqa: E402
 
 
 def sessions_seed(*, ended: bool) -> int:

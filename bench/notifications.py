@@ -12,10 +12,10 @@ setup_django()
 from django.db import connection  # noqa: E402
 
 from accounts.models import User  # noqa: E402
-from accounts.seeding import network_seed  # noqa: E402
 from dashboard.selectors import unread_counts  # noqa: E402
 from dashboard.services import generation_digest_build, notifications_insert  # noqa: E402
 from investment.models import PlanVersion  # noqa: E402
+from wallet.seeding import network_seed  # noqa: E402
 
 DAY = dt.date(2026, 11, 30)
 

@@ -35,10 +35,10 @@ from django.contrib.sessions.backends.cached_db import SessionStore  # noqa: E40
 from django.db import connection  # noqa: E402
 
 from accounts.models import User  # noqa: E402
-from accounts.seeding import network_seed  # noqa: E402
 from bench._http_urls import BARE_PATH  # noqa: E402
 from investment.selectors import plan_current  # noqa: E402
 from ranks.services import leg_volumes_recompute  # noqa: E402
+from wallet.seeding import network_seed  # noqa: E402
 
 PAGES = {
     "bare": "/" + BARE_PATH,

@@ -16,15 +16,10 @@ from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from accounts.models import User  # noqa: E402
-from accounts.seeding import network_seed  # noqa: E402
 from investment.models import PlanVersion  # noqa: E402
-from ranks.services import (  # noqa: E402
-    leg_volumes_add,
-    leg_volumes_recompute,
-    ranks_check,
-    week_monday,
-    weekly_bonuses_pay,
-)
+from ranks.services import leg_volumes_add, leg_volumes_recompute, ranks_check, weekly_bonuses_pay  # noqa: E402
+from ranks.weeks import week_monday  # noqa: E402
+from wallet.seeding import network_seed  # noqa: E402
 
 
 def seed(members: int, subscriptions: int) -> None:

@@ -14,10 +14,10 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from accounts.models import User  # noqa: E402
-from accounts.seeding import network_seed  # noqa: E402
 from accounts.selectors import team_stats, team_stats_cache_key, user_upline  # noqa: E402
 from accounts.services import user_register  # noqa: E402
-from wallet.services import platform_accounts_open  # noqa: E402
+from wallet.ledger.accounts import platform_accounts_open  # noqa: E402
+from wallet.seeding import network_seed  # noqa: E402
 
 
 def median_ms(samples: list[float]) -> float:

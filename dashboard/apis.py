@@ -1,24 +1,32 @@
 """Dashboard endpoints of the JSON API: balances, earnings by type, cap room and rank in one call;
-announcements and notifications, and marking them read."""
+announcements and notifications, and marking them read; the export of all a member's data."""
 
+from django.utils import timezone
 from django.utils.translation import get_language
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.generics import GenericAPIView, ListAPIView
 from rest_framework.response import Response
 
-from earnings.apis import EarningsSummarySerializer
-from earnings.selectors import earnings_summary
+from accounts.apis import ProfileSerializer, TeamStatsSerializer, fresh_user
+from accounts.selectors import team_stats_cached
+from earnings.apis import CommissionSerializer, EarningsSummarySerializer
+from earnings.selectors import earnings_summary, generation_commissions
+from investment.apis import subscriptions_data
+from investment.selectors import subscription_list
 from phonix.api import NumberedPage
 from ranks.apis import LegsSerializer, RankStepSerializer
 from ranks.selectors import rank_progress
-from wallet.apis import BalanceSerializer
-from wallet.selectors import member_balances
+from wallet.apis import BalanceSerializer, TransactionSerializer, WithdrawalSerializer
+from wallet.custody.withdrawals import withdrawal_history
+from wallet.ledger.history import member_balances, transaction_history
 
 from .selectors import announcements_visible, notifications_for
 from .services import announcements_mark_read, notification_mark_read, notifications_mark_all_read
 from .texts import notification_text
+
+EXPORT_MAX_ROWS = 50_000
 
 
 class DashboardRankSerializer(serializers.Serializer):
@@ -142,3 +150,40 @@ class NotificationsReadAllView(GenericAPIView):
     def post(self, request):
         notifications_mark_all_read(user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# Export --------------------------------------------------------------------------------
+
+
+class ExportView(GenericAPIView):
+    """All the member's personal data as one JSON document: profile, balances, transactions,
+    subscriptions, withdrawals, earnings and a team summary."""
+
+    serializer_class = None
+
+    @extend_schema(responses=inline_serializer("MemberExport", {
+        "exported_at": serializers.DateTimeField(), "profile": ProfileSerializer(),
+        "balances": serializers.ListField(child=serializers.DictField()),
+        "transactions": serializers.ListField(child=serializers.DictField()),
+        "subscriptions": serializers.ListField(child=serializers.DictField()),
+        "withdrawals": serializers.ListField(child=serializers.DictField()),
+        "earnings": serializers.DictField(), "team": TeamStatsSerializer(),
+    }))
+    def get(self, request):
+        user = fresh_user(request.user)
+        response = Response({
+            "exported_at": serializers.DateTimeField().to_representation(timezone.now()),
+            "profile": ProfileSerializer(user).data,
+            "balances": BalanceSerializer(member_balances(user=user), many=True).data,
+            "transactions": TransactionSerializer(transaction_history(user=user)[:EXPORT_MAX_ROWS], many=True).data,
+            "subscriptions": subscriptions_data(user, subscription_list(user=user)[:EXPORT_MAX_ROWS]),
+            "withdrawals": WithdrawalSerializer(withdrawal_history(user=user)[:EXPORT_MAX_ROWS], many=True).data,
+            "earnings": {
+                "summary": EarningsSummarySerializer(earnings_summary(user=user)).data,
+                "generation": CommissionSerializer(generation_commissions(user=user)[:EXPORT_MAX_ROWS],
+                                                   many=True).data,
+            },
+            "team": TeamStatsSerializer(team_stats_cached(user=user)).data,
+        })
+        response["Content-Disposition"] = f'attachment; filename="phonix-{user.username}-data.json"'
+        return response

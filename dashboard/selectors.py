@@ -93,13 +93,12 @@ def email_choices(*, user) -> EmailChoices:
 EMAIL_TOPICS = ("deposits", "withdrawals")
 
 
-def email_wanted(*, user_ids: list[int], topic: str) -> set[int]:
-    """The members among `user_ids` who get the optional e-mail `topic` (no row: the default, yes)."""
+def email_declined_by(*, user_ids: list[int], topic: str) -> set[int]:
+    """The members among `user_ids` who turned the optional e-mail `topic` off (no row: they get it)."""
     if topic not in EMAIL_TOPICS:
         raise ValueError(topic)
-    declined = set(EmailPreference.objects.filter(user_id__in=user_ids, **{topic: False})
-                   .values_list("user_id", flat=True))
-    return set(user_ids) - declined
+    return set(EmailPreference.objects.filter(user_id__in=user_ids, **{topic: False})
+               .values_list("user_id", flat=True))
 
 
 # The balance chart ----------------------------------------------------------------------------

@@ -19,3 +19,10 @@ def notifications_prune_task() -> int:
     from dashboard.services import notifications_prune
 
     return notifications_prune()
+
+
+@shared_task(acks_late=True, soft_time_limit=50, time_limit=58, ignore_result=True)
+def console_refresh_task() -> None:
+    from dashboard.console.selectors import console_refresh
+
+    console_refresh()

@@ -12,7 +12,7 @@ from investment.selectors import subscription_active_list, subscription_states
 from mining.selectors import mining_status
 from phonix.params import query_params
 from ranks.selectors import rank_progress
-from wallet.selectors import member_balances, recent_history
+from wallet.ledger.history import member_balances, recent_history
 
 from . import selectors, services
 from .forms import EmailPreferencesForm, NotificationReadForm
@@ -93,7 +93,7 @@ def landing(request):
 
     from investment.selectors import plan_current, plan_generation_bands
     from ranks.ladder import LADDER
-    from wallet.policy import custody_policy_current
+    from wallet.custody.policy import custody_policy_current
 
     plan = plan_current()
     return render(request, "home.html", {

@@ -1,11 +1,12 @@
 from django.contrib import admin
-from django.http import HttpRequest
+
+from phonix.admin import ReadOnlyAdmin
 
 from .models import Commission, DailyIncomeRun
 
 
 @admin.register(Commission)
-class CommissionAdmin(admin.ModelAdmin[Commission]):
+class CommissionAdmin(ReadOnlyAdmin[Commission]):
     list_display = ("id", "commission_type", "user", "from_user", "level", "amount", "capped_amount", "skip_reason",
                     "source_subscription_id", "plan_version_id", "payout_date", "paid_at")
     list_filter = ("commission_type", "skip_reason", "level")
@@ -14,26 +15,8 @@ class CommissionAdmin(admin.ModelAdmin[Commission]):
     date_hierarchy = "paid_at"
     show_full_result_count = False  # millions of rows: no COUNT(*) per page
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Commission | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Commission | None = None) -> bool:
-        return False
-
 
 @admin.register(DailyIncomeRun)
-class DailyIncomeRunAdmin(admin.ModelAdmin[DailyIncomeRun]):
+class DailyIncomeRunAdmin(ReadOnlyAdmin[DailyIncomeRun]):
     list_display = ("payout_date", "started_at", "finished_at", "paid_count", "paid_total", "capped_total")
     date_hierarchy = "payout_date"
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: DailyIncomeRun | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: DailyIncomeRun | None = None) -> bool:
-        return False

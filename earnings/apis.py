@@ -1,12 +1,14 @@
 """Earnings endpoints of the JSON API: the history, totals by type, generation decisions."""
 
 from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.generics import ListAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from investment.selectors import subscription_list
 from phonix.api import AmountField, NewestFirstCursor, NumberedPage, form_parameters, query_form_valid
 from phonix.api_views import ServiceAPIView
 from phonix.auth import signed_in_user
@@ -15,7 +17,14 @@ from wallet.models import Transaction
 
 from .forms import EarningsQueryForm
 from .models import Commission
-from .selectors import EarningsSummary, earnings_history, earnings_summary, generation_commissions
+from .selectors import (
+    EarningsSummary,
+    LevelDecision,
+    earnings_history,
+    earnings_summary,
+    generation_commissions,
+    purchase_generation_levels,
+)
 
 
 @extend_schema(parameters=form_parameters(EarningsQueryForm))
@@ -75,3 +84,23 @@ class GenerationView(ListAPIView[Commission]):
 
     def get_queryset(self) -> QuerySet[Commission]:
         return generation_commissions(user=signed_in_user(self.request))
+
+
+class LevelDecisionSerializer(serializers.Serializer[LevelDecision]):
+    level = serializers.IntegerField()
+    outcome = serializers.ChoiceField(choices=["paid", "capped", "skipped", "pending", "no_upline"])
+    amount = AmountField(help_text="What the upline at this level was paid.")
+    capped_amount = AmountField(help_text="What a cap cut off (not paid).")
+    skip_reason = serializers.CharField(help_text="Why nothing was paid, when nothing was.")
+
+
+class GenerationLevelsView(ServiceAPIView):
+    """For one of the member's purchases, the 20 upline levels: paid, capped or skipped and why
+    (without naming the uplines)."""
+
+    serializer_class = LevelDecisionSerializer
+
+    @extend_schema(responses=LevelDecisionSerializer(many=True))
+    def get(self, request: Request, pk: int) -> Response:
+        subscription = get_object_or_404(subscription_list(user=signed_in_user(request)), pk=pk)
+        return Response(self.get_serializer(purchase_generation_levels(subscription=subscription), many=True).data)

@@ -20,16 +20,17 @@ from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from accounts.totals import members_earnings_add
+from investment.caps import cap_room_sql
+from investment.selectors import cap_multiple
 from phonix.audit import audit_record
 from phonix.exceptions import DistributionRefused, IdempotencyConflict, NotPermitted
 from phonix.models import AuditLog
 from phonix.money import AmountInput, parse_amount
 from phonix.sql import SqlParams
 from ranks.models import RankCode
+from wallet.ledger.payouts import ledger_post_payouts, payout_table_create
 from wallet.models import LedgerTransaction, Transaction
-from wallet.payouts import ledger_post_payouts, payout_table_create
 
-from .caps import cap_multiple, cap_room_sql
 from .models import Distribution
 
 if TYPE_CHECKING:

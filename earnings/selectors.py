@@ -14,12 +14,12 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from investment.caps import cap_room, cap_total
 from investment.selectors import plan_current
 from phonix.money import ZERO
 from wallet.models import Transaction
 
-from .caps import cap_room, cap_total
-from .models import Commission
+from .models import Commission, DailyIncomeRun
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -56,7 +56,7 @@ FIGURES_TTL = 600
 def _history_state(user: User, recent: Sequence[Transaction] | None = None) -> str:
     """What the member's earnings figures are computed from, as a cache key: their total earnings
     (which moves in the same transaction as every earning line) and their newest history line (one
-    index probe, or the first of `recent`, the newest lines as wallet.selectors.recent_history reads
+    index probe, or the first of `recent`, the newest lines as wallet.ledger.history.recent_history reads
     them). A line committed behind a newer one is caught by the total, or else by FIGURES_TTL."""
     if recent is None:
         newest_line = Transaction.objects.filter(user=user).order_by("-created_at", "-id").only("id").first()
@@ -166,7 +166,7 @@ def earnings_overview(*, user: User, days: int = 60) -> EarningsOverview:
 def earnings_history(*, user: User, type: str | None = None, since: dt.date | None = None,
                      until: dt.date | None = None) -> QuerySet[Transaction]:
     """Earnings newest first; `since` and `until` are UTC days, both included."""
-    from wallet.selectors import created_between
+    from wallet.ledger.history import created_between
 
     history = Transaction.objects.filter(user=user, type__in=[type] if type else EARNING_TYPES)
     history = created_between(history, since=since, until=until)
@@ -249,3 +249,12 @@ def daily_income_settled(*, payout_date: dt.date) -> DailyDateSettled:
         )
         settled, passed = cursor.fetchone()
     return DailyDateSettled(payout_date=payout_date, settled=settled, passed=passed)
+
+
+def daily_income_last_finished() -> dict[str, object] | None:
+    """The last daily income run that finished, for /healthz."""
+    run = DailyIncomeRun.objects.filter(finished_at__isnull=False).order_by("-payout_date").first()
+    if run is None or run.finished_at is None:
+        return None
+    return {"date": run.payout_date.isoformat(), "finished_at": run.finished_at.isoformat(),
+            "paid": run.paid_count}

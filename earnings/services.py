@@ -21,7 +21,9 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.totals import members_earnings_add, members_investor_status_end
+from investment.caps import cap_cut, cap_room, cap_room_sql
 from investment.models import PlanVersion, Subscription
+from investment.selectors import cap_multiple
 from investment.services import subscription_generation_claim, subscriptions_daily_settle
 from mining.selectors import income_requires_session, session_ran_before_sql
 from phonix.exceptions import FuturePeriod
@@ -29,17 +31,11 @@ from phonix.models import StuckItem
 from phonix.money import ZERO, round_down
 from phonix.sql import SqlParams
 from phonix.stuck import stuck_item_clear, stuck_item_record
+from wallet.ledger.accounts import member_account_ids, platform_account
+from wallet.ledger.payouts import ledger_post_payouts, payout_table_create
+from wallet.ledger.postings import HistoryLine, Posting, ledger_post_batch
 from wallet.models import AccountCode, LedgerTransaction, Transaction
-from wallet.payouts import ledger_post_payouts, payout_table_create
-from wallet.services import (
-    HistoryLine,
-    Posting,
-    ledger_post_batch,
-    member_account_ids,
-    platform_account,
-)
 
-from .caps import cap_cut, cap_multiple, cap_room, cap_room_sql
 from .models import Commission, DailyIncomeRun
 
 MAX_LEVELS = 20
@@ -437,7 +433,7 @@ def _daily_post(*, payout_date: dt.date, members: tuple[int, int]) -> int:
 
 def _completed_notify(params: SqlParams) -> None:
     """Tell the members whose subscriptions this batch completed at their cap (after commit)."""
-    from dashboard.services import notify_set
+    from phonix.notifications import notify_set
 
     notify_set(kind="subscription_completed", params=params, source_sql="""
         SELECT user_id, 'subscription:' || id || ':completed',

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from phonix.admin import ReadOnlyAdmin
 from phonix.auth import signed_in_user
 
 from .models import PlanVersion, Subscription
@@ -43,7 +44,7 @@ class PlanVersionAdmin(admin.ModelAdmin[PlanVersion]):
 
 
 @admin.register(Subscription)
-class SubscriptionAdmin(admin.ModelAdmin[Subscription]):
+class SubscriptionAdmin(ReadOnlyAdmin[Subscription]):  # purchases go through the purchase service
     list_display = ("id", "user", "amount", "tier", "monthly_rate", "total_earned", "earnings_cap", "is_active",
                     "bonus_used", "plan_version", "started_at", "generation_paid_at")
     list_filter = ("tier", "is_active", "plan_version")
@@ -51,12 +52,3 @@ class SubscriptionAdmin(admin.ModelAdmin[Subscription]):
     search_fields = ("user__username", "user__email", "=id")
     date_hierarchy = "started_at"
     raw_id_fields = ("user",)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False  # purchases go through the purchase service (money moves with them)
-
-    def has_change_permission(self, request: HttpRequest, obj: Subscription | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Subscription | None = None) -> bool:
-        return False

@@ -1,10 +1,9 @@
 """Investment endpoints of the JSON API: the plan, subscriptions, purchase preview and purchase."""
 
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import Any, TypedDict
 
 from django.db.models import QuerySet
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView, RetrieveAPIView
@@ -30,9 +29,6 @@ from .selectors import (
 )
 from .services import subscription_purchase
 
-if TYPE_CHECKING:
-    # Named in quotes below: earnings imports investment, so investment reads earnings lazily.
-    from earnings.selectors import LevelDecision  # noqa: F401
 
 class _DecimalOptions(TypedDict):
     max_digits: int
@@ -187,25 +183,3 @@ class PurchasePreviewView(ServiceAPIView):
         quote = purchase_quote(user=signed_in_user(request), amount=form.validated_data["amount"],
                                use_bonus=form.validated_data["use_bonus"])
         return Response(PreviewSerializer(quote).data)
-
-
-class LevelDecisionSerializer(serializers.Serializer["LevelDecision"]):
-    level = serializers.IntegerField()
-    outcome = serializers.ChoiceField(choices=["paid", "capped", "skipped", "pending", "no_upline"])
-    amount = AmountField(help_text="What the upline at this level was paid.")
-    capped_amount = AmountField(help_text="What a cap cut off (not paid).")
-    skip_reason = serializers.CharField(help_text="Why nothing was paid, when nothing was.")
-
-
-class GenerationLevelsView(ServiceAPIView):
-    """For one of the member's purchases, the 20 upline levels: paid, capped or skipped and why
-    (without naming the uplines)."""
-
-    serializer_class = LevelDecisionSerializer
-
-    @extend_schema(responses=LevelDecisionSerializer(many=True))
-    def get(self, request: Request, pk: int) -> Response:
-        from earnings.selectors import purchase_generation_levels
-
-        subscription = get_object_or_404(subscription_list(user=signed_in_user(request)), pk=pk)
-        return Response(self.get_serializer(purchase_generation_levels(subscription=subscription), many=True).data)

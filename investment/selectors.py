@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from phonix.exceptions import BonusUnavailable, InsufficientFunds, InvalidAmount
 from phonix.money import AmountInput, parse_amount, round_down
 
+from .caps import cap_room
 from .models import PlanVersion, Subscription
 
 if TYPE_CHECKING:
@@ -31,6 +32,11 @@ def plan_current() -> PlanVersion:
         return PlanVersion.objects.latest()
     except PlanVersion.DoesNotExist:
         return PlanVersion.objects.create(note="The plan as first published")
+
+
+def cap_multiple() -> Decimal:
+    """The cap multiple of the plan in force (one query): every payout type uses it (see caps.py)."""
+    return plan_current().cap_multiple
 
 
 def daily_income_amount(*, amount: Decimal, monthly_rate: Decimal) -> Decimal:
@@ -86,8 +92,8 @@ def _plain(amount: Decimal) -> str:
 
 def purchase_quote(*, user: User, amount: AmountInput, use_bonus: bool) -> PurchasePreview:
     """The preview shown before confirming, from the member's current balances."""
+    from wallet.ledger.history import member_balances
     from wallet.models import AccountCode
-    from wallet.selectors import member_balances
 
     balances = {b.code: b.amount for b in member_balances(user=user)}
     return purchase_preview(
@@ -117,8 +123,6 @@ class SubscriptionState:
 
 def subscription_states(*, user: User, subscriptions: Iterable[Subscription]) -> dict[int, SubscriptionState]:
     """Why each subscription earns or does not, and when it is paid next (one query: the plan)."""
-    from earnings.caps import cap_room
-
     multiple = plan_current().cap_multiple
     room = cap_room(total_invested=user.total_invested, total_earnings=user.total_earnings, multiple=multiple)
     times = f"{multiple.normalize():f}"

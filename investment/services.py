@@ -25,9 +25,11 @@ from phonix.exceptions import (
 )
 from phonix.money import AmountInput, parse_amount
 from phonix.sql import array_literal
+from wallet.ledger.accounts import platform_account
+from wallet.ledger.postings import HistoryLine, ledger_post
 from wallet.models import AccountCode, LedgerAccount, LedgerTransaction, Transaction
-from wallet.services import HistoryLine, ledger_post, platform_account
 
+from . import signals
 from .models import PlanVersion, Subscription
 from .selectors import plan_current, purchase_preview
 
@@ -108,14 +110,9 @@ def subscription_purchase(
         history=[HistoryLine(user_id=user.pk, type=Transaction.Type.PURCHASE, amount=amount,
                              description=description, subscription_id=subscription_id)],
     )
-    from ranks.services import leg_volumes_add
-
-    leg_volumes_add(buyer=user, amount=amount)
-
-    from earnings.tasks import generation_distribute_task
-
-    # Celery's Django fixup makes every task a DjangoTask; the stubs see shared_task's Task.
-    generation_distribute_task.delay_on_commit(subscription_id)  # type: ignore[attr-defined]
+    # The leg volumes (ranks) in this transaction; the generation fan-out (earnings) after it.
+    signals.subscription_purchased.send(sender=Subscription, buyer=user, amount=amount,
+                                        subscription_id=subscription_id)
     return Subscription(
         pk=subscription_id, user=user, plan_version=plan, amount=amount, tier=tier, monthly_rate=rate,
         earnings_cap=terms.earnings_cap, bonus_used=bonus_used, purchase_key=key,

@@ -13,7 +13,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from phonix.auth import MemberRequest
 from phonix.exceptions import PhonixError
 from phonix.params import query_params
-from wallet.selectors import member_balances
+from wallet.ledger.history import member_balances
 
 from .forms import PurchaseForm
 from .selectors import plan_current, purchase_quote, subscription_list, subscription_states

@@ -5,6 +5,8 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from phonix.admin import ReadOnlyAdmin
+
 from .models import AsicMiner, MiningSession, NetworkSnapshot
 from .selectors import mining_daily_totals
 
@@ -69,7 +71,7 @@ class MemberFilter(admin.SimpleListFilter):
 
 
 @admin.register(MiningSession)
-class MiningSessionAdmin(admin.ModelAdmin):
+class MiningSessionAdmin(ReadOnlyAdmin[MiningSession]):
     """Written only by the start and completion services; staff read them and the daily totals."""
 
     change_list_template = "admin/mining/miningsession/change_list.html"
@@ -95,12 +97,3 @@ class MiningSessionAdmin(admin.ModelAdmin):
         if changelist is not None:
             response.context_data["daily_totals"] = mining_daily_totals(sessions=changelist.queryset)
         return response
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -15,7 +15,8 @@ from django.utils.translation import gettext as _
 
 from .calculator import DAYS_PER_MONTH, Market, Result, Rig, profitability, rounded
 from .models import AsicMiner, CompletionRun, MiningProfile, MiningSession, NetworkSnapshot, Quantity
-from .services import TICKER_CACHE_KEY
+
+TICKER_CACHE_KEY = "mining:ticker"  # written by services.market_data_refresh
 
 
 @dataclass(frozen=True)

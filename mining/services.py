@@ -5,7 +5,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
-from functools import partial
 from typing import TypeVar
 
 import httpx
@@ -21,18 +20,17 @@ from phonix.exceptions import RateLimited
 from phonix.models import StuckItem
 from phonix.sql import SqlParams
 from phonix.stuck import stuck_item_clear, stuck_item_record
+from wallet.ledger.payouts import ledger_post_payouts, payout_table_create
 from wallet.models import AccountCode, LedgerTransaction, Transaction
-from wallet.payouts import ledger_post_payouts, payout_table_create
 
-from . import sources
+from . import signals, sources
 from .models import CompletionRun, MiningProfile, MiningSession, NetworkSnapshot, Quantity
+from .selectors import TICKER_CACHE_KEY
 from .sources import SourceError
 
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
-
-TICKER_CACHE_KEY = "mining:ticker"
 BUCKET = timedelta(minutes=5)
 LAST_KNOWN = "last known"
 # A parser that meets a shape nobody documented may raise any of these; all mean "garbage".
@@ -519,7 +517,7 @@ def _rewards_post() -> None:
 
 def _completed_notify(*, now: datetime, after: int, last_id: int) -> None:
     """Tell each member their session completed, once its batch has committed."""
-    from dashboard.services import notify_set
+    from phonix.notifications import notify_set
 
     notify_set(kind="mining_session_completed", params={"now": now, "after": after, "last": last_id}, source_sql="""
         SELECT user_id, 'mining:' || id || ':completed',
@@ -528,16 +526,8 @@ def _completed_notify(*, now: datetime, after: int, last_id: int) -> None:
     """)
 
 
-REMINDER_CHUNK = 500
-
-
 def _reminders_enqueue(*, session_ids: list[int]) -> None:
-    from .tasks import mining_reminders_send_task
-
-    for start in range(0, len(session_ids), REMINDER_CHUNK):
-        chunk = session_ids[start : start + REMINDER_CHUNK]
-        # robust: a broker hiccup must not undo completed sessions; the reminder is a courtesy.
-        transaction.on_commit(partial(mining_reminders_send_task.delay, chunk), robust=True)
+    signals.reminders_due.send(sender=MiningSession, session_ids=session_ids)
 
 
 def mining_reminders_send(*, session_ids: list[int]) -> int:

@@ -1,8 +1,28 @@
+from typing import TypeVar
+
 from django.contrib import admin
 from django.contrib.auth import get_user_model
+from django.db import models
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from phonix.models import AuditLog, StuckItem
+
+Row = TypeVar("Row", bound=models.Model)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin[Row]):
+    """Rows that only code writes (the ledger, payouts, jobs, audit): staff read them and never add,
+    edit or delete one; corrections go through a service."""
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Row | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Row | None = None) -> bool:
+        return False
 
 
 @admin.register(StuckItem)
@@ -55,7 +75,7 @@ class MemberFilter(admin.SimpleListFilter):
 
 
 @admin.register(AuditLog)
-class AuditLogAdmin(admin.ModelAdmin):
+class AuditLogAdmin(ReadOnlyAdmin[AuditLog]):
     """Read-only everywhere: rows are written by the actions themselves, never by hand."""
 
     list_display = ("created_at", "action", "actor", "member", "target", "reason", "before", "after")
@@ -64,12 +84,3 @@ class AuditLogAdmin(admin.ModelAdmin):
     search_fields = ("actor__username", "member__username", "member__email", "target", "reason")
     date_hierarchy = "created_at"
     show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

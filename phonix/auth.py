@@ -28,8 +28,8 @@ class MemberRequest(PageRequest):
 def signed_in_user(request: HttpRequest) -> User:
     """The user of a request that only signed-in users reach (`login_required`, `IsAuthenticated`,
     the admin), for code whose request type is fixed by what it overrides."""
-    from accounts.models import User
+    from django.contrib.auth import get_user_model
 
-    if not isinstance(request.user, User):
+    if not isinstance(request.user, get_user_model()):
         raise PermissionDenied
     return request.user

@@ -2,7 +2,7 @@ import os
 from typing import TypedDict
 
 from celery import Celery
-from celery.signals import task_failure, task_postrun, task_prerun, worker_ready
+from celery.signals import task_failure, task_postrun, task_prerun
 from kombu import Queue
 
 from phonix import task_runs
@@ -31,13 +31,6 @@ app = Celery("phonix")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.conf.task_queues = [Queue(name) for name in ("default", "chain", "payouts")]
 app.autodiscover_tasks()
-
-
-@worker_ready.connect
-def worker_ready_checks(**kwargs) -> None:
-    from wallet.chain import api_key_warning_log
-
-    api_key_warning_log()
 
 
 # Every task's outcome is recorded in phonix.TaskRun (see phonix/task_runs.py).

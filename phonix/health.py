@@ -1,5 +1,7 @@
 """The state of what Phonix depends on, for /healthz."""
 
+from collections.abc import Callable
+
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
@@ -31,45 +33,19 @@ def _broker() -> str:
 CHECKS = {"database": _database, "redis": _redis, "broker": _broker}
 
 
-def _last_scan() -> dict:
-    from wallet.deposits import scan_lag
-
-    lag = scan_lag()
-    return {**lag, "updated_at": lag["updated_at"].isoformat() if lag["updated_at"] else None}
-
-
-def _last_payouts() -> dict | None:
-    from earnings.models import DailyIncomeRun
-
-    run = DailyIncomeRun.objects.filter(finished_at__isnull=False).order_by("-payout_date").first()
-    if run is None or run.finished_at is None:
-        return None
-    return {"date": run.payout_date.isoformat(), "finished_at": run.finished_at.isoformat(),
-            "paid": run.paid_count}
-
-
-def _last_mining_completion() -> dict | None:
-    from mining.selectors import mining_completion_last
-
-    return mining_completion_last()
-
-
 def _stuck_items() -> dict[str, int]:
     from phonix.stuck import stuck_items_count
 
     return stuck_items_count()
 
 
-def _tron_api_key() -> str:
-    from wallet.chain import api_key_warning
+# Reported for operators; they do not decide the status code (a new install has neither). Each app
+# adds its own in its AppConfig.ready, so that the core imports no app.
+FACTS: dict[str, Callable[[], object]] = {"stuck_items": _stuck_items}
 
-    return api_key_warning() or "ok"
 
-
-# Reported for operators; they do not decide the status code (a new install has neither).
-FACTS = {"last_scan": _last_scan, "last_payouts": _last_payouts,
-         "last_mining_completion": _last_mining_completion, "stuck_items": _stuck_items,
-         "tron_api_key": _tron_api_key}
+def fact_add(name: str, fact: Callable[[], object]) -> None:
+    FACTS[name] = fact
 
 
 def health_report() -> dict:

@@ -31,7 +31,7 @@ SCHEDULES: dict[str, tuple[str, dict, str]] = {
     "prune-notifications": ("dashboard.tasks.notifications_prune_task", {"minute": "30", "hour": "4"}, "default"),
     "scan-deposits": ("wallet.tasks.deposits_scan_task", {"minute": "*"}, "chain"),
     "withdrawals-watchdog": ("wallet.tasks.withdrawals_watchdog_task", {"minute": "*"}, "chain"),
-    "refresh-console": ("phonix.tasks.console_refresh_task", {"minute": "*"}, "default"),
+    "refresh-console": ("dashboard.tasks.console_refresh_task", {"minute": "*"}, "default"),
     "prune-task-runs": ("phonix.tasks.task_runs_prune_task", {"minute": "30", "hour": "4"}, "default"),
     "sweep-deposits": ("wallet.tasks.deposits_sweep_task", {"minute": "0", "hour": "3"}, "chain"),
     "advance-sweeps": ("wallet.tasks.sweeps_advance_task", {"minute": "*"}, "chain"),

@@ -6,10 +6,3 @@ def task_runs_prune_task() -> int:
     from phonix.task_runs import task_runs_prune
 
     return task_runs_prune()
-
-
-@shared_task(acks_late=True, soft_time_limit=50, time_limit=58, ignore_result=True)
-def console_refresh_task() -> None:
-    from dashboard.console.selectors import console_refresh
-
-    console_refresh()

@@ -1,22 +1,19 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from accounts import views as accounts_views
-from dashboard import views as dashboard_views
-from dashboard.console import metrics as console_metrics
 from phonix import views
 
+# Apps are reached by name only (include("app.urls")): the project's core imports no app.
 urlpatterns = [
-    path("", dashboard_views.landing, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("favicon.ico", views.favicon),
     path("theme/", views.theme_set, name="theme_set"),
-    path("metrics", console_metrics.metrics, name="metrics"),
+    path("", include("dashboard.site_urls")),
     path("admin/console/", include("dashboard.console.urls")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("accounts.urls")),
-    path("r/<str:code>/", accounts_views.referral_link, name="referral_link"),
+    path("r/", include("accounts.referral_urls")),
     path("team/", include("accounts.team_urls")),
     path("dashboard/", include("dashboard.urls")),
     path("wallet/", include("wallet.urls")),

@@ -1,28 +1,15 @@
-from typing import Any, TypeVar
+from typing import Any
 
 from django.contrib import admin
-from django.db import models
 from django.http import HttpRequest, HttpResponse
+
+from phonix.admin import ReadOnlyAdmin
 
 from .models import MemberVolume, Rank, RankAchievement, WeeklyBonus
 from .selectors import coming_week_bonus_total, rank_distribution
 
-RankModel = TypeVar("RankModel", bound=models.Model)
 
-
-class ReadOnlyAdmin(admin.ModelAdmin[RankModel]):
-    """Ranks, volumes and bonuses are written by the rank jobs only; staff read them here."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: RankModel | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: RankModel | None = None) -> bool:
-        return False
-
-
+# Ranks, volumes and bonuses are written by the rank jobs only; staff read them here.
 @admin.register(Rank)
 class RankAdmin(ReadOnlyAdmin[Rank]):
     change_list_template = "ranks/admin/rank_change_list.html"

@@ -3,3 +3,8 @@ from django.apps import AppConfig
 
 class RanksConfig(AppConfig):
     name = "ranks"
+
+    def ready(self) -> None:
+        from . import receivers
+
+        receivers.connect()

@@ -13,11 +13,12 @@ from django.utils import timezone
 from django_stubs_ext import StrOrPromise
 
 from accounts.models import User
-from earnings.caps import cap_multiple, cap_room_sql
+from investment.caps import cap_room_sql
+from investment.selectors import cap_multiple
 
 from .ladder import BADGES, LADDER, LEVELS, RankStep, next_step
 from .models import MemberVolume, Rank, RankAchievement, RankCode, WeeklyBonus
-from .services import week_monday
+from .weeks import week_monday
 
 ZERO = Decimal(0)
 

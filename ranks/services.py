@@ -13,15 +13,16 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.totals import members_earnings_add
-from earnings.caps import cap_room_sql
+from investment.caps import cap_room_sql
 from investment.models import PlanVersion
 from investment.selectors import plan_current
 from phonix.exceptions import FuturePeriod
+from wallet.ledger.payouts import ledger_post_payouts, payout_table_create
 from wallet.models import LedgerTransaction, Transaction
-from wallet.payouts import ledger_post_payouts, payout_table_create
 
 from .ladder import BONUS_WEEKS, LEVELS, ladder_sql_values
 from .models import RankCode
+from .weeks import iso_week_label, week_monday
 
 # Advisory lock keys: one rank check and one recompute at a time (a second run waits, then
 # finds nothing left to do).
@@ -293,20 +294,6 @@ def _ranks_promote(*, now: dt.datetime, dry_run: bool) -> RankCheckResult:
 # Weekly bonuses ------------------------------------------------------------------------------
 
 
-def week_monday(day: dt.date) -> dt.date:
-    return day - dt.timedelta(days=day.weekday())
-
-
-def iso_week_label(monday: dt.date) -> str:
-    year, week, _weekday = monday.isocalendar()
-    return f"{year}-W{week:02d}"
-
-
-def parse_iso_week(text: str) -> dt.date:
-    """'2025-W07' → the Monday of that ISO week."""
-    return dt.datetime.strptime(text.strip() + "-1", "%G-W%V-%u").date()
-
-
 @dataclass
 class WeeklyRunResult:
     week: str
@@ -435,7 +422,7 @@ def _pay_chunk(*, user_ids: list[int], target: dt.date, plan: PlanVersion, resul
 
 
 def _promotions_notify(now: dt.datetime) -> None:
-    from dashboard.services import notify_set
+    from phonix.notifications import notify_set
 
     notify_set(kind="rank_achieved", params={"now": now}, source_sql="""
         SELECT user_id, 'rank:' || user_id || ':' || rank, jsonb_build_object('rank', rank)
@@ -444,7 +431,7 @@ def _promotions_notify(now: dt.datetime) -> None:
 
 
 def _bonuses_notify(rows: list[tuple[int, dt.date, str, str, Decimal, Decimal, Decimal]]) -> None:
-    from dashboard.services import notify_set
+    from phonix.notifications import notify_set
 
     notify_set(kind="weekly_bonus", params={"users": [r[0] for r in rows], "weeks": [r[1] for r in rows]},
                source_sql="""

@@ -157,7 +157,7 @@ def _dev_custody() -> None:
     public_file, fernet_file, key_file = DATA / "custody.json", DATA / "signer.fernet", DATA / "signer.key"
     if not public_file.exists():
         sys.path.insert(0, str(ROOT))
-        from wallet.keys import SignerSecrets, account_xpub, keyfile_write, mnemonic_generate
+        from wallet.custody.keys import SignerSecrets, account_xpub, keyfile_write, mnemonic_generate
 
         mnemonic, hot, gas = mnemonic_generate(), PrivateKey.random(), PrivateKey.random()
         fernet_key = Fernet.generate_key()

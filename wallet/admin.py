@@ -6,22 +6,12 @@ from django.db import transaction
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
+from phonix.admin import ReadOnlyAdmin
 from phonix.exceptions import PhonixError
 from phonix.forms import AmountField
 
+from .ledger.adjustments import balance_adjust
 from .models import LedgerAccount, LedgerEntry, LedgerTransaction, Transaction
-from .services import balance_adjust
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class AdjustmentForm(forms.Form):
@@ -33,7 +23,7 @@ class AdjustmentForm(forms.Form):
 
 
 @admin.register(LedgerAccount)
-class LedgerAccountAdmin(ReadOnlyAdmin):
+class LedgerAccountAdmin(ReadOnlyAdmin[LedgerAccount]):
     list_display = ("id", "user", "code", "balance", "created_at")
     list_filter = ("code",)
     search_fields = ("user__username", "user__email")
@@ -89,7 +79,7 @@ class LedgerEntryInline(admin.TabularInline):
 
 
 @admin.register(LedgerTransaction)
-class LedgerTransactionAdmin(ReadOnlyAdmin):
+class LedgerTransactionAdmin(ReadOnlyAdmin[LedgerTransaction]):
     list_display = ("id", "kind", "idempotency_key", "memo", "created_by", "created_at")
     list_filter = ("kind",)
     search_fields = ("idempotency_key", "memo")
@@ -100,7 +90,7 @@ class LedgerTransactionAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Transaction)
-class TransactionAdmin(ReadOnlyAdmin):
+class TransactionAdmin(ReadOnlyAdmin[Transaction]):
     list_display = ("id", "user", "type", "amount", "fee", "net_amount", "status", "txn_hash", "created_at")
     list_filter = ("type", "status")
     search_fields = ("user__username", "user__email", "txn_hash", "description")
@@ -109,4 +99,4 @@ class TransactionAdmin(ReadOnlyAdmin):
     show_full_result_count = False
 
 
-from . import admin_custody  # noqa: E402,F401  (custody admin classes register themselves)
+from .custody import admin as custody_admin  # noqa: E402,F401  (custody admin classes register themselves)

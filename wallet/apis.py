@@ -22,12 +22,12 @@ from phonix.api_views import ServiceAPIView
 from phonix.auth import signed_in_user
 from phonix.ratelimit import rate_limit_check
 
-from .deposits import DepositPage, DepositRow, deposit_page
-from .descriptions import history_description
+from .custody.deposits import DepositPage, DepositRow, deposit_page
+from .custody.withdrawals import withdrawal_history, withdrawal_request
 from .forms import HistoryFilterForm
+from .ledger.descriptions import history_description
+from .ledger.history import Balance, transaction_history
 from .models import Transaction, Withdrawal
-from .selectors import Balance, transaction_history, withdrawal_history
-from .withdrawals import withdrawal_request
 
 
 class BalanceSerializer(serializers.Serializer[Balance]):

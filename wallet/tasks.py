@@ -38,7 +38,7 @@ def ledger_reconcile_task() -> bool:
 from django.db import InterfaceError, OperationalError  # noqa: E402
 
 from phonix.celery import TaskOptions  # noqa: E402
-from wallet.chain import ChainUnavailable  # noqa: E402
+from wallet.custody.chain import ChainUnavailable  # noqa: E402
 
 CHAIN_TRANSIENT = (ChainUnavailable, OperationalError, InterfaceError)
 CHAIN_TASK: TaskOptions = {"acks_late": True, "queue": "chain", "autoretry_for": CHAIN_TRANSIENT,
@@ -47,7 +47,7 @@ CHAIN_TASK: TaskOptions = {"acks_late": True, "queue": "chain", "autoretry_for":
 
 @shared_task(soft_time_limit=240, time_limit=300, **CHAIN_TASK)
 def deposits_scan_task() -> dict[str, object]:
-    from wallet.deposits import deposits_scan
+    from wallet.custody.deposits import deposits_scan
 
     result = deposits_scan()
     return {"from": result.from_block, "to": result.to_block, "credited": result.credited, "busy": result.busy,
@@ -56,14 +56,14 @@ def deposits_scan_task() -> dict[str, object]:
 
 @shared_task(acks_late=True, soft_time_limit=120, time_limit=150)
 def deposits_credited_notify_task(deposit_ids: list[int]) -> int:
-    from wallet.deposits import deposits_credited_notify
+    from wallet.custody.deposits import deposits_credited_notify
 
     return deposits_credited_notify(deposit_ids=deposit_ids)
 
 
 @shared_task(soft_time_limit=540, time_limit=600, **CHAIN_TASK)
 def withdrawals_process_task() -> dict[str, object]:
-    from wallet.withdrawals import withdrawals_process
+    from wallet.custody.withdrawals import withdrawals_process
 
     result = withdrawals_process()
     return {"sent": result.sent, "completed": result.completed, "failed": result.failed,
@@ -72,7 +72,7 @@ def withdrawals_process_task() -> dict[str, object]:
 
 @shared_task(soft_time_limit=240, time_limit=300, **CHAIN_TASK)
 def withdrawals_watchdog_task() -> dict[str, object]:
-    from wallet.withdrawals import withdrawals_watchdog
+    from wallet.custody.withdrawals import withdrawals_watchdog
 
     report = withdrawals_watchdog()
     return {"released": report.released, "stuck": report.stuck, "completed": report.followed.completed}
@@ -80,14 +80,14 @@ def withdrawals_watchdog_task() -> dict[str, object]:
 
 @shared_task(acks_late=True, soft_time_limit=60, time_limit=90)
 def withdrawal_notify_task(withdrawal_id: int, status: str) -> bool:
-    from wallet.withdrawals import withdrawal_notify
+    from wallet.custody.withdrawals import withdrawal_notify
 
     return withdrawal_notify(withdrawal_id=withdrawal_id, status=status)
 
 
 @shared_task(soft_time_limit=1800, time_limit=1900, **CHAIN_TASK)
 def deposits_sweep_task() -> dict[str, object]:
-    from wallet.sweeps import deposits_sweep
+    from wallet.custody.sweeps import deposits_sweep
 
     report = deposits_sweep()
     return {"planned": len(report.planned), "gas_sent": len(report.gas_sent), "sent": len(report.sweeps_sent)}
@@ -95,7 +95,7 @@ def deposits_sweep_task() -> dict[str, object]:
 
 @shared_task(soft_time_limit=240, time_limit=300, **CHAIN_TASK)
 def sweeps_advance_task() -> dict[str, object]:
-    from wallet.sweeps import sweeps_advance
+    from wallet.custody.sweeps import sweeps_advance
 
     report = sweeps_advance()
     return {"gas_sent": len(report.gas_sent), "sent": len(report.sweeps_sent), "completed": len(report.completed)}

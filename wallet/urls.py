@@ -1,6 +1,7 @@
 from django.urls import path
 
-from . import views, views_custody
+from . import views
+from .custody import views as views_custody
 
 app_name = "wallet"
 

@@ -9,10 +9,10 @@ from django.shortcuts import render
 from phonix.auth import MemberRequest
 from phonix.params import query_form
 
-from .descriptions import history_description
 from .forms import HistoryFilterForm
+from .ledger.descriptions import history_description
+from .ledger.history import member_balances, transaction_history
 from .models import Transaction
-from .selectors import member_balances, transaction_history
 
 PAGE_SIZE = 25
 CSV_MAX_ROWS = 50_000  # a member's whole history, in practice; bounded so one request stays small

@@ -12,8 +12,8 @@ from accounts.models import Credential, User
 from accounts.selectors import tree_inconsistencies
 from accounts.services import user_register, user_sponsor_change
 from accounts.tests.factories import SITE, UserFactory, link_token
+from wallet.ledger.accounts import member_account
 from wallet.models import AccountCode, LedgerTransaction
-from wallet.services import member_account
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "correct-horse-battery"

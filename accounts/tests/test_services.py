@@ -12,13 +12,15 @@ from accounts.models import User
 from accounts.selectors import tree_inconsistencies
 from accounts.services import (
     referral_code_issue,
-    registration_bonus_post,
+    registration_bonus_amount,
     user_register,
     withdrawal_address_set,
 )
 from accounts.tests.factories import SITE, UserFactory, link_token
+from wallet.ledger.accounts import member_account, platform_account, platform_accounts_open
+from wallet.ledger.bonuses import registration_bonus_post
+from wallet.ledger.reconciliation import ledger_reconcile
 from wallet.models import AccountCode, LedgerTransaction, Transaction
-from wallet.services import ledger_reconcile, member_account, platform_account, platform_accounts_open
 
 pytestmark = pytest.mark.django_db
 GOOD_ADDRESS = "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t"
@@ -52,8 +54,8 @@ def test_confirming_the_email_posts_the_bonus_to_the_bonus_account(django_captur
 
 def test_the_bonus_is_posted_once_however_often_it_is_retried():
     user = user_register(username="once", email="once@example.com", password="pw-12345678", site_url=SITE)
-    first = registration_bonus_post(user=user)
-    second = registration_bonus_post(user=user)
+    first = registration_bonus_post(user_id=user.pk, amount=registration_bonus_amount())
+    second = registration_bonus_post(user_id=user.pk, amount=registration_bonus_amount())
     assert first.pk == second.pk
     assert member_account(user_id=user.pk, code=AccountCode.BONUS).balance == Decimal("10")
     assert LedgerTransaction.objects.filter(kind=LedgerTransaction.Kind.BONUS).count() == 1

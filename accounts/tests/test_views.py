@@ -16,8 +16,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts.models import User
 from accounts.services import two_factor_begin, two_factor_confirm
 from accounts.tests.factories import UserFactory, link_token, verified_login
+from wallet.ledger.accounts import member_account
 from wallet.models import AccountCode, LedgerTransaction
-from wallet.services import member_account
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "correct-horse-battery"

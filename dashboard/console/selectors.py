@@ -20,7 +20,8 @@ from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
 
-from earnings.caps import cap_multiple, cap_room_sql
+from investment.caps import cap_room_sql
+from investment.selectors import cap_multiple
 from phonix.money import ZERO
 
 from .payout_days import CURSOR_NAME, PAYOUT_TYPES, PAYOUTS_BETWEEN_SQL

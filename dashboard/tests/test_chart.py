@@ -10,8 +10,9 @@ from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
 from dashboard.selectors import balance_chart, balance_chart_data
+from wallet.ledger.accounts import member_account, platform_account
+from wallet.ledger.postings import ledger_post
 from wallet.models import AccountCode, LedgerTransaction
-from wallet.services import ledger_post, member_account, platform_account
 from wallet.tests.factories import fund
 
 pytestmark = pytest.mark.django_db

@@ -14,8 +14,9 @@ from dashboard.console import selectors
 from earnings.tests.factories import member
 from investment.models import Subscription
 from phonix.models import CustodyReading, StuckItem, TaskRun
+from wallet.ledger.accounts import member_account, platform_account
+from wallet.ledger.postings import ledger_post
 from wallet.models import AccountCode, Deposit, DepositAddress, LedgerTransaction, Withdrawal
-from wallet.services import ledger_post, member_account, platform_account
 from wallet.tests.factories import fund
 
 pytestmark = pytest.mark.django_db
@@ -247,7 +248,7 @@ def test_summarised_payout_days_plus_the_live_tail_count_each_posting_once():
 
 
 def test_the_refresh_job_computes_the_figures_ahead_of_the_page(now):
-    from phonix.tasks import console_refresh_task
+    from dashboard.tasks import console_refresh_task
 
     member(invested=100)
     console_refresh_task.delay()

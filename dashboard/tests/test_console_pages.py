@@ -8,8 +8,8 @@ from django.urls import reverse
 from accounts.tests.factories import UserFactory, staff_member, verified_login
 from earnings.models import Distribution
 from earnings.tests.factories import member
+from wallet.ledger.history import member_balance
 from wallet.models import AccountCode
-from wallet.selectors import member_balance
 
 pytestmark = pytest.mark.django_db
 

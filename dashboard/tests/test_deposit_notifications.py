@@ -7,7 +7,7 @@ from django.core import mail
 
 from accounts.tests.factories import UserFactory
 from dashboard.models import EmailPreference, Notification
-from wallet.deposits import deposit_address_get_or_create, deposits_scan
+from wallet.custody.deposits import deposit_address_get_or_create, deposits_scan
 from wallet.tests.custody_fixtures import SUN, chain_settings, devnode, signer  # noqa: F401
 
 pytestmark = pytest.mark.django_db

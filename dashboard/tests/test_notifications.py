@@ -18,8 +18,8 @@ from dashboard.texts import notification_text
 from investment.models import Subscription
 from investment.tests.factories import buy
 from mining.tests.factories import mining_session
+from wallet.custody.withdrawals import withdrawal_approve, withdrawal_reject, withdrawal_request
 from wallet.tests.factories import withdrawing_member
-from wallet.withdrawals import withdrawal_approve, withdrawal_reject, withdrawal_request
 
 pytestmark = pytest.mark.django_db
 

@@ -9,11 +9,12 @@ from django.urls import reverse
 
 from accounts.tests.factories import UserFactory, staff_member
 from dashboard.models import EmailPreference, Notification
-from dashboard.selectors import email_wanted, unread_counts
+from dashboard.selectors import unread_counts
 from dashboard.tests.factories import notification
 from mining.models import MiningProfile
+from phonix.notifications import email_wanted
+from wallet.custody.withdrawals import withdrawal_reject, withdrawal_request
 from wallet.tests.factories import withdrawing_member
-from wallet.withdrawals import withdrawal_reject, withdrawal_request
 
 pytestmark = pytest.mark.django_db
 

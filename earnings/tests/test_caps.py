@@ -9,17 +9,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from accounts.models import User
-from earnings.caps import cap_room, cap_room_sql, cap_total
 from earnings.models import Commission
 from earnings.services import daily_income_pay, generation_distribute
 from earnings.tests.factories import member
+from investment.caps import cap_room, cap_room_sql, cap_total
 from investment.models import PlanVersion
 from investment.tests.factories import buy
 from ranks.models import WeeklyBonus
 from ranks.services import weekly_bonuses_pay
 from ranks.tests.test_services import FIRST_MONDAY, ranked
+from wallet.ledger.history import member_balance
 from wallet.models import AccountCode
-from wallet.selectors import member_balance
 
 pytestmark = pytest.mark.django_db
 

@@ -12,8 +12,8 @@ from earnings.tests.test_daily import MONDAY, state
 from investment.models import Subscription
 from investment.services import subscription_purchase
 from phonix.money import round_down
+from wallet.ledger.history import member_balance
 from wallet.models import AccountCode
-from wallet.selectors import member_balance
 from wallet.tests.conftest import assert_ledger_invariants, run_in_threads
 from wallet.tests.factories import fund
 

@@ -18,9 +18,9 @@ from investment.models import Subscription
 from investment.selectors import daily_income_amount
 from investment.tests.factories import buy
 from phonix.exceptions import FuturePeriod, IdempotencyConflict
-from wallet.descriptions import history_description
+from wallet.ledger.descriptions import history_description
+from wallet.ledger.history import member_balance
 from wallet.models import AccountCode, LedgerEntry, LedgerTransaction, Transaction
-from wallet.selectors import member_balance
 
 pytestmark = pytest.mark.django_db
 

@@ -11,8 +11,8 @@ from earnings.models import Distribution
 from earnings.services import daily_income_pay
 from earnings.tests.factories import member
 from earnings.tests.test_daily import MONDAY
+from wallet.ledger.history import member_balance
 from wallet.models import AccountCode
-from wallet.selectors import member_balance
 from wallet.tests.conftest import assert_ledger_invariants, run_in_threads
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -21,9 +21,9 @@ from earnings.tests.factories import member
 from phonix.exceptions import DistributionRefused, IdempotencyConflict, InvalidAmount, NotPermitted
 from phonix.models import AuditLog
 from ranks.models import Rank, RankCode
-from wallet.descriptions import history_description
+from wallet.ledger.descriptions import history_description
+from wallet.ledger.history import member_balance
 from wallet.models import AccountCode, Transaction
-from wallet.selectors import member_balance
 from wallet.tests.conftest import assert_ledger_invariants
 
 pytestmark = pytest.mark.django_db

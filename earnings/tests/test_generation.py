@@ -16,9 +16,9 @@ from investment.models import PlanVersion, Subscription
 from investment.tests.factories import buy
 from phonix.models import StuckItem
 from phonix.stuck import stuck_item_record
+from wallet.ledger.accounts import platform_accounts_open
+from wallet.ledger.history import member_balance
 from wallet.models import AccountCode, LedgerTransaction, Transaction
-from wallet.selectors import member_balance
-from wallet.services import platform_accounts_open
 
 pytestmark = pytest.mark.django_db
 

@@ -19,9 +19,9 @@ from investment.models import Subscription
 from investment.tests.factories import buy
 from ranks.services import weekly_bonuses_pay
 from ranks.tests.test_services import FIRST_MONDAY, ranked
+from wallet.custody.withdrawals import withdrawal_request
 from wallet.models import Withdrawal
 from wallet.tests.factories import fund
-from wallet.withdrawals import withdrawal_request
 
 pytestmark = pytest.mark.django_db
 

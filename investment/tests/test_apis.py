@@ -39,7 +39,7 @@ def test_preview_shows_the_terms_and_writes_nothing(invariants):
 
 
 def test_purchase_takes_the_money_and_lists_the_subscription(invariants):
-    from wallet.services import member_account
+    from wallet.ledger.accounts import member_account
 
     user = UserFactory()
     fund(user, 150)

@@ -12,9 +12,9 @@ from investment.services import subscription_purchase
 from investment.tests.factories import buy
 from phonix.exceptions import BonusUnavailable, IdempotencyConflict, InsufficientFunds, InvalidAmount, PlanChanged
 from ranks.models import MemberVolume
+from wallet.ledger.accounts import platform_accounts_open
+from wallet.ledger.history import member_balance
 from wallet.models import AccountCode, LedgerAccount, Transaction
-from wallet.selectors import member_balance
-from wallet.services import platform_accounts_open
 from wallet.tests.factories import fund
 
 pytestmark = pytest.mark.django_db

@@ -9,8 +9,8 @@ from accounts.tests.factories import UserFactory
 from investment.models import PlanVersion, Subscription
 from investment.selectors import next_payout_date, plan_current
 from investment.tests.factories import buy
+from wallet.ledger.history import member_balance
 from wallet.models import AccountCode
-from wallet.selectors import member_balance
 from wallet.tests.factories import fund
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from accounts.tests.factories import api_client
-from mining.services import TICKER_CACHE_KEY
+from mining.selectors import TICKER_CACHE_KEY
 
 from .factories import snapshot
 

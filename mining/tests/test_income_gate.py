@@ -10,8 +10,8 @@ from earnings.services import daily_income_pay
 from earnings.tests.factories import member
 from investment.models import Subscription
 from mining.tests.factories import mining_session, plan_with
+from wallet.ledger.history import member_balance
 from wallet.models import AccountCode
-from wallet.selectors import member_balance
 
 pytestmark = pytest.mark.django_db
 

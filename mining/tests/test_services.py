@@ -8,8 +8,8 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from mining.models import NetworkSnapshot
-from mining.selectors import market_history, market_latest, ticker_prices
-from mining.services import TICKER_CACHE_KEY, market_data_refresh
+from mining.selectors import TICKER_CACHE_KEY, market_history, market_latest, ticker_prices
+from mining.services import market_data_refresh
 
 T0 = datetime(2026, 11, 20, 12, 1, 30, tzinfo=UTC)
 ALL = ["price", "difficulty", "hashrate", "fees", "height", "adjustment"]

@@ -10,8 +10,8 @@ from accounts.tests.factories import UserFactory
 from mining.models import MiningProfile, MiningSession
 from mining.services import mining_session_start, mining_sessions_complete
 from mining.tests.factories import mining_session
+from wallet.ledger.history import member_balance
 from wallet.models import AccountCode, LedgerEntry, LedgerTransaction, Transaction
-from wallet.selectors import member_balance
 from wallet.tests.conftest import assert_ledger_invariants, run_in_threads
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -15,9 +15,10 @@ from mining.services import COMPLETION_JOB, mining_reminder_set, mining_session_
 from mining.tests.factories import mining_session, plan_with
 from phonix.exceptions import RateLimited
 from phonix.models import StuckItem
+from wallet.ledger.accounts import member_account, platform_account
+from wallet.ledger.history import member_balance
+from wallet.ledger.postings import ledger_post
 from wallet.models import AccountCode, LedgerTransaction, Transaction
-from wallet.selectors import member_balance
-from wallet.services import ledger_post, member_account, platform_account
 
 pytestmark = pytest.mark.django_db
 

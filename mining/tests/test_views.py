@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from mining.models import AsicMiner
-from mining.services import TICKER_CACHE_KEY
+from mining.selectors import TICKER_CACHE_KEY
 
 from .factories import snapshot
 

@@ -325,7 +325,7 @@ MARKET_TICKER_COINS = env.list("MARKET_TICKER_COINS", default=[
     "tron:TRX", "dogecoin:DOGE", "cardano:ADA", "litecoin:LTC",
 ])
 
-# TRON custody (wallet/chain.py, wallet/keys.py). Switching between the devnode, Nile, Shasta and
+# TRON custody (wallet/custody/chain.py, wallet/custody/keys.py). Switching between the devnode, Nile, Shasta and
 # mainnet is configuration only. Secret material (mnemonic, wallet keys, the key file's Fernet
 # key) is read from the environment by the signer worker only, never through these settings.
 TRON_NODE_URL = env("TRON_NODE_URL", default="http://127.0.0.1:8090/")
@@ -362,7 +362,6 @@ TRON_EXPLORER_TX_URL = env("TRON_EXPLORER_TX_URL", default="https://tronscan.org
 # The withdrawal fee, withdrawal and deposit minimums and limits are staff-set data (the custody
 # policy in the admin); WITHDRAWAL_FEE_PERCENT, WITHDRAWAL_MINIMUM and DEPOSIT_MINIMUM in the
 # environment only seeded its first version.
-WITHDRAWAL_ADDRESS_COOLDOWN_HOURS = env.int("WITHDRAWAL_ADDRESS_COOLDOWN_HOURS", default=24)
 WITHDRAWAL_STUCK_MINUTES = env.int("WITHDRAWAL_STUCK_MINUTES", default=15)
 SWEEP_THRESHOLD = Decimal(env("SWEEP_THRESHOLD", default="10"))
 SWEEP_GAS_SUN = env.int("SWEEP_GAS_SUN", default=30_000_000)

@@ -7,7 +7,7 @@ is tried with another member's ids before it ships.
 from decimal import Decimal
 
 import pytest
-from django.urls import URLPattern
+from django.urls import URLPattern, URLResolver
 
 from accounts.models import User
 from accounts.tests.factories import UserFactory, api_client
@@ -18,9 +18,9 @@ from dashboard.tests.factories import announcement
 from investment.models import Subscription
 from investment.tests.factories import buy
 from phonix import api_urls
+from wallet.custody.withdrawals import withdrawal_request
 from wallet.models import LedgerAccount, Transaction, Withdrawal
 from wallet.tests.factories import withdrawing_member
-from wallet.withdrawals import withdrawal_request
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "correct-horse-battery"
@@ -28,9 +28,18 @@ PASSWORD = "correct-horse-battery"
 PUBLIC = {"schema", "docs", "redoc"}
 
 
+def _patterns(patterns, prefix: str = ""):
+    """Every URLPattern with its whole path, the apps' included ones too."""
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            yield from _patterns(entry.url_patterns, prefix + str(entry.pattern))
+        elif isinstance(entry, URLPattern):
+            yield prefix + str(entry.pattern), entry
+
+
 def _routes() -> dict[str, str]:
-    return {entry.name: str(entry.pattern) for entry in api_urls.urlpatterns
-            if isinstance(entry, URLPattern) and entry.name and entry.name not in PUBLIC}
+    return {entry.name: path for path, entry in _patterns(api_urls.urlpatterns)
+            if entry.name and entry.name not in PUBLIC}
 
 
 @pytest.fixture
@@ -107,7 +116,7 @@ def test_every_route_is_tried_with_another_members_ids(victim):
 
 
 def test_no_route_shows_or_changes_another_members_data(victim, settings):
-    from wallet.keys import account_xpub, mnemonic_generate
+    from wallet.custody.keys import account_xpub, mnemonic_generate
 
     settings.TRON_XPUB = account_xpub(mnemonic=mnemonic_generate())
     mallory = withdrawing_member(500, username="mallory")

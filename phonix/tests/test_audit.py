@@ -17,8 +17,8 @@ from investment.selectors import plan_current
 from investment.services import plan_version_create
 from phonix.audit import audit_record
 from phonix.models import AuditLog
-from wallet.services import balance_adjust
-from wallet.withdrawals import withdrawal_approve, withdrawal_request
+from wallet.custody.withdrawals import withdrawal_approve, withdrawal_request
+from wallet.ledger.adjustments import balance_adjust
 
 pytestmark = pytest.mark.django_db
 

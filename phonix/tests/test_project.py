@@ -73,7 +73,7 @@ def test_every_scheduled_task_is_registered_with_celery():
 @pytest.mark.django_db
 def test_seed_demo_is_idempotent():
     from accounts.models import User
-    from wallet.services import ledger_reconcile
+    from wallet.ledger.reconciliation import ledger_reconcile
 
     call_command("seed_demo", stdout=StringIO())
     users, report = User.objects.count(), ledger_reconcile()

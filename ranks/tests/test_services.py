@@ -11,16 +11,12 @@ from investment.selectors import plan_current
 from phonix.exceptions import FuturePeriod
 from ranks.models import MemberVolume, Rank, RankAchievement, RankCode, WeeklyBonus
 from ranks.selectors import leg_volumes_for, member_legs
-from ranks.services import (
-    iso_week_label,
-    leg_volumes_recompute,
-    parse_iso_week,
-    ranks_check,
-    weekly_bonuses_pay,
-)
+from ranks.services import leg_volumes_recompute, ranks_check, weekly_bonuses_pay
 from ranks.tests.factories import invest, subscription_row
+from ranks.weeks import iso_week_label, parse_iso_week
+from wallet.ledger.accounts import member_account
+from wallet.ledger.reconciliation import ledger_reconcile
 from wallet.models import AccountCode, LedgerTransaction, Transaction
-from wallet.services import ledger_reconcile, member_account
 
 pytestmark = pytest.mark.django_db
 

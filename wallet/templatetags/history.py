@@ -1,6 +1,6 @@
 from django import template
 
-from wallet.descriptions import history_description
+from wallet.ledger.descriptions import history_description
 from wallet.models import Transaction
 
 register = template.Library()
@@ -8,5 +8,5 @@ register = template.Library()
 
 @register.filter
 def describe(txn: Transaction) -> str:
-    """A history line's description in the reader's language (see wallet.descriptions)."""
+    """A history line's description in the reader's language (see wallet.ledger.descriptions)."""
     return history_description(txn)

@@ -12,9 +12,9 @@ import pytest
 import requests
 from tronpy.keys import PrivateKey
 
-from wallet.chain import chain_clients_reset
-from wallet.devnode.server import Devnode
-from wallet.keys import account_xpub, mnemonic_generate
+from devnode.server import Devnode
+from wallet.custody.chain import chain_clients_reset
+from wallet.custody.keys import account_xpub, mnemonic_generate
 
 SUN = 1_000_000
 SOLID_LAG = 4
@@ -34,7 +34,7 @@ class NodeHandle:
         return response.json()
 
     def fault(self, **switches) -> dict:
-        """Arm fault switches (see wallet/devnode/faults.py), e.g. fault(error_bodies=2)."""
+        """Arm fault switches (see devnode/faults.py), e.g. fault(error_bodies=2)."""
         return self.op("fault", **switches)
 
     def mine(self, blocks: int = 1, advance_seconds: float = 0) -> dict:
@@ -110,7 +110,7 @@ def signer(chain_settings, devnode, monkeypatch):
 def credited_address(devnode: NodeHandle, settings) -> str:
     """A new member's deposit address that received 50 USDT, credited; sweeps set to take it."""
     from accounts.tests.factories import UserFactory
-    from wallet.deposits import deposit_address_get_or_create, deposits_scan
+    from wallet.custody.deposits import deposit_address_get_or_create, deposits_scan
 
     settings.SWEEP_THRESHOLD = Decimal("10")
     settings.SWEEP_GAS_SUN = 20 * SUN
@@ -123,7 +123,7 @@ def credited_address(devnode: NodeHandle, settings) -> str:
 
 def swept_address(devnode: NodeHandle, settings) -> str:
     """`credited_address`, then swept to the hot wallet with 20 TRX of gas."""
-    from wallet.sweeps import deposits_sweep, sweeps_advance
+    from wallet.custody.sweeps import deposits_sweep, sweeps_advance
 
     address = credited_address(devnode, settings)
     deposits_sweep()

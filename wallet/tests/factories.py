@@ -1,7 +1,8 @@
 from decimal import Decimal
 
+from wallet.ledger.accounts import member_account
+from wallet.ledger.adjustments import balance_adjust
 from wallet.models import AccountCode
-from wallet.services import balance_adjust, member_account
 
 
 def fund(user, amount, code: str = AccountCode.MAIN):
@@ -13,8 +14,8 @@ def fund(user, amount, code: str = AccountCode.MAIN):
 
 def policy_set(**values):
     """Put a new custody policy version in force: the current values with `values` changed."""
+    from wallet.custody.policy import POLICY_FIELDS, custody_policy_current
     from wallet.models import CustodyPolicy
-    from wallet.policy import POLICY_FIELDS, custody_policy_current
 
     current = custody_policy_current()
     return CustodyPolicy.objects.create(**{**{name: getattr(current, name) for name in POLICY_FIELDS}, **values})

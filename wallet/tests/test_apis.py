@@ -7,9 +7,9 @@ import pytest
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory, api_client, totp_code, two_factor_member
-from wallet.keys import account_xpub, mnemonic_generate
+from wallet.custody.keys import account_xpub, mnemonic_generate
+from wallet.ledger.accounts import member_account
 from wallet.models import AccountCode, Deposit, DepositAddress, ScanCursor, Transaction, Withdrawal
-from wallet.services import member_account
 
 from .factories import policy_set, withdrawing_member
 

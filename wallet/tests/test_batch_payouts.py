@@ -7,10 +7,11 @@ from django.db import IntegrityError, connection, transaction
 
 from accounts.tests.factories import UserFactory
 from phonix.exceptions import IdempotencyConflict
+from wallet.ledger.accounts import member_account, platform_account
+from wallet.ledger.history import member_balance
+from wallet.ledger.payouts import ledger_post_payouts, payout_table_create
+from wallet.ledger.postings import ledger_post
 from wallet.models import AccountCode, LedgerAccount, LedgerEntry, LedgerTransaction, Transaction
-from wallet.payouts import ledger_post_payouts, payout_table_create
-from wallet.selectors import member_balance
-from wallet.services import ledger_post, member_account, platform_account
 
 pytestmark = pytest.mark.django_db
 

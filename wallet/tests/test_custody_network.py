@@ -15,13 +15,13 @@ from django.utils import timezone
 from accounts.tests.factories import UserFactory, staff_member
 from phonix.exceptions import WithdrawalRefused
 from phonix.models import StuckItem
-from wallet.chain import ChainClient, ChainUnavailable, receipt_read
-from wallet.deposits import deposit_address_get_or_create, deposits_scan
+from wallet.custody.chain import ChainClient, ChainUnavailable, receipt_read
+from wallet.custody.deposits import deposit_address_get_or_create, deposits_scan
+from wallet.custody.platform_addresses import ZERO_ADDRESS
+from wallet.custody.sweeps import deposits_sweep, sweeps_advance
+from wallet.custody.withdrawals import withdrawal_approve, withdrawal_request, withdrawals_process
+from wallet.ledger.accounts import member_account
 from wallet.models import AccountCode, ChainTransfer, DepositSweep, Withdrawal
-from wallet.platform_addresses import ZERO_ADDRESS
-from wallet.services import member_account
-from wallet.sweeps import deposits_sweep, sweeps_advance
-from wallet.withdrawals import withdrawal_approve, withdrawal_request, withdrawals_process
 
 from .conftest import assert_ledger_invariants
 from .custody_fixtures import SUN, chain_settings, devnode, signer  # noqa: F401
@@ -270,12 +270,12 @@ def test_only_the_configured_key_is_sent(header_recorder):
 
 @pytest.mark.django_db
 def test_healthz_and_the_worker_start_up_log_say_a_trongrid_url_has_no_key(client, settings, caplog):
-    from phonix.celery import worker_ready_checks
+    from celery.signals import worker_ready
 
     settings.TRON_NODE_URL, settings.TRON_API_KEY = "https://api.trongrid.io/", ""
     assert "TRON_API_KEY is not set" in client.get("/healthz").json()["tron_api_key"]
-    with caplog.at_level("WARNING", logger="wallet.chain"):
-        worker_ready_checks()
+    with caplog.at_level("WARNING", logger="wallet.custody.chain"):
+        worker_ready.send(sender=None)
     assert "TRON_API_KEY is not set" in caplog.text
     settings.TRON_API_KEY = "operator-key"
     assert client.get("/healthz").json()["tron_api_key"] == "ok"
@@ -347,7 +347,7 @@ def test_a_withdrawal_to_the_members_own_deposit_address_is_refused_on_the_page(
 
 @pytest.mark.django_db
 def test_one_withdrawal_that_fails_to_follow_up_is_stuck_and_the_others_complete(member, devnode, monkeypatch):  # noqa: F811
-    import wallet.withdrawals as module
+    import wallet.custody.withdrawals as module
 
     first, second = _approved(member, "50"), _approved(member, "60")
     withdrawals_process()

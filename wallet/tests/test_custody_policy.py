@@ -13,10 +13,10 @@ from django.utils import timezone
 from accounts.tests.factories import UserFactory, staff_member, verified_login
 from phonix.exceptions import NotPermitted, WithdrawalRefused
 from phonix.models import AuditLog
-from wallet.deposits import deposit_address_get_or_create, deposits_scan
+from wallet.custody.deposits import deposit_address_get_or_create, deposits_scan
+from wallet.custody.policy import custody_policy_change, custody_policy_current
+from wallet.custody.withdrawals import withdrawal_reject, withdrawal_request
 from wallet.models import CustodyPolicy, Deposit, Withdrawal
-from wallet.policy import custody_policy_change, custody_policy_current
-from wallet.withdrawals import withdrawal_reject, withdrawal_request
 
 from .conftest import as_owner
 from .custody_fixtures import SUN, chain_settings, devnode, signer  # noqa: F401

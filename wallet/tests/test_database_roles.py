@@ -10,8 +10,9 @@ from django.db import DatabaseError, IntegrityError, connection, transaction
 
 from accounts.tests.factories import UserFactory
 from phonix.db_roles import app_role
+from wallet.ledger.accounts import member_account, platform_account
+from wallet.ledger.postings import ledger_post
 from wallet.models import AccountCode, LedgerAccount, LedgerEntry, LedgerTransaction
-from wallet.services import ledger_post, member_account, platform_account
 
 from .factories import fund
 

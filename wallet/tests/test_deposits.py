@@ -11,9 +11,9 @@ from tronpy.keys import PrivateKey
 
 from accounts.tests.factories import UserFactory
 from phonix.schedules import SCHEDULES
-from wallet.deposits import custody_compare, deposit_address_get_or_create, deposits_scan
+from wallet.custody.deposits import custody_compare, deposit_address_get_or_create, deposits_scan
+from wallet.ledger.accounts import member_account, platform_account
 from wallet.models import AccountCode, Deposit, LedgerTransaction, ScanCursor, Transaction
-from wallet.services import member_account, platform_account
 from wallet.tasks import deposits_scan_task
 
 from .custody_fixtures import SUN, chain_settings, devnode, signer  # noqa: F401
@@ -37,7 +37,7 @@ def _deposits_ledger() -> int:
 
 
 def test_the_address_comes_from_the_xpub_at_the_members_id(member, signer):  # noqa: F811
-    from wallet.keys import deposit_private_key
+    from wallet.custody.keys import deposit_private_key
 
     user, address = member
     assert deposit_address_get_or_create(user=user).address == address  # stable
@@ -197,7 +197,7 @@ def test_the_scan_task_run_twice_leaves_the_same_state(member, devnode, invarian
 def test_every_scan_stamps_the_cursor_for_healthz(member, devnode):  # noqa: F811
     from django.utils import timezone
 
-    from wallet.deposits import scan_lag
+    from wallet.custody.deposits import scan_lag
 
     deposits_scan()
     first = scan_lag()["updated_at"]
@@ -242,8 +242,8 @@ def test_reconcile_ledger_reports_custody_and_fails_on_a_shortfall(member, devno
     from tronpy.contract import Contract
     from tronpy.providers import HTTPProvider
 
-    from wallet.chain import TRC20_ABI
-    from wallet.keys import deposit_private_key
+    from wallet.custody.chain import TRC20_ABI
+    from wallet.custody.keys import deposit_private_key
 
     user, address = member
     devnode.op("deposit", to=address, amount=30 * SUN)

@@ -9,9 +9,9 @@ from tronpy.keys import PrivateKey
 from tronpy.proto import calculate_txid_from_raw_data
 from tronpy.providers import HTTPProvider
 
-from wallet.chain import TRC20_ABI, ChainClient, ChainUnavailable
-from wallet.devnode.server import Devnode
-from wallet.devnode.state import ACCOUNT_CREATE_FEE, ENERGY_TRANSFER_NEW_HOLDER
+from devnode.server import Devnode
+from devnode.state import ACCOUNT_CREATE_FEE, ENERGY_TRANSFER_NEW_HOLDER
+from wallet.custody.chain import TRC20_ABI, ChainClient, ChainUnavailable
 
 from .custody_fixtures import SOLID_LAG, SUN, devnode  # noqa: F401
 

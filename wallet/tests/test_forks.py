@@ -11,11 +11,11 @@ from tronpy.keys import PrivateKey
 
 from accounts.tests.factories import UserFactory, staff_member
 from phonix.exceptions import WithdrawalRefused
-from wallet.deposits import custody_overview, deposit_address_get_or_create, deposits_scan
-from wallet.forks import MISSES_TO_REVERSE
+from wallet.custody.deposits import custody_overview, deposit_address_get_or_create, deposits_scan
+from wallet.custody.forks import MISSES_TO_REVERSE
+from wallet.custody.withdrawals import withdrawal_approve, withdrawal_request, withdrawals_process
+from wallet.ledger.accounts import member_account, platform_account
 from wallet.models import AccountCode, Deposit, Transaction, Withdrawal
-from wallet.services import member_account, platform_account
-from wallet.withdrawals import withdrawal_approve, withdrawal_request, withdrawals_process
 
 from .conftest import assert_ledger_invariants
 from .custody_fixtures import SUN, chain_settings, devnode, signer  # noqa: F401

@@ -8,8 +8,8 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from accounts.tests.factories import UserFactory, verified_login
-from wallet.deposits import custody_overview
-from wallet.gas import BANDWIDTH_RESERVE_SUN, gas_totals
+from wallet.custody.deposits import custody_overview
+from wallet.custody.gas import BANDWIDTH_RESERVE_SUN, gas_totals
 from wallet.models import ChainTransfer
 
 from .custody_fixtures import SUN, chain_settings, devnode, signer, swept_address  # noqa: F401

@@ -3,7 +3,7 @@ from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 from tronpy.keys import PrivateKey
 
-from wallet.keys import (
+from wallet.custody.keys import (
     SignerKeyError,
     SignerSecrets,
     account_xpub,

@@ -6,8 +6,9 @@ import pytest
 
 from accounts.tests.factories import UserFactory
 from phonix.exceptions import InsufficientFunds
+from wallet.ledger.accounts import member_account, platform_account
+from wallet.ledger.postings import ledger_post
 from wallet.models import AccountCode, LedgerAccount, LedgerTransaction
-from wallet.services import ledger_post, member_account, platform_account
 from wallet.tests.conftest import as_owner, assert_ledger_invariants, run_in_threads
 from wallet.tests.factories import fund
 

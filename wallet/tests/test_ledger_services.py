@@ -11,16 +11,10 @@ from phonix.exceptions import (
     NotFound,
     UnbalancedPosting,
 )
+from wallet.ledger.accounts import member_account, platform_account
+from wallet.ledger.adjustments import balance_adjust
+from wallet.ledger.postings import HistoryLine, Posting, ledger_post, ledger_post_batch
 from wallet.models import AccountCode, LedgerAccount, LedgerEntry, LedgerTransaction, Transaction
-from wallet.services import (
-    HistoryLine,
-    Posting,
-    balance_adjust,
-    ledger_post,
-    ledger_post_batch,
-    member_account,
-    platform_account,
-)
 from wallet.tests.conftest import as_owner
 from wallet.tests.factories import fund
 

@@ -11,9 +11,16 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 from tronpy.keys import PrivateKey
 
-from wallet import blocks
-from wallet.blocks import BlockUnproved, block_transfers, solid_blocks
-from wallet.chain import TRANSFER_TOPIC, ChainClient, ChainUnavailable, chain_client, chain_clients_reset, receipt_read
+from wallet.custody import blocks
+from wallet.custody.blocks import BlockUnproved, block_transfers, solid_blocks
+from wallet.custody.chain import (
+    TRANSFER_TOPIC,
+    ChainClient,
+    ChainUnavailable,
+    chain_client,
+    chain_clients_reset,
+    receipt_read,
+)
 
 from .custody_fixtures import chain_settings, devnode  # noqa: F401
 

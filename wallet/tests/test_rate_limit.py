@@ -2,7 +2,7 @@ from collections import Counter
 
 from django.core.cache import cache
 
-from wallet.chain import RateLimiter
+from wallet.custody.chain import RateLimiter
 from wallet.tests.conftest import run_in_threads
 
 
@@ -37,7 +37,7 @@ def test_a_zero_limit_counts_nothing():
 
 
 def test_a_count_that_expires_between_its_creation_and_its_increment_is_made_again(monkeypatch):
-    from wallet import chain
+    from wallet.custody import chain
 
     cache.clear()
     real_add, expired = chain.cache.add, []

@@ -9,12 +9,12 @@ from django.core.management import CommandError, call_command
 from accounts.tests.factories import UserFactory, staff_member
 from phonix.models import AuditLog
 from phonix.stuck import stuck_items_count
-from wallet import withdrawals as withdrawal_flow
-from wallet.deposits import deposit_address_get_or_create, deposits_scan
+from wallet.custody import withdrawals as withdrawal_flow
+from wallet.custody.deposits import deposit_address_get_or_create, deposits_scan
+from wallet.custody.reconciliation import custody_reconcile
+from wallet.custody.withdrawals import withdrawal_approve, withdrawal_request, withdrawals_process
 from wallet.models import ChainTransfer, CustodyProof, Deposit, DepositSweep, Withdrawal
-from wallet.reconcile import custody_reconcile
 from wallet.tasks import ledger_reconcile_task
-from wallet.withdrawals import withdrawal_approve, withdrawal_request, withdrawals_process
 
 from .conftest import assert_ledger_invariants
 from .custody_fixtures import SUN, chain_settings, devnode, signer, swept_address  # noqa: F401
@@ -304,7 +304,7 @@ class _Answering:
 
 
 def test_a_receipt_for_another_transaction_stops_the_check_until_the_node_answers(signer, devnode):  # noqa: F811
-    from wallet.chain import ChainUnavailable, chain_client
+    from wallet.custody.chain import ChainUnavailable, chain_client
 
     withdrawal, transfer = _paid_withdrawal(devnode)
     withdrawals_process()
@@ -324,7 +324,7 @@ def test_a_receipt_for_another_transaction_stops_the_check_until_the_node_answer
 
 
 def test_receipts_that_are_not_a_list_stop_the_check_of_a_deposit_its_block_does_not_prove(signer, devnode):  # noqa: F811
-    from wallet.chain import ChainUnavailable, chain_client
+    from wallet.custody.chain import ChainUnavailable, chain_client
 
     _deposits_one_a_block(devnode, 1)
     client = _Answering(chain_client(), {"walletsolidity/getblockbylimitnext": lambda params: {},

@@ -3,7 +3,7 @@
 import pytest
 
 from accounts.tests.factories import UserFactory
-from wallet.deposits import deposit_address_get_or_create, deposits_scan
+from wallet.custody.deposits import deposit_address_get_or_create, deposits_scan
 from wallet.models import Deposit, ScanCursor
 
 from .custody_fixtures import SUN, chain_settings, devnode, signer  # noqa: F401

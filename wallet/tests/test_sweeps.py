@@ -7,13 +7,13 @@ from tronpy.keys import PrivateKey
 
 from accounts.tests.factories import UserFactory
 from phonix.schedules import SCHEDULES
-from wallet.chain import ChainUnavailable, chain_client
-from wallet.deposits import custody_compare, deposit_address_get_or_create, deposits_scan
-from wallet.keys import deposit_private_key
+from wallet.custody.chain import ChainUnavailable, chain_client
+from wallet.custody.deposits import custody_compare, deposit_address_get_or_create, deposits_scan
+from wallet.custody.keys import deposit_private_key
+from wallet.custody.reconciliation import custody_reconcile
+from wallet.custody.sweeps import deposits_sweep, sweeps_advance
+from wallet.ledger.accounts import platform_account
 from wallet.models import AccountCode, ChainTransfer, DepositAddress, DepositSweep
-from wallet.reconcile import custody_reconcile
-from wallet.services import platform_account
-from wallet.sweeps import deposits_sweep, sweeps_advance
 
 from .conftest import assert_ledger_invariants
 from .custody_fixtures import SUN, chain_settings, credited_address, devnode, signer  # noqa: F401
@@ -117,7 +117,7 @@ def test_a_deposit_first_seen_while_its_address_was_being_swept_is_swept_later(d
 
 def test_one_sweep_that_fails_is_recorded_as_stuck_and_the_others_go_on(deposited, devnode, monkeypatch):  # noqa: F811
     from phonix.models import StuckItem
-    from wallet import sweeps
+    from wallet.custody import sweeps
 
     second = deposit_address_get_or_create(user=UserFactory()).address
     devnode.op("deposit", to=second, amount=30 * SUN)
@@ -165,7 +165,7 @@ def test_an_address_that_holds_less_than_the_records_say_is_reported_not_swept(d
     devnode.op("fund_trx", address=deposited, amount=30 * SUN, mine=True)
     _spend_from(deposited, usdt_units=45 * SUN)
     devnode.solidify()
-    with caplog.at_level("WARNING", logger="wallet.sweeps"):
+    with caplog.at_level("WARNING", logger="wallet.custody.sweeps"):
         report = deposits_sweep()
     assert report.candidates == 1 and report.planned == [] and not DepositSweep.objects.exists()
     assert f"deposit address {deposited} should hold 50000000 units but holds 5000000" in caplog.text

@@ -9,8 +9,9 @@ from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
 from investment.tests.factories import buy
+from wallet.ledger.accounts import member_account, platform_account
+from wallet.ledger.postings import HistoryLine, ledger_post
 from wallet.models import LedgerTransaction, Transaction
-from wallet.services import HistoryLine, ledger_post, member_account, platform_account
 from wallet.tests.factories import fund
 
 pytestmark = pytest.mark.django_db

@@ -10,9 +10,9 @@ from django.urls import reverse
 from accounts.tests.factories import staff_member, verified_login
 from phonix.exceptions import NotPermitted, WithdrawalRefused
 from phonix.models import AuditLog
+from wallet.custody.withdrawals import withdrawal_approve, withdrawal_reject, withdrawal_request
+from wallet.ledger.accounts import member_account
 from wallet.models import AccountCode, Withdrawal
-from wallet.services import member_account
-from wallet.withdrawals import withdrawal_approve, withdrawal_reject, withdrawal_request
 
 from .factories import fund, policy_set, withdrawing_member
 

@@ -13,8 +13,8 @@ from accounts.models import Credential, User
 from accounts.services import credentials_change_record, two_factor_begin, two_factor_confirm, two_factor_disable
 from accounts.tests.factories import UserFactory, link_token
 from phonix.exceptions import WithdrawalRefused
+from wallet.custody.withdrawals import withdrawal_request
 from wallet.models import Withdrawal
-from wallet.withdrawals import withdrawal_request
 
 from .factories import fund
 

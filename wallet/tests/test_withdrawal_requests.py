@@ -7,9 +7,9 @@ import pytest
 from django.urls import reverse
 
 from phonix.exceptions import IdempotencyConflict
+from wallet.custody.withdrawals import withdrawal_request
+from wallet.ledger.accounts import member_account
 from wallet.models import AccountCode, Withdrawal
-from wallet.services import member_account
-from wallet.withdrawals import withdrawal_request
 
 from .conftest import assert_ledger_invariants, run_in_threads
 from .factories import withdrawing_member

@@ -13,15 +13,15 @@ from tronpy.keys import PrivateKey
 
 from accounts.tests.factories import staff_member
 from phonix.exceptions import InsufficientFunds, WithdrawalRefused
-from wallet.models import AccountCode, ChainTransfer, Transaction, Withdrawal
-from wallet.services import member_account, platform_account
-from wallet.withdrawals import (
+from wallet.custody.withdrawals import (
     withdrawal_approve,
     withdrawal_reject,
     withdrawal_request,
     withdrawals_process,
     withdrawals_watchdog,
 )
+from wallet.ledger.accounts import member_account, platform_account
+from wallet.models import AccountCode, ChainTransfer, Transaction, Withdrawal
 
 from .conftest import assert_ledger_invariants, run_in_threads
 from .custody_fixtures import SUN, chain_settings, devnode, signer  # noqa: F401
@@ -248,7 +248,7 @@ class TestSigner:
     def test_a_crash_between_storing_and_broadcasting_sends_exactly_one_transfer(
         self, member, devnode, monkeypatch  # noqa: F811
     ):
-        import wallet.withdrawals as module
+        import wallet.custody.withdrawals as module
 
         real = module.transfer_broadcast
 
@@ -273,7 +273,7 @@ class TestSigner:
     def test_a_crash_after_the_broadcast_is_answered_by_dup_and_still_one_transfer(
         self, member, devnode, monkeypatch  # noqa: F811
     ):
-        import wallet.withdrawals as module
+        import wallet.custody.withdrawals as module
 
         real = module.transfer_broadcast
 
@@ -315,7 +315,7 @@ class TestSigner:
         assert withdrawals_watchdog().stuck == {"approved": [withdrawal.pk]}
 
     def test_the_watchdog_pushes_a_signed_but_unsent_withdrawal_along(self, member, devnode, monkeypatch):  # noqa: F811
-        import wallet.withdrawals as module
+        import wallet.custody.withdrawals as module
 
         withdrawal = _approved(member)
         real = module.transfer_broadcast

@@ -22,10 +22,10 @@ from playwright.sync_api import Page, expect
 from accounts.tests.factories import UserFactory
 from earnings.models import Commission
 from investment.tests.factories import buy
-from wallet.deposits import deposits_scan
+from wallet.custody.deposits import deposits_scan
+from wallet.custody.withdrawals import withdrawals_process
 from wallet.models import Withdrawal
 from wallet.tests.custody_fixtures import SUN, chain_settings, devnode, signer  # noqa: F401
-from wallet.withdrawals import withdrawals_process
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -89,7 +89,6 @@ def _totp(secret: str) -> str:
 def test_a_newcomer_joins_invests_and_withdraws_in_a_real_browser(
     size, browser, live_server, signer, devnode, settings,  # noqa: F811
 ):
-    settings.WITHDRAWAL_ADDRESS_COOLDOWN_HOURS = 0
     settings.WITHDRAWAL_ADDRESS_COOLDOWN = timedelta(0)
     sponsor = UserFactory(password=PASSWORD)
     buy(sponsor, "500")

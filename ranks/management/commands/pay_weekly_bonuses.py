@@ -6,7 +6,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from phonix.exceptions import FuturePeriod
-from ranks.services import parse_iso_week, weekly_bonuses_pay
+from ranks.services import weekly_bonuses_pay
+from ranks.weeks import parse_iso_week
 
 
 class Command(BaseCommand):

@@ -5,8 +5,8 @@ from django.db import transaction
 
 from accounts.models import User
 from phonix.exceptions import PhonixError
+from wallet.ledger.adjustments import balance_adjust
 from wallet.models import AccountCode, LedgerTransaction
-from wallet.services import balance_adjust
 
 
 def _user_named(name: str) -> User | None:

@@ -2,7 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from wallet.chain import ChainUnavailable
+from wallet.custody.chain import ChainUnavailable
 from wallet.models import Withdrawal
 
 
@@ -14,7 +14,7 @@ class Command(BaseCommand):
         parser.add_argument("--limit", type=int, default=None, help="send at most this many new withdrawals")
 
     def handle(self, *args: Any, dry_run: bool, limit: int | None, **options: Any) -> None:
-        from wallet.withdrawals import withdrawals_process
+        from wallet.custody.withdrawals import withdrawals_process
 
         if dry_run:
             approved = Withdrawal.objects.filter(status=Withdrawal.Status.APPROVED)

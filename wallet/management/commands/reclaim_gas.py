@@ -2,7 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from wallet.chain import ChainUnavailable
+from wallet.custody.chain import ChainUnavailable
 
 
 class Command(BaseCommand):
@@ -12,7 +12,7 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="list what would be reclaimed, send nothing")
 
     def handle(self, *args: Any, dry_run: bool, **options: Any) -> None:
-        from wallet.gas import gas_reclaim
+        from wallet.custody.gas import gas_reclaim
 
         try:
             report = gas_reclaim(dry_run=dry_run)

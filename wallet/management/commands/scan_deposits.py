@@ -3,7 +3,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from wallet.chain import ChainUnavailable
+from wallet.custody.chain import ChainUnavailable
 
 
 class Command(BaseCommand):
@@ -16,7 +16,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, from_block: int | None, to_block: int | None, max_blocks: int | None,
                **options: Any) -> None:
-        from wallet.deposits import deposits_scan
+        from wallet.custody.deposits import deposits_scan
 
         bar = None
         if sys.stdout.isatty():

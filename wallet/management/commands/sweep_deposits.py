@@ -2,7 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from wallet.chain import ChainUnavailable
+from wallet.custody.chain import ChainUnavailable
 
 
 class Command(BaseCommand):
@@ -12,7 +12,7 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="list the addresses that would be swept")
 
     def handle(self, *args: Any, dry_run: bool, **options: Any) -> None:
-        from wallet.sweeps import deposits_sweep
+        from wallet.custody.sweeps import deposits_sweep
 
         try:
             report = deposits_sweep(dry_run=dry_run)

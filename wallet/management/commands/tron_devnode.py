@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 
 def _fault(text: str) -> tuple[str, str]:
-    from wallet.devnode.faults import DEFAULTS
+    from devnode.faults import DEFAULTS
 
     name, _, value = text.partition("=")
     if name not in DEFAULTS or not value:
@@ -35,7 +35,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, host: str, port: int, solidity_port: int | None, block_time: float, solid_lag: int,
                snapshot: str, usdt: str, fault: list[str], **options: Any) -> None:
-        from wallet.devnode.server import Devnode
+        from devnode.server import Devnode
 
         switches = dict(_fault(text) for text in fault)
         node = Devnode(host=host, port=port, block_time=block_time, solid_lag=solid_lag,

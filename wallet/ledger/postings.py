@@ -1,0 +1,244 @@
+"""Posting ledger transactions: balanced entries and their history lines, exactly once per
+idempotency key (money rules 2 and 3). Every change of a balance goes through here (money rule 6)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import psycopg
+from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from phonix.exceptions import (
+    IdempotencyConflict,
+    InsufficientFunds,
+    InvalidAmount,
+    UnbalancedPosting,
+)
+from phonix.money import parse_amount
+from phonix.sql import SqlParams, SqlValue, array_literal
+
+from ..models import (
+    AccountCode,
+    LedgerTransaction,
+    Transaction,
+)
+
+BATCH_CHUNK = 10_000
+
+
+@dataclass(frozen=True)
+class HistoryLine:
+    """A line of the member-facing history written together with a posting."""
+
+    user_id: int
+    type: str
+    amount: Decimal
+    fee: Decimal = Decimal(0)
+    net_amount: Decimal | None = None
+    status: str = Transaction.Status.COMPLETED
+    description: str = ""
+    subscription_id: int | None = None
+    txn_hash: str = ""
+    wallet_address: str = ""
+
+
+@dataclass
+class Posting:
+    key: str
+    kind: str
+    entries: Sequence[tuple[int, Decimal]]  # (ledger account id, signed amount)
+    memo: str = ""
+    created_by_id: int | None = None
+    history: Sequence[HistoryLine] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    created: int
+    already_posted: int
+    transaction_ids: dict[str, int] = field(default_factory=dict)  # key → id of each posted here
+
+
+def _normalised(entries: Sequence[tuple[int, Decimal]]) -> list[tuple[int, Decimal]]:
+    """Validate amounts and merge entries per account; refuse an unbalanced set."""
+    if len(entries) < 2:
+        raise UnbalancedPosting(_("A posting needs at least two entries."))
+    merged: dict[int, Decimal] = defaultdict(Decimal)
+    for account_id, amount in entries:
+        merged[int(account_id)] += parse_amount(amount, allow_negative=True)
+    if sum(merged.values()) != 0:
+        raise UnbalancedPosting(_("The entries of a posting must sum to zero."))
+    normalised = sorted((account_id, amount) for account_id, amount in merged.items() if amount)
+    if len(normalised) < 2:
+        raise UnbalancedPosting(_("A posting must move money between two different accounts."))
+    return normalised
+
+
+def _content_hash(kind: str, entries: list[tuple[int, Decimal]]) -> str:
+    text = kind + "|" + ";".join(f"{account_id}:{amount}" for account_id, amount in entries)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _ledger_call(sql: str, params: list[SqlValue] | SqlParams) -> tuple[Any, ...]:
+    """Run one of the ledger's SQL functions, turning its refusals into domain errors; its row."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            row: tuple[Any, ...] = cursor.fetchone()
+            return row
+    except DatabaseError as error:
+        cause = error.__cause__
+        sqlstate = getattr(cause, "sqlstate", None)
+        if sqlstate == "PX001":
+            assert isinstance(cause, psycopg.Error)  # the driver's error carries the sqlstate
+            code = cause.diag.message_primary or ""
+            raise InsufficientFunds(
+                _("Insufficient funds in the %(account)s account.") % {"account": AccountCode(code).label}
+            ) from None
+        if sqlstate == "PX002":
+            raise UnbalancedPosting(_("A posting names a ledger account that does not exist.")) from None
+        raise
+
+
+def _insert_history(pairs: list[tuple[int, HistoryLine]]) -> None:
+    now = timezone.now()
+    Transaction.objects.bulk_create(
+        [
+            Transaction(
+                user_id=line.user_id, type=line.type, amount=line.amount, fee=line.fee,
+                net_amount=line.amount - line.fee if line.net_amount is None else line.net_amount,
+                status=line.status, description=line.description[:500],
+                subscription_id=line.subscription_id, txn_hash=line.txn_hash,
+                wallet_address=line.wallet_address, ledger_transaction_id=ledger_id,
+                completed_at=now if line.status == Transaction.Status.COMPLETED else None,
+            )
+            for ledger_id, line in pairs
+        ],
+        batch_size=BATCH_CHUNK,
+    )
+
+
+def ledger_post(
+    *,
+    key: str,
+    kind: str,
+    entries: Sequence[tuple[int, Decimal]],
+    memo: str = "",
+    created_by_id: int | None = None,
+    history: Sequence[HistoryLine] = (),
+) -> LedgerTransaction:
+    """Post one balanced ledger transaction, exactly once per idempotency key.
+
+    The same key with the same content returns the first transaction; with different content
+    it raises IdempotencyConflict. A member account that would go below zero raises
+    InsufficientFunds and nothing is written.
+    """
+    if not key or len(key) > 200:
+        raise InvalidAmount(_("A posting needs an idempotency key of at most 200 characters."))
+    normalised = _normalised(entries)
+    content_hash = _content_hash(kind, normalised)
+    with transaction.atomic():
+        ledger_id, created_at, stored_hash, is_new = _ledger_call(
+            "SELECT * FROM ledger_post_one("
+            "%s::text, %s::text, %s::text, %s::text, %s::bigint, %s::bigint[], %s::numeric[])",
+            [kind, key, content_hash, memo[:500], created_by_id,
+             [account_id for account_id, _amount in normalised], [amount for _id, amount in normalised]],
+        )
+        if not is_new:
+            if stored_hash != content_hash:
+                raise IdempotencyConflict(
+                    _("The key %(key)s was already posted with different content.") % {"key": key}
+                )
+            return LedgerTransaction.objects.get(pk=ledger_id)
+        if history:
+            _insert_history([(ledger_id, line) for line in history])
+    posted = LedgerTransaction(
+        pk=ledger_id, kind=kind, idempotency_key=key, content_hash=content_hash, memo=memo[:500],
+        created_by_id=created_by_id, created_at=created_at,
+    )
+    posted._state.adding, posted._state.db = False, connection.alias
+    return posted
+
+
+def ledger_post_batch(*, postings: Sequence[Posting]) -> BatchResult:
+    """Post many transactions in a few statements per chunk (payout runs).
+
+    All or nothing: any conflict or shortfall rolls the whole batch back. Keys already posted
+    with the same content are skipped, so a re-run of a payout job posts nothing twice.
+    """
+    created: dict[str, int] = {}
+    already = 0
+    with transaction.atomic():
+        for start in range(0, len(postings), BATCH_CHUNK):
+            chunk = postings[start : start + BATCH_CHUNK]
+            new_ids, old = _post_chunk(chunk)
+            created.update(new_ids)
+            already += old
+    return BatchResult(created=len(created), already_posted=already, transaction_ids=created)
+
+
+def _post_chunk(chunk: Sequence[Posting]) -> tuple[dict[str, int], int]:
+    prepared = []
+    for posting in chunk:
+        normalised = _normalised(posting.entries)
+        prepared.append((posting, normalised, _content_hash(posting.kind, normalised)))
+    keys = [p.key for p, _n, _h in prepared]
+    if len(set(keys)) != len(keys):
+        raise IdempotencyConflict(_("A batch names the same idempotency key twice."))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO wallet_ledgertransaction
+                (kind, idempotency_key, content_hash, memo, created_by_id, created_at)
+            SELECT k, key, h, m, c, now()
+            FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::bigint[])
+                AS t(k, key, h, m, c)
+            ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, idempotency_key
+            """,
+            [
+                [p.kind for p, _n, _h in prepared], keys, [h for _p, _n, h in prepared],
+                [p.memo[:500] for p, _n, _h in prepared], [p.created_by_id for p, _n, _h in prepared],
+            ],
+        )
+        new_ids = dict((key, ledger_id) for ledger_id, key in cursor.fetchall())
+    old_keys = [key for key in keys if key not in new_ids]
+    if old_keys:
+        stored = dict(
+            LedgerTransaction.objects.filter(idempotency_key__in=old_keys).values_list(
+                "idempotency_key", "content_hash"
+            )
+        )
+        for posting, _n, content_hash in prepared:
+            if posting.key in stored and stored[posting.key] != content_hash:
+                raise IdempotencyConflict(
+                    _("The key %(key)s was already posted with different content.") % {"key": posting.key}
+                )
+    deltas: dict[int, Decimal] = defaultdict(Decimal)
+    entry_rows: list[tuple[int, int, Decimal]] = []
+    history_pairs: list[tuple[int, HistoryLine]] = []
+    for posting, normalised, _h in prepared:
+        ledger_id = new_ids.get(posting.key)
+        if ledger_id is None:
+            continue
+        for account_id, amount in normalised:
+            deltas[account_id] += amount
+            entry_rows.append((ledger_id, account_id, amount))
+        history_pairs.extend((ledger_id, line) for line in posting.history)
+    if entry_rows:
+        account_ids = sorted(account_id for account_id, delta in deltas.items() if delta)
+        _ledger_call(
+            "SELECT ledger_apply(%s::bigint[], %s::numeric[], %s::bigint[], %s::bigint[], %s::numeric[])",
+            [array_literal(account_ids), array_literal(deltas[account_id] for account_id in account_ids),
+             array_literal(r[0] for r in entry_rows), array_literal(r[1] for r in entry_rows),
+             array_literal(r[2] for r in entry_rows)],
+        )
+    if history_pairs:
+        _insert_history(history_pairs)
+    return new_ids, len(old_keys)
