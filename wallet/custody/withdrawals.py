@@ -257,10 +257,14 @@ def _refund(withdrawal: Withdrawal, status: str, reason: str) -> None:
     withdrawal.failure_reason = reason[:300]
     withdrawal.save(update_fields=["status", "failure_reason", "updated_at"])
     history_status = Transaction.Status.CANCELLED if status == Withdrawal.Status.REJECTED else Transaction.Status.FAILED
-    Transaction.objects.filter(pk=withdrawal.history_id).update(
-        status=history_status, description=reason[:500], updated_at=timezone.now()
-    )
+    _history_update(withdrawal, status=history_status, description=reason[:500], updated_at=timezone.now())
     _notify(withdrawal)
+
+
+def _history_update(withdrawal: Withdrawal, **changes: object) -> None:
+    """The member's history line follows the withdrawal (it has one from the moment it is requested)."""
+    if withdrawal.history_id is not None:
+        Transaction.objects.filter(pk=withdrawal.history_id).update(**changes)
 
 
 # The signer worker --------------------------------------------------------------------------
@@ -289,7 +293,7 @@ def withdrawals_process(*, client: ChainClient | None = None, limit: int | None 
     return result
 
 
-def _claim_next() -> tuple[int, object] | None:
+def _claim_next() -> tuple[int, datetime] | None:
     """Claim the oldest approved withdrawal; concurrent workers skip each other's rows."""
     with connection.cursor() as cursor:
         cursor.execute(
@@ -337,9 +341,7 @@ def withdrawal_sign_and_send(*, withdrawal_id: int, claimed_at: datetime, client
             locked.status = Withdrawal.Status.SIGNED
             locked.txid = txn.txid
             locked.save(update_fields=["status", "txid", "updated_at"])
-            Transaction.objects.filter(pk=locked.history_id).update(
-                status=Transaction.Status.PROCESSING, txn_hash=txn.txid, updated_at=timezone.now()
-            )
+            _history_update(locked, status=Transaction.Status.PROCESSING, txn_hash=txn.txid, updated_at=timezone.now())
     except IntegrityError:
         logger.warning("withdrawal %s already has a live transaction; not signing another", withdrawal_id)
         return None
@@ -375,19 +377,26 @@ def withdrawals_follow(*, client: ChainClient | None = None, result: ProcessResu
 def _follow_one(transfer: ChainTransfer, client: ChainClient, result: ProcessResult) -> None:
     outcome = transfer_check(transfer=transfer, client=client)
     if outcome.state == "confirmed":
+        assert outcome.receipt is not None  # a confirmed transfer comes with its receipt
         _complete(transfer, outcome.receipt)
-        result.completed.append(transfer.withdrawal_id)
+        result.completed.append(_withdrawal_id(transfer))
     elif outcome.state == "failed":
+        assert outcome.receipt is not None  # so does a failed one
         _fail(transfer, outcome.receipt)
-        result.failed.append(transfer.withdrawal_id)
+        result.failed.append(_withdrawal_id(transfer))
     elif outcome.state == "dead":
         _requeue(transfer)
-        result.resigned.append(transfer.withdrawal_id)
+        result.resigned.append(_withdrawal_id(transfer))
+
+
+def _withdrawal_id(transfer: ChainTransfer) -> int:
+    assert transfer.withdrawal_id is not None  # only withdrawal transfers are followed here
+    return transfer.withdrawal_id
 
 
 def _complete(transfer: ChainTransfer, receipt: JsonObject) -> None:
     with transaction.atomic():
-        withdrawal = Withdrawal.objects.select_for_update().get(pk=transfer.withdrawal_id)
+        withdrawal = Withdrawal.objects.select_for_update().get(pk=_withdrawal_id(transfer))
         if withdrawal.status == Withdrawal.Status.COMPLETED:
             return
         hold = member_account(user_id=withdrawal.user_id, code=AccountCode.WITHDRAWAL_HOLD)
@@ -407,16 +416,15 @@ def _complete(transfer: ChainTransfer, receipt: JsonObject) -> None:
         withdrawal.txid = transfer.txid
         withdrawal.completed_at = now
         withdrawal.save(update_fields=["status", "txid", "completed_at", "updated_at"])
-        Transaction.objects.filter(pk=withdrawal.history_id).update(
-            status=Transaction.Status.COMPLETED, txn_hash=transfer.txid, completed_at=now, updated_at=now
-        )
+        _history_update(withdrawal, status=Transaction.Status.COMPLETED, txn_hash=transfer.txid, completed_at=now,
+                        updated_at=now)
         _notify(withdrawal)
 
 
 def _fail(transfer: ChainTransfer, receipt: JsonObject) -> None:
     result = receipt.get("receipt", {}).get("result", "FAILED")
     with transaction.atomic():
-        withdrawal = Withdrawal.objects.select_for_update().get(pk=transfer.withdrawal_id)
+        withdrawal = Withdrawal.objects.select_for_update().get(pk=_withdrawal_id(transfer))
         ChainTransfer.objects.filter(pk=transfer.pk).update(
             state=ChainTransfer.State.FAILED, block_number=receipt.get("blockNumber"), receipt_result=result[:40],
             fee_sun=receipt.get("fee", 0), updated_at=timezone.now(),
@@ -430,7 +438,7 @@ def _fail(transfer: ChainTransfer, receipt: JsonObject) -> None:
 def _requeue(transfer: ChainTransfer) -> None:
     """The transaction expired unmined: mark it dead so that the withdrawal can be signed again."""
     with transaction.atomic():
-        withdrawal = Withdrawal.objects.select_for_update().get(pk=transfer.withdrawal_id)
+        withdrawal = Withdrawal.objects.select_for_update().get(pk=_withdrawal_id(transfer))
         ChainTransfer.objects.filter(pk=transfer.pk, state__in=LIVE).update(
             state=ChainTransfer.State.DEAD, updated_at=timezone.now()
         )
