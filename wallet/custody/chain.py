@@ -240,8 +240,8 @@ class ChainClient:
                                        api_key=api_key, timeout=timeout, retries=retries, backoff=backoff,
                                        limiter=RateLimiter(rate_limit))
         self.tron = Tron(provider=self.provider)
-        self.usdt_address = to_base58check_address(usdt_contract)
-        self.usdt_hex = to_hex_address(usdt_contract)
+        self.usdt_address: str = to_base58check_address(usdt_contract)
+        self.usdt_hex: str = to_hex_address(usdt_contract)
         self.usdt = Contract(addr=self.usdt_address, abi=TRC20_ABI, client=self.tron)
 
     @property

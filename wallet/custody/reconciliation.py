@@ -22,16 +22,18 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TYPE_CHECKING, TypeVar
 
 from django.conf import settings
 from django.db import connection
+from django.db.models import QuerySet
 from tronpy.keys import to_base58check_address, to_hex_address
 
 from ..ledger.accounts import platform_account
 from ..models import AccountCode, ChainTransfer, CustodyProof, Deposit, DepositSweep, Withdrawal
 from .balances import usdt_balances
 from .blocks import solid_blocks
-from .chain import TRANSFER_TOPIC, ChainClient, ChainUnavailable, chain_client
+from .chain import TRANSFER_TOPIC, ChainClient, ChainUnavailable, JsonObject, chain_client
 from .deposits import units_to_amount
 from .holdings import holdings
 
@@ -39,6 +41,11 @@ TERMINAL = (Withdrawal.Status.COMPLETED, Withdrawal.Status.FAILED, Withdrawal.St
 IN_FLIGHT = (Withdrawal.Status.SIGNED, Withdrawal.Status.BROADCAST)
 SELECTOR_TRANSFER = "a9059cbb"  # transfer(address,uint256)
 Touched = dict[int, list[tuple[str, int]]]
+# The kinds of item a proof stands for.
+Item = TypeVar("Item", Withdrawal, DepositSweep, Deposit)
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 
 @dataclass(frozen=True)
@@ -97,7 +104,7 @@ def custody_check() -> tuple[str, list[Problem], bool]:
     return report.line(), report.problems, report.ok
 
 
-def custody_item_accept(*, kind: str, item_id: int, actor, reason: str) -> CustodyProof:
+def custody_item_accept(*, kind: str, item_id: int, actor: User, reason: str) -> CustodyProof:
     """Staff accept a listed withdrawal, sweep or deposit once they corrected it by other means
     (paid by hand, returned with adjust_balance, booked as a loss): it is not checked again."""
     from django.db import transaction
@@ -109,7 +116,9 @@ def custody_item_accept(*, kind: str, item_id: int, actor, reason: str) -> Custo
         raise PhonixError(f"unknown kind {kind!r}: one of {', '.join(CustodyProof.Kind.values)}")
     if not reason.strip():
         raise PhonixError("say why the item is accepted (--reason)")
-    model = {"withdrawal": Withdrawal, "sweep": DepositSweep, "deposit": Deposit}[kind]
+    models: dict[str, type[Withdrawal] | type[DepositSweep] | type[Deposit]] = {
+        "withdrawal": Withdrawal, "sweep": DepositSweep, "deposit": Deposit}
+    model = models[kind]
     if not model.objects.filter(pk=item_id).exists():
         raise PhonixError(f"no {kind} {item_id}")
     with transaction.atomic():
@@ -140,7 +149,7 @@ def custody_reconcile(*, client: ChainClient | None = None) -> CustodyReconcilia
 # Reading receipts ---------------------------------------------------------------------------
 
 
-def _receipt(client: ChainClient, txid: str) -> dict:
+def _receipt(client: ChainClient, txid: str) -> JsonObject:
     """The solidified receipt of txid, {} when the solidified chain does not have it.
 
     Anything else (a rate-limit body, a receipt for another id, one without a block or result)
@@ -155,7 +164,7 @@ def _receipt(client: ChainClient, txid: str) -> dict:
     raise ChainUnavailable(f"no usable receipt for {txid}: {str(info)[:120]}")
 
 
-def _usdt_moved(info: dict, *, client: ChainClient, source: str, to: str) -> int:
+def _usdt_moved(info: JsonObject, *, client: ChainClient, source: str, to: str) -> int:
     """USDT units a successful receipt moved from `source` to `to`."""
     if info.get("result") == "FAILED" or info.get("receipt", {}).get("result") != "SUCCESS":
         return 0
@@ -169,13 +178,15 @@ def _usdt_moved(info: dict, *, client: ChainClient, source: str, to: str) -> int
 
 
 def _topic_address(topic: str) -> str:
-    return to_base58check_address("41" + topic[-40:])
+    address: str = to_base58check_address("41" + topic[-40:])
+    return address
 
 
-def _is_usdt(log: dict, client: ChainClient) -> bool:
+def _is_usdt(log: JsonObject, client: ChainClient) -> bool:
     address = log.get("address", "")
     try:
-        return ("41" + address.lower() if len(address) == 40 else to_hex_address(address)) == client.usdt_hex
+        hex_address: str = "41" + address.lower() if len(address) == 40 else to_hex_address(address)
+        return hex_address == client.usdt_hex
     except Exception:
         return False
 
@@ -187,7 +198,7 @@ def _prove(kind: str, item_ids: list[int], report: CustodyReconciliation) -> Non
         report.proved[kind] += len(item_ids)
 
 
-def _unproved(model, kind: str):
+def _unproved(model: type[Item], kind: str) -> QuerySet[Item]:
     return model.objects.exclude(pk__in=CustodyProof.objects.filter(kind=kind).values("item_id"))
 
 
@@ -328,7 +339,7 @@ def _deposit_transfer(deposit: Deposit) -> tuple[int, str, int]:
     return deposit.log_index, deposit.deposit_address.address, int(deposit.amount * 10**settings.USDT_DECIMALS)
 
 
-def _direct_transfers(block: dict | None, client: ChainClient) -> dict[str, tuple[int, str, int]]:
+def _direct_transfers(block: JsonObject | None, client: ChainClient) -> dict[str, tuple[int, str, int]]:
     """txid → (0, to, units) for each successful direct USDT `transfer(to, amount)` in the block.
 
     Such a call emits exactly one Transfer(sender, to, amount), its first log, as long as the
@@ -370,7 +381,7 @@ def _deposits_by_receipts(client: ChainClient, report: CustodyReconciliation, to
             touched[deposit.deposit_address_id].append((CustodyProof.Kind.DEPOSIT, deposit.pk))
 
 
-def _transfer_log(info: dict | None, index: int, client: ChainClient) -> tuple[str, str, int] | None:
+def _transfer_log(info: JsonObject | None, index: int, client: ChainClient) -> tuple[str, str, int] | None:
     if not info or info.get("result") == "FAILED" or info.get("receipt", {}).get("result") != "SUCCESS":
         return None
     logs = info.get("log") or []
