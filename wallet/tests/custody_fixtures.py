@@ -114,7 +114,7 @@ def credited_address(devnode: NodeHandle, settings) -> str:
 
     settings.SWEEP_THRESHOLD = Decimal("10")
     settings.SWEEP_GAS_SUN = 20 * SUN
-    address = deposit_address_get_or_create(user=UserFactory()).address
+    address = deposit_address_get_or_create(user=UserFactory.create()).address
     devnode.op("deposit", to=address, amount=50 * SUN)
     devnode.solidify()
     deposits_scan()

@@ -122,7 +122,7 @@ def test_accepting_needs_a_staff_member_and_a_reason(signer):  # noqa: F811
 
 def test_addresses_holding_usdt_are_read_in_batches(signer, devnode, settings):  # noqa: F811
     settings.TRON_BALANCE_BATCH = 10
-    addresses = [deposit_address_get_or_create(user=UserFactory()).address for _ in range(25)]
+    addresses = [deposit_address_get_or_create(user=UserFactory.create()).address for _ in range(25)]
     for address in addresses:
         devnode.op("deposit", to=address, amount=3 * SUN)
     devnode.solidify()
@@ -136,7 +136,7 @@ def test_addresses_holding_usdt_are_read_in_batches(signer, devnode, settings): 
 
 
 def _deposits_one_a_block(devnode, count: int, amount: int = 2) -> list[str]:  # noqa: F811
-    addresses = [deposit_address_get_or_create(user=UserFactory()).address for _ in range(count)]
+    addresses = [deposit_address_get_or_create(user=UserFactory.create()).address for _ in range(count)]
     devnode.op("deposit_many", transfers=[[address, amount * SUN] for address in addresses], per_block=1)
     devnode.solidify()
     deposits_scan(max_blocks=count + 50)
@@ -172,7 +172,7 @@ def test_a_lagging_backend_missing_the_blocks_proves_nothing_and_fails_nothing(s
 
 def test_a_credit_the_block_does_not_show_is_listed(signer, devnode, settings):  # noqa: F811
     address, = _deposits_one_a_block(devnode, 1)
-    other = deposit_address_get_or_create(user=UserFactory())
+    other = deposit_address_get_or_create(user=UserFactory.create())
     deposit = Deposit.objects.get(deposit_address__address=address)
     Deposit.objects.filter(pk=deposit.pk).update(deposit_address=other)  # the records now say it paid `other`
     listed = {problem.item: problem.detail for problem in custody_reconcile().problems}
@@ -250,7 +250,7 @@ def test_a_sweep_recorded_as_moving_another_amount_is_listed(signer, devnode, se
 
 def _deposit_among_other_transactions(devnode) -> tuple[str, dict]:  # noqa: F811
     """A deposit mined in one block with a TRX transfer, a failed USDT transfer and another token's."""
-    address = deposit_address_get_or_create(user=UserFactory()).address
+    address = deposit_address_get_or_create(user=UserFactory.create()).address
     other_token = devnode.op("create_token", name="Other", symbol="OTH")["address"]
     txids = {
         "trx": devnode.op("fund_trx", address=address, amount=5 * SUN)["txid"],
