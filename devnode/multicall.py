@@ -8,12 +8,16 @@ against its tokens (`balanceOf`) or itself (`getEthBalance`, an account's TRX in
 from __future__ import annotations
 
 import hashlib
+from typing import TYPE_CHECKING
 
 import eth_abi
 from tronpy.keys import to_base58check_address
 
+if TYPE_CHECKING:
+    from .state import ChainView, JsonObject
+
 MULTICALL_HEX = "41" + hashlib.sha256(b"phonix devnode multicall").hexdigest()[:40]
-MULTICALL_ADDRESS = to_base58check_address(MULTICALL_HEX)
+MULTICALL_ADDRESS: str = to_base58check_address(MULTICALL_HEX)
 SELECTOR_BALANCE_OF = bytes.fromhex("70a08231")
 SELECTOR_GET_ETH_BALANCE = bytes.fromhex("4d2301cc")
 
@@ -22,7 +26,7 @@ class Revert(Exception):
     pass
 
 
-def multicall(chain, selector: str, parameter: str) -> dict:
+def multicall(chain: ChainView, selector: str, parameter: str) -> JsonObject:
     if selector != "aggregate((address,bytes)[])":
         return _revert()
     try:
@@ -34,7 +38,7 @@ def multicall(chain, selector: str, parameter: str) -> dict:
     return {"result": {"result": True}, "constant_result": [value], "energy_used": 2_000 * len(returns)}
 
 
-def _inner(chain, target_hex: str, data: bytes) -> bytes:
+def _inner(chain: ChainView, target_hex: str, data: bytes) -> bytes:
     holder = "41" + data[16:36].hex() if len(data) == 36 else ""
     if data[:4] == SELECTOR_BALANCE_OF and holder and target_hex in chain.state["tokens"]:
         return eth_abi.encode(["uint256"], [chain.token_balance(target_hex, holder)])
@@ -44,6 +48,6 @@ def _inner(chain, target_hex: str, data: bytes) -> bytes:
     raise Revert  # Multicall reverts as a whole when one call fails
 
 
-def _revert() -> dict:
+def _revert() -> JsonObject:
     return {"result": {"code": "CONTRACT_EXE_ERROR", "message": b"REVERT opcode executed".hex()},
             "constant_result": [""]}

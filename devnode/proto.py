@@ -4,9 +4,15 @@ txid = sha256(serialised Transaction.raw). Only the contract types Phonix sends 
 TransferContract (TRX) and TriggerSmartContract (TRC20 calls).
 """
 
+from __future__ import annotations
+
 import hashlib
+from typing import TYPE_CHECKING
 
 from tronpy.keys import to_raw_address
+
+if TYPE_CHECKING:
+    from .state import JsonObject
 
 CONTRACT_TYPES = {"TransferContract": 1, "TriggerSmartContract": 31}
 
@@ -37,7 +43,7 @@ def _bytes(field: int, value: bytes) -> bytes:
     return _key(field, 2) + _varint(len(value)) + value if value else b""
 
 
-def _contract_value(kind: str, value: dict) -> bytes:
+def _contract_value(kind: str, value: JsonObject) -> bytes:
     if kind == "TransferContract":
         return (
             _bytes(1, to_raw_address(value["owner_address"]))
@@ -56,7 +62,7 @@ def _contract_value(kind: str, value: dict) -> bytes:
     raise ValueError(f"unsupported contract type {kind}")
 
 
-def raw_data_bytes(raw: dict) -> bytes:
+def raw_data_bytes(raw: JsonObject) -> bytes:
     contracts = b""
     for contract in raw["contract"]:
         kind = contract["type"]
@@ -79,5 +85,5 @@ def raw_data_bytes(raw: dict) -> bytes:
     )
 
 
-def txid_of(raw: dict) -> str:
+def txid_of(raw: JsonObject) -> str:
     return hashlib.sha256(raw_data_bytes(raw)).hexdigest()

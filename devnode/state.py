@@ -13,12 +13,13 @@ import os
 import threading
 import time
 from pathlib import Path
+from typing import Any, Protocol, TypedDict
 
 from Crypto.Hash import keccak
 from tronpy.keys import PrivateKey, Signature, to_base58check_address, to_hex_address
 
 from .faults import DEFAULTS as FAULT_DEFAULTS
-from .faults import Balancer, faults_set
+from .faults import Balancer, Faults, faults_set
 from .multicall import MULTICALL_ADDRESS, MULTICALL_HEX, multicall
 from .proto import raw_data_bytes, txid_of
 
@@ -50,6 +51,95 @@ DAY_MS = 24 * 3600 * 1000
 DEEP_FORK_BLOCKS = 100
 
 
+# A transaction, receipt, block or request body as the JSON that clients send and nodes answer.
+JsonObject = dict[str, Any]
+
+
+class Account(TypedDict):
+    balance: int  # sun
+    create_time: int
+    net_day: int  # the day (in ms // DAY_MS) that net_used counts free bandwidth for
+    net_used: int
+
+
+class Token(TypedDict):
+    name: str
+    symbol: str
+    decimals: int
+    balances: dict[str, int]  # hex address → units
+
+
+class BlockHeader(TypedDict):
+    number: int
+    parent: str
+    timestamp: int
+    txids: list[str]
+
+
+class Block(BlockHeader):
+    id: str
+
+
+class StoredTx(TypedDict):
+    tx: JsonObject
+    block: int
+    info: JsonObject  # what gettransactioninfobyid answers
+    index: int
+
+
+class PoolEntry(TypedDict):
+    txid: str
+    tx: JsonObject
+    not_before: int  # the first block number that may pack it
+
+
+class BlockJournal(TypedDict, total=False):
+    """The values a block overwrote; None for an account or balance that did not exist."""
+
+    accounts: dict[str, Account | None]
+    tokens: dict[str, int | None]  # "contract|holder" → balance
+
+
+class ChainState(TypedDict):
+    """Everything the snapshot keeps (JSON, so numbered blocks are keyed by str in the journal)."""
+
+    keys: dict[str, str]
+    accounts: dict[str, Account]
+    tokens: dict[str, Token]
+    usdt: str
+    blocks: list[Block]
+    txs: dict[str, StoredTx]
+    pool: list[PoolEntry]
+    journal: dict[str, BlockJournal]
+    time_offset_ms: int
+    fork_salt: int
+    journal_floor: int
+    faults: Faults
+
+
+class ChainView(Protocol):
+    """What the node endpoints read: the chain itself, or a backend lagging behind it."""
+
+    @property
+    def state(self) -> ChainState: ...
+    @property
+    def energy_price(self) -> int: ...
+    @property
+    def head(self) -> Block: ...
+    @property
+    def solid_number(self) -> int: ...
+    def block(self, number: int) -> Block | None: ...
+    def account(self, hex_address: str) -> Account | None: ...
+    def token_balance(self, contract_hex: str, holder_hex: str) -> int: ...
+    def transaction_block(self, txid: str) -> int | None: ...
+    def transaction_json(self, txid: str) -> JsonObject: ...
+    def transaction_info(self, txid: str, *, solid: bool) -> JsonObject: ...
+    def block_infos(self, number: int, *, solid: bool) -> list[JsonObject]: ...
+    def block_json(self, number: int) -> JsonObject: ...
+    def constant_call(self, contract_hex: str, selector: str, parameter: str) -> JsonObject: ...
+    def broadcast(self, tx: JsonObject) -> str: ...
+
+
 class Rejected(Exception):
     """A broadcast the node refuses; `code` is java-tron's response code."""
 
@@ -78,6 +168,8 @@ def _hex_text(text: str) -> str:
 
 
 class Chain:
+    _building: int  # the number of the block being mined
+
     def __init__(
         self,
         *,
@@ -85,13 +177,14 @@ class Chain:
         energy_price: int = 100,
         usdt_address: str = MAINNET_USDT,
         snapshot_path: str | Path | None = None,
-    ):
+    ) -> None:
         self.lock = threading.RLock()
         self.solid_lag = solid_lag
         self.energy_price = energy_price
         self.snapshot_path = Path(snapshot_path) if snapshot_path else None
         self.requests: dict[str, int] = {}
         self.balancer = Balancer()
+        self.state: ChainState
         if self.snapshot_path and self.snapshot_path.exists():
             self.state = json.loads(self.snapshot_path.read_text())
         else:
@@ -104,12 +197,13 @@ class Chain:
 
     # Genesis and snapshots ------------------------------------------------------------------
 
-    def _genesis(self, usdt_hex: str) -> dict:
+    def _genesis(self, usdt_hex: str) -> ChainState:
         issuer, outside = PrivateKey.random(), PrivateKey.random()
-        issuer_hex, outside_hex = issuer.public_key.to_hex_address(), outside.public_key.to_hex_address()
+        issuer_hex: str = issuer.public_key.to_hex_address()
+        outside_hex: str = outside.public_key.to_hex_address()
         timestamp = now_ms()
-        genesis = {"number": 0, "parent": "00" * 32, "timestamp": timestamp, "txids": []}
-        genesis["id"] = self._block_id(genesis, 0)
+        header: BlockHeader = {"number": 0, "parent": "00" * 32, "timestamp": timestamp, "txids": []}
+        genesis: Block = {**header, "id": self._block_id(header, 0)}
         return {
             # Keys of the node's own issuer and "outside world" accounts; they exist only in the
             # snapshot of a local devnode and never hold real value.
@@ -132,11 +226,11 @@ class Chain:
             "time_offset_ms": 0,
             "fork_salt": 0,
             "journal_floor": 0,  # blocks at or below it can no longer be undone
-            "faults": dict(FAULT_DEFAULTS),
+            "faults": FAULT_DEFAULTS.copy(),
         }
 
     @staticmethod
-    def _new_account(balance: int, timestamp: int) -> dict:
+    def _new_account(balance: int, timestamp: int) -> Account:
         return {"balance": balance, "create_time": timestamp, "net_day": 0, "net_used": 0}
 
     def save(self) -> None:
@@ -151,14 +245,14 @@ class Chain:
     # Small accessors ----------------------------------------------------------------------
 
     @property
-    def head(self) -> dict:
+    def head(self) -> Block:
         return self.state["blocks"][-1]
 
     @property
     def solid_number(self) -> int:
         return max(0, self.head["number"] - self.solid_lag)
 
-    def block(self, number: int) -> dict | None:
+    def block(self, number: int) -> Block | None:
         blocks = self.state["blocks"]
         return blocks[number] if 0 <= number < len(blocks) else None
 
@@ -166,13 +260,14 @@ class Chain:
         return PrivateKey(bytes.fromhex(self.state["keys"][name]))
 
     def address_of(self, name: str) -> str:
-        return self.key(name).public_key.to_base58check_address()
+        address: str = self.key(name).public_key.to_base58check_address()
+        return address
 
     @property
     def usdt(self) -> str:
         return self.state["usdt"]
 
-    def account(self, hex_address: str) -> dict | None:
+    def account(self, hex_address: str) -> Account | None:
         return self.state["accounts"].get(hex_address)
 
     def transaction_block(self, txid: str) -> int | None:
@@ -186,7 +281,7 @@ class Chain:
     def _tapos_key(block_id: str) -> tuple[str, str]:
         return block_id[12:16], block_id[16:32]
 
-    def _block_id(self, block: dict, salt: int) -> str:
+    def _block_id(self, block: BlockHeader, salt: int) -> str:
         digest = hashlib.sha256(
             json.dumps([block["number"], block["parent"], block["timestamp"], block["txids"], salt]).encode()
         ).hexdigest()
@@ -194,39 +289,41 @@ class Chain:
 
     # Journal: values a block overwrote, so that a fork can undo it ------------------------
 
-    def _remember(self, kind: str, key: str, old) -> None:
-        journal = self.state["journal"].setdefault(str(self._building), {})
-        entries = journal.setdefault(kind, {})
-        if key not in entries:
-            entries[key] = copy.deepcopy(old)
+    def _journal(self) -> BlockJournal:
+        return self.state["journal"].setdefault(str(self._building), {})
 
-    def _set_account(self, hex_address: str, value: dict) -> None:
-        self._remember("accounts", hex_address, self.state["accounts"].get(hex_address))
+    def _set_account(self, hex_address: str, value: Account) -> None:
+        entries = self._journal().setdefault("accounts", {})
+        if hex_address not in entries:
+            entries[hex_address] = copy.deepcopy(self.state["accounts"].get(hex_address))
         self.state["accounts"][hex_address] = value
 
     def _set_token_balance(self, contract_hex: str, holder_hex: str, value: int) -> None:
         balances = self.state["tokens"][contract_hex]["balances"]
-        self._remember("tokens", f"{contract_hex}|{holder_hex}", balances.get(holder_hex))
+        entries = self._journal().setdefault("tokens", {})
+        key = f"{contract_hex}|{holder_hex}"
+        if key not in entries:
+            entries[key] = balances.get(holder_hex)
         balances[holder_hex] = value
 
     def _undo(self, number: int) -> None:
         journal = self.state["journal"].pop(str(number), {})
-        for hex_address, old in journal.get("accounts", {}).items():
-            if old is None:
+        for hex_address, old_account in journal.get("accounts", {}).items():
+            if old_account is None:
                 self.state["accounts"].pop(hex_address, None)
             else:
-                self.state["accounts"][hex_address] = old
-        for key, old in journal.get("tokens", {}).items():
+                self.state["accounts"][hex_address] = old_account
+        for key, old_balance in journal.get("tokens", {}).items():
             contract_hex, holder_hex = key.split("|")
             balances = self.state["tokens"][contract_hex]["balances"]
-            if old is None:
+            if old_balance is None:
                 balances.pop(holder_hex, None)
             else:
-                balances[holder_hex] = old
+                balances[holder_hex] = old_balance
 
     # Validation ---------------------------------------------------------------------------
 
-    def _contract(self, tx: dict) -> tuple[str, dict]:
+    def _contract(self, tx: JsonObject) -> tuple[str, JsonObject]:
         contracts = tx.get("raw_data", {}).get("contract") or []
         if len(contracts) != 1:
             raise Rejected("CONTRACT_VALIDATE_ERROR", "A transaction must hold exactly one contract.")
@@ -236,10 +333,10 @@ class Chain:
             raise Rejected("CONTRACT_VALIDATE_ERROR", f"The devnode does not support {kind}.")
         return kind, contract["parameter"]["value"]
 
-    def _net_bytes(self, tx: dict) -> int:
+    def _net_bytes(self, tx: JsonObject) -> int:
         return len(raw_data_bytes(tx["raw_data"])) + 67 * len(tx.get("signature") or []) + 64
 
-    def _net_cost(self, account: dict, size: int, timestamp: int) -> tuple[int, int]:
+    def _net_cost(self, account: Account, size: int, timestamp: int) -> tuple[int, int]:
         """(free bytes used, TRX burned) for a transaction of `size` bytes."""
         day = timestamp // DAY_MS
         used = account["net_used"] if account["net_day"] == day else 0
@@ -247,7 +344,7 @@ class Chain:
             return size, 0
         return 0, size * NET_PRICE
 
-    def validate(self, tx: dict, *, timestamp: int | None = None, check_tapos: bool = True) -> str:
+    def validate(self, tx: JsonObject, *, timestamp: int | None = None, check_tapos: bool = True) -> str:
         """Check a signed transaction against the current state; return its txid."""
         try:
             raw = tx["raw_data"]
@@ -265,7 +362,7 @@ class Chain:
             raise Rejected("TRANSACTION_EXPIRATION_ERROR", "Transaction expiration time is too long")
         if check_tapos and (raw.get("ref_block_bytes"), raw.get("ref_block_hash")) not in self._tapos:
             raise Rejected("TAPOS_ERROR", "Tapos check error")
-        signers = set()
+        signers: set[str] = set()
         for signature in tx.get("signature") or []:
             try:
                 public_key = Signature(bytes.fromhex(signature)).recover_public_key_from_msg_hash(
@@ -303,7 +400,7 @@ class Chain:
 
     # Broadcast and blocks -----------------------------------------------------------------
 
-    def broadcast(self, tx: dict) -> str:
+    def broadcast(self, tx: JsonObject) -> str:
         with self.lock:
             txid = self.validate(tx)
             if txid in self.state["txs"] or any(p["txid"] == txid for p in self.state["pool"]):
@@ -319,13 +416,13 @@ class Chain:
             return txid
 
     @staticmethod
-    def _stored_tx(tx: dict, txid: str) -> dict:
+    def _stored_tx(tx: JsonObject, txid: str) -> JsonObject:
         return {
             "txID": txid, "raw_data": tx["raw_data"], "signature": list(tx.get("signature") or []),
             "raw_data_hex": raw_data_bytes(tx["raw_data"]).hex(),
         }
 
-    def mine(self, blocks: int = 1, *, advance_seconds: float = 0) -> dict:
+    def mine(self, blocks: int = 1, *, advance_seconds: float = 0) -> JsonObject:
         with self.lock:
             self.state["time_offset_ms"] += int(advance_seconds * 1000)
             for _ in range(max(0, blocks)):
@@ -342,7 +439,8 @@ class Chain:
         else:
             timestamp = max(parent["timestamp"] + 1, now_ms() + self.state["time_offset_ms"])
         self._building = number
-        included, waiting = [], []
+        included: list[tuple[PoolEntry, JsonObject]] = []
+        waiting: list[PoolEntry] = []
         for entry in self.state["pool"]:
             if entry["not_before"] > number:
                 waiting.append(entry)
@@ -356,9 +454,9 @@ class Chain:
             info = self._execute(entry["tx"], entry["txid"], number, timestamp)
             included.append((entry, info))
         self.state["pool"] = waiting
-        block = {"number": number, "parent": parent["id"], "timestamp": timestamp,
-                 "txids": [entry["txid"] for entry, _info in included]}
-        block["id"] = self._block_id(block, self.state["fork_salt"])
+        header: BlockHeader = {"number": number, "parent": parent["id"], "timestamp": timestamp,
+                               "txids": [entry["txid"] for entry, _info in included]}
+        block: Block = {**header, "id": self._block_id(header, self.state["fork_salt"])}
         for index, (entry, info) in enumerate(included):
             info.update(blockNumber=number, blockTimeStamp=timestamp)
             self.state["txs"][entry["txid"]] = {"tx": entry["tx"], "block": number, "info": info, "index": index}
@@ -369,8 +467,8 @@ class Chain:
             del self.state["journal"][key]
         self.state["journal_floor"] = floor
 
-    def _charge(self, owner: str, size: int, timestamp: int) -> dict:
-        account = dict(self.state["accounts"][owner])
+    def _charge(self, owner: str, size: int, timestamp: int) -> JsonObject:
+        account = self.state["accounts"][owner].copy()
         free, fee = self._net_cost(account, size, timestamp)
         day = timestamp // DAY_MS
         if account["net_day"] != day:
@@ -380,7 +478,7 @@ class Chain:
         self._set_account(owner, account)
         return {"net_usage": free} if free else {"net_fee": fee}
 
-    def _execute(self, tx: dict, txid: str, number: int, timestamp: int) -> dict:
+    def _execute(self, tx: JsonObject, txid: str, number: int, timestamp: int) -> JsonObject:
         kind, value = self._contract(tx)
         owner = to_hex_address(value["owner_address"])
         size = self._net_bytes(tx)
@@ -390,31 +488,34 @@ class Chain:
             if self.account(to) is None:
                 # Activating an account burns the creation fee instead of bandwidth.
                 fee = creation_fee = ACCOUNT_CREATE_FEE + CREATE_NET_FEE
-                receipt = {"net_fee": CREATE_NET_FEE}
+                receipt: JsonObject = {"net_fee": CREATE_NET_FEE}
                 self._set_account(to, self._new_account(0, timestamp))
             else:
                 receipt = self._charge(owner, size, timestamp)  # bandwidth is charged here
                 fee, creation_fee = receipt.get("net_fee", 0), 0
-            sender = dict(self.state["accounts"][owner])
+            sender = self.state["accounts"][owner].copy()
             sender["balance"] -= amount + creation_fee
             self._set_account(owner, sender)
-            recipient = dict(self.state["accounts"][to])
+            recipient = self.state["accounts"][to].copy()
             recipient["balance"] += amount
             self._set_account(to, recipient)
-            info = {"id": txid, "contractResult": [""], "receipt": receipt}
+            info: JsonObject = {"id": txid, "contractResult": [""], "receipt": receipt}
             if fee:
                 info["fee"] = fee
             return info
         return self._execute_trigger(tx, txid, owner, value, size, timestamp)
 
-    def _execute_trigger(self, tx: dict, txid: str, owner: str, value: dict, size: int, timestamp: int) -> dict:
-        contract_hex = to_hex_address(value["contract_address"])
+    def _execute_trigger(
+        self, tx: JsonObject, txid: str, owner: str, value: JsonObject, size: int, timestamp: int,
+    ) -> JsonObject:
+        contract_hex: str = to_hex_address(value["contract_address"])
         receipt = self._charge(owner, size, timestamp)
-        account = dict(self.state["accounts"][owner])
+        account = self.state["accounts"][owner].copy()
         fee_limit = int(tx["raw_data"].get("fee_limit", 0))
         energy_limit = min(fee_limit, account["balance"]) // self.energy_price
         data = value.get("data", "")
-        logs, result_hex, message = [], "", ""
+        logs: list[JsonObject] = []
+        result_hex, message = "", ""
         if data[:8] == SELECTOR_TRANSFER and len(data) >= 8 + 128:
             to = "41" + data[8 + 24 : 8 + 64]
             amount = int(data[8 + 64 : 8 + 128], 16)
@@ -449,7 +550,7 @@ class Chain:
         account["balance"] -= energy_fee
         self._set_account(owner, account)
         receipt.update(energy_usage_total=energy_used, energy_fee=energy_fee, result=result)
-        info = {"id": txid, "contractResult": [result_hex], "contract_address": contract_hex,
+        info: JsonObject = {"id": txid, "contractResult": [result_hex], "contract_address": contract_hex,
                 "receipt": receipt}
         fee = energy_fee + receipt.get("net_fee", 0)
         if fee:
@@ -462,7 +563,7 @@ class Chain:
         return info
 
     def fork(self, *, depth: int | None = None, txid: str | None = None, reinclude: bool = False,
-             deep: bool = False) -> dict:
+             deep: bool = False) -> JsonObject:
         """Replace the newest `depth` blocks by new ones and mine back to the former height.
 
         By default only unsolidified blocks can go (all of them when no depth is given). `txid`
@@ -475,15 +576,16 @@ class Chain:
         with self.lock:
             head = self.head["number"]
             floor = self.state["journal_floor"] if deep else self.solid_number
+            tx_block = None
             if txid is not None:
-                number = self.transaction_block(txid)
-                if number is None:
+                tx_block = self.transaction_block(txid)
+                if tx_block is None:
                     raise ValueError(f"transaction {txid} is in no block")
-                depth = max(depth or 0, head - number + 1)
+                depth = max(depth or 0, head - tx_block + 1)
             depth = head - floor if depth is None else min(depth, head - floor)
-            if txid is not None and head - depth >= self.transaction_block(txid):
+            if tx_block is not None and head - depth >= tx_block:
                 raise ValueError(f"transaction {txid} is too deep to fork away")
-            removed = []
+            removed: list[str] = []
             for _ in range(depth):
                 block = self.state["blocks"].pop()
                 self._tapos.pop(self._tapos_key(block["id"]), None)
@@ -501,11 +603,11 @@ class Chain:
 
     # Queries ------------------------------------------------------------------------------
 
-    def block_json(self, number: int) -> dict:
+    def block_json(self, number: int) -> JsonObject:
         block = self.block(number)
         if block is None:
             return {}
-        out = {
+        out: JsonObject = {
             "blockID": block["id"],
             "block_header": {
                 "raw_data": {
@@ -520,24 +622,24 @@ class Chain:
             out["transactions"] = [self.transaction_json(txid) for txid in block["txids"]]
         return out
 
-    def transaction_json(self, txid: str) -> dict:
+    def transaction_json(self, txid: str) -> JsonObject:
         stored = self.state["txs"][txid]
         contract_ret = stored["info"]["receipt"].get("result", "SUCCESS")
         return {**stored["tx"], "ret": [{"contractRet": contract_ret}]}
 
-    def transaction_info(self, txid: str, *, solid: bool) -> dict:
+    def transaction_info(self, txid: str, *, solid: bool) -> JsonObject:
         stored = self.state["txs"].get(txid)
         if stored is None or (solid and stored["block"] > self.solid_number):
             return {}
         return stored["info"]
 
-    def block_infos(self, number: int, *, solid: bool) -> list:
+    def block_infos(self, number: int, *, solid: bool) -> list[JsonObject]:
         block = self.block(number)
         if block is None or (solid and number > self.solid_number):
             return []
         return [self.state["txs"][txid]["info"] for txid in block["txids"]]
 
-    def constant_call(self, contract_hex: str, selector: str, parameter: str) -> dict:
+    def constant_call(self, contract_hex: str, selector: str, parameter: str) -> JsonObject:
         if contract_hex == MULTICALL_HEX:
             return multicall(self, selector, parameter)
         token = self.state["tokens"].get(contract_hex)
@@ -562,11 +664,12 @@ class Chain:
 
     # Operator helpers: real signed transactions from the node's own accounts ---------------
 
-    def _signed(self, key_name: str, kind: str, value: dict, *, fee_limit: int | None = None) -> dict:
+    def _signed(self, key_name: str, kind: str, value: JsonObject, *, fee_limit: int | None = None) -> JsonObject:
         head = self.head
         timestamp = max(now_ms() + self.state["time_offset_ms"], head["timestamp"])
         solid_block = self.block(self.solid_number)
-        raw = {
+        assert solid_block is not None  # the solidified head is always a block of the chain
+        raw: JsonObject = {
             "contract": [{"parameter": {"value": value, "type_url": f"type.googleapis.com/protocol.{kind}"},
                           "type": kind}],
             "timestamp": timestamp,
@@ -577,7 +680,7 @@ class Chain:
         if fee_limit is not None:
             raw["fee_limit"] = fee_limit
         txid = txid_of(raw)
-        signature = self.key(key_name).sign_msg_hash(bytes.fromhex(txid)).hex()
+        signature: str = self.key(key_name).sign_msg_hash(bytes.fromhex(txid)).hex()
         return {"txID": txid, "raw_data": raw, "signature": [signature]}
 
     def send_trx(self, *, to: str, amount_sun: int, key_name: str = "issuer") -> str:
@@ -605,7 +708,7 @@ class Chain:
             }, fee_limit=fee_limit)
             return self._submit(tx)
 
-    def _submit(self, tx: dict) -> str:
+    def _submit(self, tx: JsonObject) -> str:
         txid = self.validate(tx)
         self.state["pool"].append({"txid": txid, "tx": self._stored_tx(tx, txid), "not_before": 0})
         return txid
@@ -620,16 +723,18 @@ class Chain:
                 "balances": {issuer: 10**9 * 10**decimals, outside: 10**8 * 10**decimals},
             }
             self.save()
-            return to_base58check_address(contract_hex)
+            token_address: str = to_base58check_address(contract_hex)
+            return token_address
 
-    def set_faults(self, **values) -> dict:
+    def set_faults(self, **values: Any) -> Faults:
+        """`values` as an operator sent them (see faults_set)."""
         with self.lock:
             faults_set(self.state["faults"], values)
             if values.get("lagging_blocks") is not None or values.get("lagging_path") is not None:
                 self.balancer.reset()
-            return dict(self.state["faults"])
+            return self.state["faults"].copy()
 
-    def info(self) -> dict:
+    def info(self) -> JsonObject:
         with self.lock:
             return {
                 "head": self.head["number"], "solid": self.solid_number, "solid_lag": self.solid_lag,

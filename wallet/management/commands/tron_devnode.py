@@ -1,18 +1,20 @@
 import signal
 import threading
+from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 
-def _fault(text: str) -> tuple[str, str]:
+def _fault(text: str) -> tuple[str, str | bool]:
     from devnode.faults import DEFAULTS
 
+    defaults: Mapping[str, object] = DEFAULTS
     name, _, value = text.partition("=")
-    if name not in DEFAULTS or not value:
-        raise CommandError(f"--fault takes NAME=VALUE with NAME one of {', '.join(DEFAULTS)}")
-    if isinstance(DEFAULTS[name], bool):
+    if name not in defaults or not value:
+        raise CommandError(f"--fault takes NAME=VALUE with NAME one of {', '.join(defaults)}")
+    if isinstance(defaults[name], bool):
         return name, value.lower() in ("1", "true", "yes", "on")
     return name, value
 
