@@ -171,10 +171,12 @@ class ExportView(GenericAPIView):
     }))
     def get(self, request):
         user = fresh_user(request.user)
+        # The stub takes one instance, though many=True takes a list of them.
+        balances = BalanceSerializer(member_balances(user=user), many=True)  # type: ignore[arg-type]
         response = Response({
             "exported_at": serializers.DateTimeField().to_representation(timezone.now()),
             "profile": ProfileSerializer(user).data,
-            "balances": BalanceSerializer(member_balances(user=user), many=True).data,
+            "balances": balances.data,
             "transactions": TransactionSerializer(transaction_history(user=user)[:EXPORT_MAX_ROWS], many=True).data,
             "subscriptions": subscriptions_data(user, subscription_list(user=user)[:EXPORT_MAX_ROWS]),
             "withdrawals": WithdrawalSerializer(withdrawal_history(user=user)[:EXPORT_MAX_ROWS], many=True).data,

@@ -2,11 +2,15 @@
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.db import transaction
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
 from phonix.admin import ReadOnlyAdmin
+from phonix.auth import signed_in_user
 from phonix.exceptions import PhonixError
 from phonix.forms import AmountField
 
@@ -31,11 +35,11 @@ class LedgerAccountAdmin(ReadOnlyAdmin[LedgerAccount]):
     show_full_result_count = False
     actions = ["adjust_balance"]
 
-    def has_adjust_permission(self, request) -> bool:
-        return request.user.has_perm("wallet.adjust_balance")
+    def has_adjust_permission(self, request: HttpRequest) -> bool:
+        return signed_in_user(request).has_perm("wallet.adjust_balance")
 
     @admin.action(description=_("Adjust the balance of the selected member accounts…"), permissions=["adjust"])
-    def adjust_balance(self, request, queryset):
+    def adjust_balance(self, request: HttpRequest, queryset: QuerySet[LedgerAccount]) -> TemplateResponse | None:
         accounts = list(queryset.filter(user__isnull=False).select_related("user"))
         if not accounts:
             self.message_user(request, _("Only member accounts can be adjusted."), messages.ERROR)
@@ -45,9 +49,10 @@ class LedgerAccountAdmin(ReadOnlyAdmin[LedgerAccount]):
             try:
                 with transaction.atomic():  # all selected accounts or none
                     for account in accounts:
+                        assert account.user_id is not None  # only member accounts were selected
                         balance_adjust(
                             user_id=account.user_id, code=account.code, amount=form.cleaned_data["amount"],
-                            reason=form.cleaned_data["reason"], created_by_id=request.user.pk,
+                            reason=form.cleaned_data["reason"], created_by_id=signed_in_user(request).pk,
                         )
             except PhonixError as error:
                 form.add_error(None, str(error))
@@ -60,21 +65,21 @@ class LedgerAccountAdmin(ReadOnlyAdmin[LedgerAccount]):
             request, "admin/wallet/adjust_balance.html",
             {**self.admin_site.each_context(request), "title": _("Adjust balances"), "form": form,
              "accounts": accounts, "opts": self.model._meta,
-             "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME},
+             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME},
         )
 
 
-class LedgerEntryInline(admin.TabularInline):
+class LedgerEntryInline(admin.TabularInline[LedgerEntry, LedgerTransaction]):
     model = LedgerEntry
     fields = ("account", "amount")
     readonly_fields = fields
     extra = 0
     can_delete = False
 
-    def has_add_permission(self, request, obj=None):
+    def has_add_permission(self, request: HttpRequest, obj: LedgerTransaction | None = None) -> bool:
         return False
 
-    def get_queryset(self, request):
+    def get_queryset(self, request: HttpRequest) -> QuerySet[LedgerEntry]:
         return super().get_queryset(request).select_related("account__user")
 
 

@@ -1,18 +1,33 @@
 """Custody in the admin: withdrawals to approve or reject, deposits, signed transfers, sweeps."""
 
+from typing import TYPE_CHECKING, Any, TypedDict
+
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import Count
+from django.contrib.admin import helpers
+from django.db.models import Count, QuerySet
+from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
 from phonix.admin import ReadOnlyAdmin
+from phonix.auth import signed_in_user
 from phonix.exceptions import PhonixError
 
 from ..models import ChainTransfer, CustodyPolicy, Deposit, DepositAddress, DepositSweep, Withdrawal
 
 
-class ChainTransferInline(admin.TabularInline):
+class _ApprovalCount(TypedDict):
+    _approvals: int
+
+
+if TYPE_CHECKING:  # Python 3.11 cannot subscript the alias with two arguments at run time
+    from django_stubs_ext import WithAnnotations
+
+    CountedWithdrawal = WithAnnotations[Withdrawal, _ApprovalCount]
+
+
+class ChainTransferInline(admin.TabularInline[ChainTransfer, Withdrawal]):
     model = ChainTransfer
     fields = ("attempt", "txid", "state", "broadcast_count", "last_broadcast_code", "block_number",
               "receipt_result", "created_at")
@@ -20,7 +35,7 @@ class ChainTransferInline(admin.TabularInline):
     extra = 0
     can_delete = False
 
-    def has_add_permission(self, request, obj=None):
+    def has_add_permission(self, request: HttpRequest, obj: Withdrawal | None = None) -> bool:
         return False
 
 
@@ -36,29 +51,29 @@ class WithdrawalAdmin(ReadOnlyAdmin[Withdrawal]):
     actions = ["approve", "reject"]
     show_full_result_count = False
 
-    def get_queryset(self, request):
+    def get_queryset(self, request: HttpRequest) -> "QuerySet[CountedWithdrawal]":
         return super().get_queryset(request).annotate(_approvals=Count("approvals"))
 
     @admin.display(description=_("approvals"), ordering="_approvals")
-    def approvals_given(self, obj) -> int:
+    def approvals_given(self, obj: "CountedWithdrawal") -> int:
         return obj._approvals
 
-    def has_view_permission(self, request, obj=None):
-        return request.user.is_staff
+    def has_view_permission(self, request: HttpRequest, obj: Withdrawal | None = None) -> bool:
+        return signed_in_user(request).is_staff
 
-    def has_approve_permission(self, request) -> bool:
+    def has_approve_permission(self, request: HttpRequest) -> bool:
         from .withdrawals import APPROVE_PERMISSION
 
-        return request.user.has_perm(APPROVE_PERMISSION)
+        return signed_in_user(request).has_perm(APPROVE_PERMISSION)
 
     @admin.action(description=_("Approve the selected withdrawals"), permissions=["approve"])
-    def approve(self, request, queryset):
+    def approve(self, request: HttpRequest, queryset: QuerySet[Withdrawal]) -> None:
         from .withdrawals import withdrawal_approve
 
         done = refused = 0
         for withdrawal_id in queryset.values_list("pk", flat=True):
             try:
-                withdrawal = withdrawal_approve(withdrawal_id=withdrawal_id, staff=request.user)
+                withdrawal = withdrawal_approve(withdrawal_id=withdrawal_id, staff=signed_in_user(request))
             except PhonixError as error:
                 refused += 1
                 self.message_user(request, f"#{withdrawal_id}: {error}", messages.ERROR)
@@ -68,7 +83,7 @@ class WithdrawalAdmin(ReadOnlyAdmin[Withdrawal]):
                           % {"done": done, "refused": refused})
 
     @admin.action(description=_("Reject the selected withdrawals (returns the amount)…"), permissions=["approve"])
-    def reject(self, request, queryset):
+    def reject(self, request: HttpRequest, queryset: QuerySet[Withdrawal]) -> TemplateResponse | None:
         """Ask for the reason first: the member reads it on the withdrawal and in the e-mail."""
         from .withdrawals import withdrawal_reject
 
@@ -78,7 +93,7 @@ class WithdrawalAdmin(ReadOnlyAdmin[Withdrawal]):
             done = 0
             for withdrawal in withdrawals:
                 try:
-                    withdrawal_reject(withdrawal_id=withdrawal.pk, staff=request.user,
+                    withdrawal_reject(withdrawal_id=withdrawal.pk, staff=signed_in_user(request),
                                       reason=form.cleaned_data["reason"])
                     done += 1
                 except PhonixError as error:
@@ -89,7 +104,7 @@ class WithdrawalAdmin(ReadOnlyAdmin[Withdrawal]):
             request, "admin/wallet/reject_withdrawals.html",
             {**self.admin_site.each_context(request), "title": _("Reject withdrawals"), "form": form,
              "withdrawals": withdrawals, "opts": self.model._meta,
-             "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME},
+             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME},
         )
 
 
@@ -138,7 +153,7 @@ class DepositSweepAdmin(ReadOnlyAdmin[DepositSweep]):
 
 
 @admin.register(CustodyPolicy)
-class CustodyPolicyAdmin(admin.ModelAdmin):
+class CustodyPolicyAdmin(admin.ModelAdmin[CustodyPolicy]):
     """The staff-set rules, and the custody overview: hot wallet, pending withdrawals, chain vs ledger.
 
     Versions are never edited in place: saving writes a new version (through the audited
@@ -153,38 +168,41 @@ class CustodyPolicyAdmin(admin.ModelAdmin):
               "daily_maximum", "deposit_minimum", "note", "created_by", "created_at")
     change_form_template = "admin/wallet/custody_policy_change_form.html"
 
-    def has_add_permission(self, request, obj=None):
+    def has_add_permission(self, request: HttpRequest, obj: CustodyPolicy | None = None) -> bool:
         from .policy import MANAGE_PERMISSION
 
-        return request.user.has_perm(MANAGE_PERMISSION)
+        return signed_in_user(request).has_perm(MANAGE_PERMISSION)
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: CustodyPolicy | None = None) -> bool:
         return self.has_add_permission(request)
 
-    def has_view_permission(self, request, obj=None):
-        return request.user.is_staff and (
-            self.has_add_permission(request) or request.user.has_perm("wallet.view_custodypolicy")
-        )
+    def has_view_permission(self, request: HttpRequest, obj: CustodyPolicy | None = None) -> bool:
+        user = signed_in_user(request)
+        return user.is_staff and (self.has_add_permission(request) or user.has_perm("wallet.view_custodypolicy"))
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: CustodyPolicy | None = None) -> bool:
         return False
 
-    def get_changeform_initial_data(self, request):
+    # The stub types initial data as query-string values; the form takes the policy's own values.
+    def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, object]:  # type: ignore[override]
         from .policy import POLICY_FIELDS, custody_policy_current
 
         current = custody_policy_current()
         return {name: getattr(current, name) for name in POLICY_FIELDS}
 
-    def save_model(self, request, obj, form, change):
+    def save_model(self, request: HttpRequest, obj: CustodyPolicy, form: Any, change: bool) -> None:
         from .policy import POLICY_FIELDS, custody_policy_change
 
         policy = custody_policy_change(
-            changed_by=request.user, note=form.cleaned_data.get("note", ""),
+            changed_by=signed_in_user(request), note=form.cleaned_data.get("note", ""),
             **{name: form.cleaned_data[name] for name in POLICY_FIELDS},
         )
         obj.pk, obj.created_by, obj.created_at = policy.pk, policy.created_by, policy.created_at
 
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+    def changeform_view(
+        self, request: HttpRequest, object_id: str | None = None, form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
         from .deposits import custody_overview
 
         extra_context = {**(extra_context or {}), "overview": custody_overview()}
