@@ -8,6 +8,7 @@ runs and weekly bonuses can run at the same time without deadlocking.
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass, field
@@ -386,13 +387,15 @@ def _daily_batch(result: DailyIncomeResult, params: SqlParams, *, payout_date: d
             """,
             {**params, "ledger_id": ledger_id},
         )
-        cursor.execute("SELECT subscription_id, amount FROM earnings_daily_batch ORDER BY subscription_id")
+        cursor.execute("SELECT subscription_id, user_id, amount FROM earnings_daily_batch ORDER BY subscription_id")
         settled = cursor.fetchall()
-        cursor.execute("SELECT user_id, sum(amount) FROM earnings_daily_batch GROUP BY user_id HAVING sum(amount) > 0")
-        paid_members = dict(cursor.fetchall())
+    paid_members: dict[int, Decimal] = defaultdict(Decimal)
+    for _subscription_id, user_id, amount in settled:
+        if amount > 0:
+            paid_members[user_id] += amount
     settlement = subscriptions_daily_settle(
         payout_date=payout_date, now=now, subscription_ids=[row[0] for row in settled],
-        amounts=[row[1] for row in settled],
+        amounts=[row[2] for row in settled],
     )
     if settlement.completed:
         _completed_notify(params)

@@ -118,7 +118,8 @@ def ledger_post_payouts(
         values,
     )
     if not is_new:
-        raise IdempotencyConflict(_("The key %(key)s was already posted with different content.") % {"key": key})
+        # Same content or not: the payout's own rows, not this key, say what was paid.
+        raise IdempotencyConflict(_("The payout batch %(key)s was posted before.") % {"key": key})
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
