@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django_otp import login as otp_login
 
 from phonix.auth import MemberRequest
+from phonix.page_cache import member_page
 from phonix.params import query_params
 from phonix.ratelimit import rate_limit_check, rate_limited
 
@@ -322,6 +323,7 @@ def email_change(request: MemberRequest) -> HttpResponse:
 
 @login_required
 @require_GET
+@member_page
 def team(request: MemberRequest) -> HttpResponse:
     user = request.user
     if not user.referral_code:

@@ -10,6 +10,7 @@ from accounts.selectors import qr_svg_cached
 from earnings.selectors import earnings_summary
 from investment.selectors import subscription_active_list, subscription_states
 from mining.selectors import mining_status
+from phonix.page_cache import member_page, page_expires_at
 from phonix.params import query_params
 from ranks.selectors import rank_progress
 from wallet.ledger.history import member_balances, recent_history
@@ -23,15 +24,19 @@ DASHBOARD_NOTIFICATIONS = 5
 
 
 @login_required
+@member_page
 def home(request):
     user = request.user
     active = subscription_active_list(user=user)
     states = subscription_states(user=user, subscriptions=active)
     link = request.build_absolute_uri(reverse("referral_link", args=[user.referral_code])) if user.referral_code else ""
     recent = recent_history(user=user)
+    mining = mining_status(user=user)
+    if mining.running:  # the card offers the next session once this one ends
+        page_expires_at(request, mining.running.ends_at)
     return render(request, "dashboard/home.html", {
         "balances": member_balances(user=user), "recent": recent,
-        "earnings": earnings_summary(user=user, recent=recent), "mining": mining_status(user=user),
+        "earnings": earnings_summary(user=user, recent=recent), "mining": mining,
         "subscriptions": [(subscription, states[subscription.pk]) for subscription in active],
         "referral_link": link, "referral_qr": qr_svg_cached(link) if link else "",
         "chart": selectors.balance_chart_data(user=user),

@@ -4,6 +4,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 
 from phonix.auth import MemberRequest
+from phonix.page_cache import member_page
 from phonix.params import query_form, query_params
 
 from .forms import EarningsFilterForm
@@ -13,6 +14,7 @@ PAGE_SIZE = 25
 
 
 @login_required
+@member_page
 def overview(request: MemberRequest) -> HttpResponse:
     form = query_form(request, EarningsFilterForm)
     kind = form.cleaned_data["type"] or None

@@ -12,6 +12,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from phonix.auth import MemberRequest
 from phonix.exceptions import PhonixError
+from phonix.page_cache import member_page
 from phonix.params import query_params
 from wallet.ledger.history import member_balances
 
@@ -24,6 +25,7 @@ PAGE_SIZE = 25
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@member_page
 def plans(request: MemberRequest) -> HttpResponse:
     """The tiers, then a purchase in two steps: preview (nothing written), confirm (the purchase)."""
     plan = plan_current()

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from phonix.exceptions import RateLimited
 from phonix.models import StuckItem
+from phonix.page_cache import pages_changed
 from phonix.sql import SqlParams
 from phonix.stuck import stuck_item_clear, stuck_item_record
 from wallet.ledger.payouts import ledger_post_payouts, payout_table_create
@@ -224,6 +225,7 @@ def _ticker_store(prices: dict, *, coins: list[tuple[str, str]], now: datetime) 
     ]
     # No expiry: when CoinGecko is down the last list stays and is shown with its age.
     cache.set(TICKER_CACHE_KEY, {"fetched_at": now, "coins": rows}, timeout=None)
+    pages_changed()  # every page shows the ticker, and no table of it tells the page cache
     return len(rows)
 
 

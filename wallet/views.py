@@ -7,6 +7,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 
 from phonix.auth import MemberRequest
+from phonix.page_cache import member_page
 from phonix.params import query_form
 
 from .forms import HistoryFilterForm
@@ -19,11 +20,13 @@ CSV_MAX_ROWS = 50_000  # a member's whole history, in practice; bounded so one r
 
 
 @login_required
+@member_page
 def overview(request: MemberRequest) -> HttpResponse:
     return _history_page(request, "wallet/overview.html")
 
 
 @login_required
+@member_page
 def transactions(request: MemberRequest) -> HttpResponse:
     """The history with filters; `?format=csv` exports the same filtered rows."""
     return _history_page(request, "wallet/transactions.html")

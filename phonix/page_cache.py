@@ -1,0 +1,141 @@
+"""Member pages rendered once and served from Redis until something they show changes.
+
+What has changed is known from the database itself: statement triggers on every table a member
+page reads bump the member's page version, or every member's (migration phonix 0006; each app
+tracks its own tables). The cache key holds both versions, read before the view runs, so an entry
+is never older than the versions it is filed under, and every write — a deposit, a payout, an
+admin edit, a raw SQL fix — files the member's next request under a new key.
+
+Also in the key is everything else a page is rendered from: the path and query, the host (the
+referral link), the session (sign-in and two-factor state), the CSRF secret (the forms' tokens are
+made from it), the language, the colour theme, today's date (pages that count days and weeks),
+and the release (the templates).
+
+Not cached: anything but a GET answered 200 with HTML, htmx requests, a page with flash messages
+to show, a response that sets a cookie, a visitor without a CSRF cookie or session yet. A page
+that changes with time alone says when with `page_expires_at` (a mining session's end); no entry
+lives longer than PAGE_CACHE_SECONDS, which bounds anything else that moves without a write (a
+price ticker going stale, a scheduled announcement).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+import time
+from collections.abc import Callable
+from datetime import datetime
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.cache import cache
+from django.db import connection
+from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
+from django.utils import timezone
+from django.utils.translation import get_language
+
+from .context_processors import theme_from_request
+
+SITE = 0  # the page version of every member's pages
+
+# Without a release name, each process files its pages apart: a new release never serves pages
+# rendered by the templates of the one before.
+_RELEASE = getattr(settings, "PAGE_CACHE_RELEASE", "") or f"{os.getpid()}.{time.time_ns()}"
+_EXPIRES_AT = "_page_cache_expires_at"
+
+
+def page_versions(member_id: int) -> tuple[int, int]:
+    """The member's page version and every member's; 0 where nothing has changed yet."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT coalesce(max(version) FILTER (WHERE member_id = %s), 0),"
+            " coalesce(max(version) FILTER (WHERE member_id = %s), 0)"
+            " FROM phonix_pageversion WHERE member_id IN (%s, %s)",
+            [member_id, SITE, member_id, SITE],
+        )
+        member, site = cursor.fetchone()
+    return member, site
+
+
+def pages_changed(member_ids: list[int] | None = None) -> None:
+    """Mark pages out of date for a change the database does not see (a cache written by a task):
+    the given members', or with none, every member's."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT phonix_page_versions_bump(%s::bigint[])", [member_ids or [SITE]])
+
+
+def page_expires_at(request: HttpRequest, moment: datetime) -> None:
+    """The page being rendered changes at `moment` without any write: keep it no longer."""
+    current = getattr(request, _EXPIRES_AT, None)
+    setattr(request, _EXPIRES_AT, moment if current is None else min(current, moment))
+
+
+def member_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Serve the signed-in member's page from the cache while nothing it shows has changed.
+    Goes inside @login_required."""
+
+    @functools.wraps(view)
+    def cached_view(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        key = _cache_key(request)
+        if key is None:
+            return view(request, *args, **kwargs)
+        entry = _cache_get(key)
+        if entry is not None:
+            get_token(request)  # as the page's forms did when it was rendered: the cookie stays
+            return HttpResponse(entry["content"], content_type=entry["content_type"])
+        response = view(request, *args, **kwargs)
+        timeout = _timeout(request)
+        if timeout > 0 and _cacheable(request, response):
+            _cache_set(key, {"content": response.content, "content_type": response["Content-Type"]}, timeout)
+        return response
+
+    return cached_view
+
+
+def _cache_key(request: HttpRequest) -> str | None:
+    user = request.user
+    csrf_secret = request.META.get("CSRF_COOKIE")
+    session_key = request.session.session_key
+    if (request.method != "GET" or not user.is_authenticated or getattr(request, "htmx", False)
+            or not csrf_secret or not session_key or len(messages.get_messages(request))):
+        return None
+    member_version, site_version = page_versions(user.pk)
+    parts = [
+        _RELEASE, str(site_version), str(member_version), str(user.pk), session_key, csrf_secret,
+        get_language() or "", theme_from_request(request), timezone.localdate().isoformat(),
+        request.get_host(), request.get_full_path(),
+    ]
+    return "page:" + hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def _timeout(request: HttpRequest) -> int:
+    timeout = settings.PAGE_CACHE_SECONDS
+    expires_at = getattr(request, _EXPIRES_AT, None)
+    if expires_at is not None:
+        timeout = min(timeout, int((expires_at - timezone.now()).total_seconds()))
+    return timeout
+
+
+def _cacheable(request: HttpRequest, response: HttpResponse) -> bool:
+    storage = messages.get_messages(request)
+    return (
+        response.status_code == 200 and not response.streaming and not response.cookies
+        and response.get("Content-Type", "").startswith("text/html")
+        and not getattr(storage, "used", False) and not len(storage)
+    )
+
+
+def _cache_get(key: str) -> dict | None:
+    try:
+        return cache.get(key)
+    except Exception:  # a cache outage must not take the pages down: render them
+        return None
+
+
+def _cache_set(key: str, entry: dict, timeout: int) -> None:
+    try:
+        cache.set(key, entry, timeout)
+    except Exception:  # as above: the page was rendered, it is only not kept
+        pass

@@ -1,0 +1,219 @@
+"""Member pages are served from the cache until anything they show changes, and never to anyone else."""
+
+import re
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.tests.factories import UserFactory
+from dashboard.models import Notification
+from investment.tests.factories import buy
+from phonix import page_cache
+from phonix.page_cache import SITE, page_versions, pages_changed
+from wallet.tests.factories import fund
+
+pytestmark = pytest.mark.django_db
+
+CACHED_PAGES = ["dashboard:home", "wallet:overview", "wallet:transactions", "earnings:overview",
+                "team:home", "ranks:overview", "investment:plans"]
+# What a member page may read without a page-version trigger, and why.
+UNTRACKED_READS = {
+    "django_session": "the session key is part of the cache key",
+    "phonix_pageversion": "the versions themselves",
+    "otp_totp_totpdevice": "two-factor state is the session's, part of the cache key",
+    "otp_static_staticdevice": "as above",
+    "wallet_ledgerentry": "posted only with its account's new balance, and wallet_ledgeraccount is tracked",
+    "wallet_ledgertransaction": "as above",
+}
+
+
+def tracked_tables() -> dict[str, bool]:
+    """Each table with page-version triggers: True where they name members, False for every member."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT tgrelid::regclass::text, bool_or(tgname <> 'page_versions') FROM pg_trigger"
+                       " WHERE tgname LIKE 'page_versions%' GROUP BY 1")
+        return dict(cursor.fetchall())
+
+
+def member_client(member) -> Client:
+    client = Client()
+    client.force_login(member)
+    client.get(reverse("dashboard:home"))  # the CSRF cookie: pages are cached only with one
+    return client
+
+
+def served_from_cache(client, path) -> bool:
+    """Whether the page came from the cache: then only the session, the member and the versions
+    are read."""
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(path).status_code == 200
+    read = {table for q in queries.captured_queries for table in tables_in(q["sql"])}
+    return read <= {"django_session", "accounts_user", "phonix_pageversion"} and len(queries) <= 3
+
+
+def tables_in(sql: str) -> set[str]:
+    return set(re.findall(r'(?:FROM|JOIN)\s+"?([a-z][a-z0-9_]+)"?', sql, re.IGNORECASE))
+
+
+@pytest.fixture
+def network():
+    sponsor = UserFactory()
+    member = UserFactory(sponsor=sponsor)
+    UserFactory(sponsor=member)
+    fund(member, "500")
+    buy(member, Decimal("100"), funded=False)
+    return sponsor, member
+
+
+def test_every_table_a_member_page_reads_tells_the_cache_when_it_changes(network):
+    _, member = network
+    client = member_client(member)
+    tracked = tracked_tables()
+    tables = set(connection.introspection.table_names())
+    for name in CACHED_PAGES:
+        cache.clear()
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse(name)).status_code == 200
+        read = {table for q in queries.captured_queries for table in tables_in(q["sql"])}
+        untracked = (read & tables) - set(tracked) - set(UNTRACKED_READS)
+        assert not untracked, f"{name} reads {sorted(untracked)}: track them in a migration"
+
+
+def test_a_page_is_rendered_once_then_served_until_money_moves(network):
+    _, member = network
+    client = member_client(member)
+    wallet = reverse("wallet:overview")
+    first = client.get(wallet).content
+    assert served_from_cache(client, wallet)
+    assert client.get(wallet).content == first
+    fund(member, "123.45")
+    assert not served_from_cache(client, wallet)
+    assert b"523.45" in client.get(wallet).content  # 500 + 123.45 - the 100 invested
+
+
+@pytest.mark.parametrize("name", CACHED_PAGES)
+def test_each_page_is_cached_and_forgotten_on_the_members_next_purchase(network, name):
+    _, member = network
+    client = member_client(member)
+    path = reverse(name)
+    client.get(path)
+    assert served_from_cache(client, path)
+    before = page_versions(member.pk)
+    buy(member, Decimal("50"))
+    assert page_versions(member.pk)[0] > before[0]
+    assert not served_from_cache(client, path)
+
+
+def test_the_sponsors_team_page_changes_with_the_downline(network, django_capture_on_commit_callbacks):
+    sponsor, member = network
+    client = member_client(sponsor)
+    team = reverse("team:home") + "?level=all"
+    client.get(team)
+    assert served_from_cache(client, team)
+    with django_capture_on_commit_callbacks(execute=True):  # the team counts' own cache forgets them
+        newcomer = UserFactory(sponsor=member)  # two levels below the sponsor
+    assert newcomer.username in client.get(team).content.decode()
+    assert served_from_cache(client, team)
+    buy(newcomer, Decimal("50"))
+    assert not served_from_cache(client, team)
+
+
+def test_another_member_or_session_never_gets_the_page(network):
+    sponsor, member = network
+    one = member_client(member)
+    other = member_client(sponsor)
+    wallet = reverse("wallet:overview")
+    mine = one.get(wallet).content
+    theirs = other.get(wallet).content
+    assert member.username.encode() in mine and member.username.encode() not in theirs
+    again = member_client(member)  # a new session of the same member
+    assert not served_from_cache(again, wallet)
+
+
+def test_a_statement_bumps_the_members_it_touches_and_one_over_many_members_bumps_all_pages():
+    members = UserFactory.create_batch(3)
+    first, site = page_versions(members[0].pk)
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE accounts_user SET total_earnings = total_earnings WHERE id = %s", [members[0].pk])
+    assert page_versions(members[0].pk) > (first, site) and page_versions(members[0].pk)[1] == site
+    untouched, crowded = page_versions(members[2].pk)[0], page_versions(members[1].pk)[0]
+    with connection.cursor() as cursor:  # more rows than the migration's PAGE_VERSIONS_MANY
+        cursor.execute("INSERT INTO dashboard_notification (user_id, kind, params)"
+                       " SELECT %s, 'weekly_bonus', '{}' FROM generate_series(1, 1001)", [members[1].pk])
+    many_member, many_site = page_versions(members[1].pk)
+    assert many_site > site and many_member == crowded
+    assert page_versions(members[2].pk)[0] == untouched
+
+
+def test_a_site_wide_change_reaches_every_member(network):
+    _, member = network
+    client = member_client(member)
+    path = reverse("dashboard:home")
+    client.get(path)
+    assert served_from_cache(client, path)
+    pages_changed()
+    assert not served_from_cache(client, path)
+    assert page_versions(member.pk)[1] == page_versions(SITE)[0]
+
+
+def test_a_page_showing_a_flash_message_is_not_kept(network):
+    _, member = network
+    client = member_client(member)
+    path = reverse("wallet:overview")
+    client.get(path)
+    saved = client.post(reverse("accounts:profile"), {"save_profile": "1", "first_name": "Ada", "last_name": "L"})
+    assert saved.status_code == 302
+    assert "Your profile was saved." in client.get(path).content.decode()
+    assert "Your profile was saved." not in client.get(path).content.decode()
+
+
+def test_a_form_of_a_cached_page_still_passes_the_csrf_check(network):
+    _, member = network
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(member)
+    path = reverse("dashboard:home")
+    client.get(path)
+    client.get(path)
+    cached = client.get(path).content.decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', cached).group(1)
+    response = client.post(reverse("dashboard:notifications_read_all"), {"csrfmiddlewaretoken": token})
+    assert response.status_code == 302
+
+
+def test_the_language_and_theme_are_part_of_the_page(network):
+    _, member = network
+    client = member_client(member)
+    path = reverse("wallet:overview")
+    english = client.get(path).content.decode()
+    chinese = client.get(path, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert 'lang="en"' in english and 'lang="zh-hans"' in chinese
+    client.cookies["phonix_theme"] = "light"
+    assert 'data-bs-theme="light"' in client.get(path).content.decode()
+
+
+def test_a_running_mining_session_keeps_the_dashboard_no_longer_than_its_end(rf):
+    request = rf.get("/")
+    page_cache.page_expires_at(request, timezone.now() + timedelta(seconds=30))
+    page_cache.page_expires_at(request, timezone.now() + timedelta(seconds=300))
+    assert 25 <= page_cache._timeout(request) <= 30
+
+
+def test_a_cache_outage_still_renders_the_page(network, monkeypatch):
+    _, member = network
+    client = member_client(member)
+
+    class BrokenCache:
+        def get(self, *args, **kwargs):
+            raise ConnectionError("redis down")
+
+        set = get
+
+    monkeypatch.setattr(page_cache, "cache", BrokenCache())
+    assert client.get(reverse("wallet:overview")).status_code == 200
