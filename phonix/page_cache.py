@@ -1,10 +1,11 @@
 """Member pages rendered once and served from Redis until something they show changes.
 
-What has changed is known from the database itself: statement triggers on every table a member
-page reads bump the member's page version, or every member's (migration phonix 0006; each app
-tracks its own tables). The cache key holds both versions, read before the view runs, so an entry
-is never older than the versions it is filed under, and every write — a deposit, a payout, an
-admin edit, a raw SQL fix — files the member's next request under a new key.
+What has changed is known from the database itself: triggers on every table a member page reads
+bump the member's page version, or every member's, when the writing transaction commits
+(migration phonix 0006; each app tracks its own tables). The cache key holds both versions, read
+before the view runs, so an entry is never older than the versions it is filed under, and every
+write — a deposit, a payout, an admin edit, a raw SQL fix — files the member's next request
+under a new key.
 
 Also in the key is everything else a page is rendered from: the path and query, the host (the
 referral link), the session (sign-in and two-factor state), the CSRF secret (the forms' tokens are
@@ -46,24 +47,26 @@ _RELEASE = getattr(settings, "PAGE_CACHE_RELEASE", "") or f"{os.getpid()}.{time.
 _EXPIRES_AT = "_page_cache_expires_at"
 
 
-def page_versions(member_id: int) -> tuple[int, int]:
-    """The member's page version and every member's; 0 where nothing has changed yet."""
+def page_versions(member_id: int) -> tuple[int, int, int]:
+    """The member's page version, every member's (0 where nothing has changed yet), and the
+    changes this transaction has made and not yet committed: a page rendered inside a transaction
+    (as in tests) must not be served again after the transaction's own next write."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT coalesce(max(version) FILTER (WHERE member_id = %s), 0),"
-            " coalesce(max(version) FILTER (WHERE member_id = %s), 0)"
-            " FROM phonix_pageversion WHERE member_id IN (%s, %s)",
-            [member_id, SITE, member_id, SITE],
+            "SELECT coalesce((SELECT version FROM phonix_pageversion WHERE member_id = %s), 0),"
+            " coalesce((SELECT version FROM phonix_pageversion WHERE member_id = %s), 0),"
+            " (SELECT count(*) FROM phonix_pagechange)",
+            [member_id, SITE],
         )
-        member, site = cursor.fetchone()
-    return member, site
+        member, site, pending = cursor.fetchone()
+    return member, site, pending
 
 
 def pages_changed(member_ids: list[int] | None = None) -> None:
     """Mark pages out of date for a change the database does not see (a cache written by a task):
     the given members', or with none, every member's."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT phonix_page_versions_bump(%s::bigint[])", [member_ids or [SITE]])
+        cursor.execute("INSERT INTO phonix_pagechange VALUES (%s::bigint[])", [member_ids or [SITE]])
 
 
 def page_expires_at(request: HttpRequest, moment: datetime) -> None:
@@ -101,9 +104,8 @@ def _cache_key(request: HttpRequest) -> str | None:
     if (request.method != "GET" or not user.is_authenticated or getattr(request, "htmx", False)
             or not csrf_secret or not session_key or len(messages.get_messages(request))):
         return None
-    member_version, site_version = page_versions(user.pk)
     parts = [
-        _RELEASE, str(site_version), str(member_version), str(user.pk), session_key, csrf_secret,
+        _RELEASE, *map(str, page_versions(user.pk)), str(user.pk), session_key, csrf_secret,
         get_language() or "", theme_from_request(request), timezone.localdate().isoformat(),
         request.get_host(), request.get_full_path(),
     ]

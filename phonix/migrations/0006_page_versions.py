@@ -1,12 +1,15 @@
 """Page versions: what tells a member's cached pages (phonix/page_cache.py) that they are out of date.
 
 One row per member whose pages have changed, and row 0 for every member's. Statement triggers on
-the tables the member pages read bump the rows of the members a statement touched (the columns
-given to phonix_page_versions_track, an array column marked with a leading `*`), or row 0 for a
-table every member sees. A statement that touches more than PAGE_VERSIONS_MANY rows bumps row 0
-instead of each member's: a payout batch then costs one row, not one per member.
+the tables the member pages read note the members a statement touched (the columns given to
+phonix_page_versions_track, an array column marked with a leading `*`), or 0 for a table every
+member sees, in phonix_pagechange; at commit a deferred trigger turns the transaction's notes into
+new versions, in member order. The version rows are so locked only at the very end of a
+transaction and in one order, never between its other locks: no new wait, no deadlock. A
+transaction that touches more than PAGE_VERSIONS_MANY members bumps row 0 instead of each
+member's: a payout batch costs one row, not one per member.
 
-A version is the time of the change in microseconds, and never goes back, so that a cache that
+A version is the time of the change in microseconds and never goes back, so that a cache that
 outlives a restored database cannot serve an old page under a version seen again.
 """
 
@@ -31,6 +34,31 @@ LANGUAGE sql AS $$
     ON CONFLICT (member_id) DO UPDATE SET version = greatest(p.version + 1, excluded.version)
 $$;
 
+-- This transaction's changes until it commits: rows of other transactions are never visible
+-- here, since each transaction takes its own rows out before it commits.
+CREATE TABLE phonix_pagechange (member_ids bigint[] NOT NULL);
+
+CREATE FUNCTION phonix_page_changes_apply() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    changed bigint[];
+BEGIN
+    WITH taken AS (DELETE FROM phonix_pagechange RETURNING member_ids)
+    SELECT array_agg(DISTINCT id) INTO changed FROM taken, unnest(taken.member_ids) AS id;
+    IF cardinality(changed) > {PAGE_VERSIONS_MANY} THEN
+        changed := ARRAY[0]::bigint[];
+    END IF;
+    IF changed IS NOT NULL THEN
+        PERFORM phonix_page_versions_bump(changed);
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+-- The first of a transaction's notes applies them all; the others find nothing left.
+CREATE CONSTRAINT TRIGGER page_changes_apply AFTER INSERT ON phonix_pagechange
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION phonix_page_changes_apply();
+
 CREATE FUNCTION phonix_page_versions_changed() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -39,18 +67,22 @@ DECLARE
     source text;
     selects text[] := '{{}}';
     many boolean;
-    member_ids bigint[];
+    touched bigint[];
 BEGIN
-    IF TG_NARGS = 0 OR TG_OP = 'TRUNCATE' THEN
-        PERFORM phonix_page_versions_bump(ARRAY[0]::bigint[]);
+    IF TG_OP = 'TRUNCATE' THEN
+        INSERT INTO phonix_pagechange VALUES (ARRAY[0]::bigint[]);
         RETURN NULL;
     END IF;
     sources := CASE TG_OP WHEN 'INSERT' THEN ARRAY['new_rows'] WHEN 'DELETE' THEN ARRAY['old_rows']
                           ELSE ARRAY['new_rows', 'old_rows'] END;
-    EXECUTE format('SELECT count(*) > {PAGE_VERSIONS_MANY} FROM (SELECT 1 FROM %I LIMIT {PAGE_VERSIONS_MANY + 1}) s',
-                   sources[1]) INTO many;
-    IF many THEN
-        PERFORM phonix_page_versions_bump(ARRAY[0]::bigint[]);
+    -- NULL when the statement changed no row (an upsert that found its row, say): nothing to note
+    EXECUTE format('SELECT count(*) > {PAGE_VERSIONS_MANY} FROM (SELECT 1 FROM %I LIMIT {PAGE_VERSIONS_MANY + 1}) s'
+                   ' HAVING count(*) > 0', sources[1]) INTO many;
+    IF many IS NULL THEN
+        RETURN NULL;
+    END IF;
+    IF many OR TG_NARGS = 0 THEN
+        INSERT INTO phonix_pagechange VALUES (ARRAY[0]::bigint[]);
         RETURN NULL;
     END IF;
     FOREACH source IN ARRAY sources LOOP
@@ -63,12 +95,10 @@ BEGIN
         END LOOP;
     END LOOP;
     EXECUTE 'SELECT array_agg(DISTINCT id) FROM (' || array_to_string(selects, ' UNION ALL ') || ') s(id)'
-        INTO member_ids;
-    IF cardinality(member_ids) > {PAGE_VERSIONS_MANY} THEN
-        member_ids := ARRAY[0]::bigint[];
-    END IF;
-    IF member_ids IS NOT NULL THEN
-        PERFORM phonix_page_versions_bump(member_ids);
+            ' WHERE id IS NOT NULL'
+        INTO touched;
+    IF touched IS NOT NULL THEN
+        INSERT INTO phonix_pagechange VALUES (touched);
     END IF;
     RETURN NULL;
 END
@@ -79,13 +109,8 @@ $$;
 CREATE FUNCTION phonix_page_versions_track(target regclass, VARIADIC member_columns text[] DEFAULT '{{}}')
 RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
-    arguments text := (SELECT string_agg(quote_literal(c), ', ') FROM unnest(member_columns) AS c);
+    arguments text := coalesce((SELECT string_agg(quote_literal(c), ', ') FROM unnest(member_columns) AS c), '');
 BEGIN
-    IF arguments IS NULL THEN
-        EXECUTE format('CREATE TRIGGER page_versions AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON %s '
-                       'FOR EACH STATEMENT EXECUTE FUNCTION phonix_page_versions_changed()', target);
-        RETURN;
-    END IF;
     EXECUTE format('CREATE TRIGGER page_versions_insert AFTER INSERT ON %s REFERENCING NEW TABLE AS new_rows '
                    'FOR EACH STATEMENT EXECUTE FUNCTION phonix_page_versions_changed(%s)', target, arguments);
     EXECUTE format('CREATE TRIGGER page_versions_update AFTER UPDATE ON %s '
@@ -103,7 +128,7 @@ LANGUAGE plpgsql AS $$
 DECLARE
     name text;
 BEGIN
-    FOREACH name IN ARRAY ARRAY['page_versions', 'page_versions_insert', 'page_versions_update',
+    FOREACH name IN ARRAY ARRAY['page_versions_insert', 'page_versions_update',
                                 'page_versions_delete', 'page_versions_truncate'] LOOP
         EXECUTE format('DROP TRIGGER IF EXISTS %I ON %s', name, target);
     END LOOP;
@@ -115,6 +140,8 @@ REVERSE = """
 DROP FUNCTION phonix_page_versions_untrack(regclass);
 DROP FUNCTION phonix_page_versions_track(regclass, text[]);
 DROP FUNCTION phonix_page_versions_changed();
+DROP TABLE phonix_pagechange;
+DROP FUNCTION phonix_page_changes_apply();
 DROP FUNCTION phonix_page_versions_bump(bigint[]);
 DROP TABLE phonix_pageversion;
 """

@@ -1,12 +1,13 @@
 """Member pages are served from the cache until anything they show changes, and never to anyone else."""
 
 import re
+import threading
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -17,6 +18,7 @@ from dashboard.models import Notification
 from investment.tests.factories import buy
 from phonix import page_cache
 from phonix.page_cache import SITE, page_versions, pages_changed
+from wallet.tests.conftest import run_in_threads
 from wallet.tests.factories import fund
 
 pytestmark = pytest.mark.django_db
@@ -27,6 +29,7 @@ CACHED_PAGES = ["dashboard:home", "wallet:overview", "wallet:transactions", "ear
 UNTRACKED_READS = {
     "django_session": "the session key is part of the cache key",
     "phonix_pageversion": "the versions themselves",
+    "phonix_pagechange": "the changes not yet committed, as above",
     "otp_totp_totpdevice": "two-factor state is the session's, part of the cache key",
     "otp_static_staticdevice": "as above",
     "wallet_ledgerentry": "posted only with its account's new balance, and wallet_ledgeraccount is tracked",
@@ -34,12 +37,21 @@ UNTRACKED_READS = {
 }
 
 
-def tracked_tables() -> dict[str, bool]:
-    """Each table with page-version triggers: True where they name members, False for every member."""
+def tracked_tables() -> set[str]:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT tgrelid::regclass::text, bool_or(tgname <> 'page_versions') FROM pg_trigger"
-                       " WHERE tgname LIKE 'page_versions%' GROUP BY 1")
-        return dict(cursor.fetchall())
+        cursor.execute("SELECT DISTINCT tgrelid::regclass::text FROM pg_trigger WHERE tgname LIKE 'page_versions%'")
+        return {name for (name,) in cursor.fetchall()}
+
+
+def committed_versions(member_id: int) -> tuple[int, int]:
+    """The member's and every member's page versions once this test's transaction has applied its
+    changes, as its commit would."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS page_changes_apply IMMEDIATE")
+        cursor.execute("SET CONSTRAINTS page_changes_apply DEFERRED")
+    member, site, pending = page_versions(member_id)
+    assert pending == 0
+    return member, site
 
 
 def member_client(member) -> Client:
@@ -55,7 +67,7 @@ def served_from_cache(client, path) -> bool:
     with CaptureQueriesContext(connection) as queries:
         assert client.get(path).status_code == 200
     read = {table for q in queries.captured_queries for table in tables_in(q["sql"])}
-    return read <= {"django_session", "accounts_user", "phonix_pageversion"} and len(queries) <= 3
+    return read <= {"django_session", "accounts_user", "phonix_pageversion", "phonix_pagechange"} and len(queries) <= 3
 
 
 def tables_in(sql: str) -> set[str]:
@@ -82,7 +94,7 @@ def test_every_table_a_member_page_reads_tells_the_cache_when_it_changes(network
         with CaptureQueriesContext(connection) as queries:
             assert client.get(reverse(name)).status_code == 200
         read = {table for q in queries.captured_queries for table in tables_in(q["sql"])}
-        untracked = (read & tables) - set(tracked) - set(UNTRACKED_READS)
+        untracked = (read & tables) - tracked - set(UNTRACKED_READS)
         assert not untracked, f"{name} reads {sorted(untracked)}: track them in a migration"
 
 
@@ -105,9 +117,10 @@ def test_each_page_is_cached_and_forgotten_on_the_members_next_purchase(network,
     path = reverse(name)
     client.get(path)
     assert served_from_cache(client, path)
-    before = page_versions(member.pk)
+    before = committed_versions(member.pk)
     buy(member, Decimal("50"))
-    assert page_versions(member.pk)[0] > before[0]
+    assert not served_from_cache(client, path)  # the purchase is not committed yet: seen all the same
+    assert committed_versions(member.pk)[0] > before[0]
     assert not served_from_cache(client, path)
 
 
@@ -139,17 +152,39 @@ def test_another_member_or_session_never_gets_the_page(network):
 
 def test_a_statement_bumps_the_members_it_touches_and_one_over_many_members_bumps_all_pages():
     members = UserFactory.create_batch(3)
-    first, site = page_versions(members[0].pk)
+    first, site = committed_versions(members[0].pk)
+    untouched, crowded = committed_versions(members[2].pk)[0], committed_versions(members[1].pk)[0]
     with connection.cursor() as cursor:
         cursor.execute("UPDATE accounts_user SET total_earnings = total_earnings WHERE id = %s", [members[0].pk])
-    assert page_versions(members[0].pk) > (first, site) and page_versions(members[0].pk)[1] == site
-    untouched, crowded = page_versions(members[2].pk)[0], page_versions(members[1].pk)[0]
+    touched, site_after = committed_versions(members[0].pk)
+    assert touched > first and site_after == site
     with connection.cursor() as cursor:  # more rows than the migration's PAGE_VERSIONS_MANY
         cursor.execute("INSERT INTO dashboard_notification (user_id, kind, params)"
                        " SELECT %s, 'weekly_bonus', '{}' FROM generate_series(1, 1001)", [members[1].pk])
-    many_member, many_site = page_versions(members[1].pk)
+    many_member, many_site = committed_versions(members[1].pk)
     assert many_site > site and many_member == crowded
-    assert page_versions(members[2].pk)[0] == untouched
+    assert committed_versions(members[2].pk)[0] == untouched
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_transactions_touching_the_same_members_in_opposite_orders_both_commit():
+    """Each notes its members as it goes and takes the version rows only at commit, in one order:
+    neither waits for the other between its writes, so neither can deadlock on them."""
+    first, second = UserFactory.create_batch(2)
+    before = {m.pk: page_versions(m.pk)[0] for m in (first, second)}
+    both_wrote_one = threading.Barrier(2, timeout=10)
+
+    def work(index: int) -> str:
+        order = [first, second] if index == 0 else [second, first]
+        with transaction.atomic():
+            Notification.objects.create(user=order[0], kind=Notification.Kind.WEEKLY_BONUS)
+            both_wrote_one.wait()
+            Notification.objects.create(user=order[1], kind=Notification.Kind.WEEKLY_BONUS)
+        return "committed"
+
+    assert run_in_threads(2, work) == ["committed", "committed"]
+    after = {m.pk: page_versions(m.pk) for m in (first, second)}
+    assert all(after[pk][0] > before[pk] and after[pk][2] == 0 for pk in before)
 
 
 def test_a_site_wide_change_reaches_every_member(network):
@@ -160,7 +195,7 @@ def test_a_site_wide_change_reaches_every_member(network):
     assert served_from_cache(client, path)
     pages_changed()
     assert not served_from_cache(client, path)
-    assert page_versions(member.pk)[1] == page_versions(SITE)[0]
+    assert committed_versions(member.pk)[1] == committed_versions(SITE)[0]
 
 
 def test_a_page_showing_a_flash_message_is_not_kept(network):
