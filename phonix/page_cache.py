@@ -24,7 +24,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
-import time
 from collections.abc import Callable
 from datetime import datetime
 
@@ -41,9 +40,25 @@ from .context_processors import theme_from_request
 
 SITE = 0  # the page version of every member's pages
 
-# Without a release name, each process files its pages apart: a new release never serves pages
-# rendered by the templates of the one before.
-_RELEASE = getattr(settings, "PAGE_CACHE_RELEASE", "") or f"{os.getpid()}.{time.time_ns()}"
+RELEASE_FILES = (".py", ".html", ".txt", ".mo")  # what a page is rendered by: code, templates, translations
+
+
+def release_fingerprint(root) -> str:
+    """The size and time of every file of the code, its templates and translations: the same in
+    every process of one release, different after any change of them."""
+    digest = hashlib.sha256()
+    for directory, subdirectories, files in os.walk(root):
+        subdirectories[:] = sorted(d for d in subdirectories if not d.startswith(".") and d != "node_modules")
+        for name in sorted(files):
+            if name.endswith(RELEASE_FILES):
+                path = os.path.join(directory, name)
+                stat = os.stat(path)
+                digest.update(f"{os.path.relpath(path, root)} {stat.st_size} {stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()[:16]
+
+
+# No release ever serves a page rendered by another's templates.
+_RELEASE = settings.PAGE_CACHE_RELEASE or release_fingerprint(settings.BASE_DIR)
 _EXPIRES_AT = "_page_cache_expires_at"
 
 

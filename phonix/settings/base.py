@@ -146,9 +146,9 @@ CACHES = {
     },
 }
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
-# Member pages kept rendered in the default cache until what they show changes (phonix/page_cache.py);
-# the longest an entry lives, and the release name that keeps releases' pages apart (empty: each
-# process keeps its own).
+# Member pages kept rendered in the default cache until what they show changes (phonix/page_cache.py):
+# the longest an entry lives, and the release name that keeps releases' pages apart (empty: a
+# fingerprint of the code's files).
 PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=60)
 PAGE_CACHE_RELEASE = env("PAGE_CACHE_RELEASE", default="")
 

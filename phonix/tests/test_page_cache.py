@@ -252,3 +252,16 @@ def test_a_cache_outage_still_renders_the_page(network, monkeypatch):
 
     monkeypatch.setattr(page_cache, "cache", BrokenCache())
     assert client.get(reverse("wallet:overview")).status_code == 200
+
+
+def test_the_release_fingerprint_changes_with_any_template(tmp_path):
+    (tmp_path / "templates").mkdir()
+    page = tmp_path / "templates" / "page.html"
+    page.write_text("<p>one</p>")
+    (tmp_path / "notes.md").write_text("not rendered")
+    first = page_cache.release_fingerprint(tmp_path)
+    assert page_cache.release_fingerprint(tmp_path) == first
+    (tmp_path / "notes.md").write_text("still not rendered")
+    assert page_cache.release_fingerprint(tmp_path) == first
+    page.write_text("<p>two</p>")
+    assert page_cache.release_fingerprint(tmp_path) != first
