@@ -6,7 +6,9 @@ in as the member whose downline is everyone and as one with no downline. One cli
 pages in turn, round after round, for a bounded time (p50/p95 per page, each member). Then 20
 concurrent clients of the top member, on one page at a time in turns of a second, three rounds
 (requests a second). Every figure is also given as a ratio to the bare view (session and user
-only) measured in the same run; goals: p95 ratio ≤ 2, throughput ratio ≥ 0.5.
+only) measured in the same run; goals: p95 ratio ≤ 2, throughput ratio ≥ 0.5. The member pages
+are served from the page cache while nothing they show changes; `http_<page>_changed_p50_ms` is
+the page rendered afresh right after a change (the first view after a deposit or a payout).
 """
 
 import sys
@@ -39,6 +41,7 @@ from django.utils.crypto import get_random_string  # noqa: E402
 from accounts.models import User  # noqa: E402
 from bench._http_urls import BARE_PATH  # noqa: E402
 from investment.selectors import plan_current  # noqa: E402
+from phonix.page_cache import pages_changed  # noqa: E402
 from ranks.services import leg_volumes_recompute  # noqa: E402
 from wallet.seeding import network_seed  # noqa: E402
 
@@ -55,6 +58,7 @@ PAGES = {
 WORKERS, THREADS, CLIENTS = 2, 4, 20
 ONE_CLIENT_SECONDS = 24.0  # all pages, both members, in rounds
 SLICE_SECONDS, LOAD_ROUNDS = 1.0, 3  # with 20 clients: each page for 3 s in all
+CHANGED_ROUNDS = 15  # each page rendered afresh after a change of the member's pages
 TOP_MEMBER_SHARE = 20  # one history line in this many is the top member's
 
 
@@ -258,6 +262,19 @@ def many_clients(port: int, cookie: str) -> dict[str, float]:
     return {page: sum(counts[page] for counts in served) / spent[page] for page in PAGES}
 
 
+def after_a_change(port: int, cookie: str, member_id: int) -> dict[str, list[float]]:
+    """Each page right after a write that changed the member's pages, as the first view after a
+    deposit or a payout: rendered afresh, not served from the page cache."""
+    client = Client(port, cookie)
+    times: dict[str, list[float]] = {page: [] for page in PAGES if page != "bare"}
+    for _ in range(CHANGED_ROUNDS):
+        for page in times:
+            pages_changed([member_id])
+            times[page].append(client.get(PAGES[page]))
+    client.close()
+    return times
+
+
 def percentile(values: list[float], share: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[int(share * 100) - 1]
 
@@ -275,7 +292,7 @@ def main() -> None:
         process = gunicorn_start(port, log)
         try:
             gunicorn_ready(port, cookies["top"], process)
-            measure(port, cookies, members)
+            measure(port, cookies, members, top.pk)
         finally:
             process.terminate()
             try:
@@ -289,7 +306,7 @@ def main() -> None:
                 print(f"# gunicorn logged {len(errors)} tracebacks", flush=True)
 
 
-def measure(port: int, cookies: dict[str, str], members: int) -> None:
+def measure(port: int, cookies: dict[str, str], members: int, top_id: int) -> None:
     times = one_client(port, cookies)
     for member, size in (("top", members), ("leaf", 0)):
         bare_p95 = percentile(times[member, "bare"], 0.95)
@@ -301,6 +318,9 @@ def measure(port: int, cookies: dict[str, str], members: int) -> None:
             report(f"http_{page}{suffix}_p95_ms", p95 * 1000, "ms", f"{size}-downline/{len(values)}-requests")
             if page != "bare":
                 report(f"http_{page}{suffix}_p95_ratio", p95 / bare_p95, "x", f"{size}-downline")
+    for page, values in after_a_change(port, cookies["top"], top_id).items():
+        report(f"http_{page}_changed_p50_ms", statistics.median(values) * 1000, "ms",
+               f"{members}-downline/{len(values)}-requests")
     rates = many_clients(port, cookies["top"])
     for page, rate in rates.items():
         report(f"http_{page}_rps", rate, "req/s", f"{members}-downline/{CLIENTS}-clients")

@@ -63,25 +63,33 @@ _EXPIRES_AT = "_page_cache_expires_at"
 
 
 def page_versions(member_id: int) -> tuple[int, int, int]:
-    """The member's page version, every member's (0 where nothing has changed yet), and the
-    changes this transaction has made and not yet committed: a page rendered inside a transaction
-    (as in tests) must not be served again after the transaction's own next write."""
+    """The member's page version, every member's (0 where nothing has changed yet), and how many
+    changes this transaction has noted: a page rendered inside a transaction (as in tests) must not
+    be served again after the transaction's own next write, which no version shows before commit."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT coalesce((SELECT version FROM phonix_pageversion WHERE member_id = %s), 0),"
             " coalesce((SELECT version FROM phonix_pageversion WHERE member_id = %s), 0),"
-            " (SELECT count(*) FROM phonix_pagechange)",
+            " coalesce(nullif(current_setting('phonix.page_changes_noted', true), ''), '0')::int",
             [member_id, SITE],
         )
-        member, site, pending = cursor.fetchone()
-    return member, site, pending
+        member, site, notes = cursor.fetchone()
+    return member, site, notes
 
 
 def pages_changed(member_ids: list[int] | None = None) -> None:
     """Mark pages out of date for a change the database does not see (a cache written by a task):
     the given members', or with none, every member's."""
     with connection.cursor() as cursor:
-        cursor.execute("INSERT INTO phonix_pagechange VALUES (%s::bigint[])", [member_ids or [SITE]])
+        cursor.execute("SELECT phonix_page_changes_note(%s::bigint[])", [member_ids or None])
+
+
+def pages_change_for_everyone() -> None:
+    """The current transaction changes many members' pages (a payout batch): note every member's
+    at once, so that the triggers skip its rows rather than note each member's. The triggers
+    switch so by themselves after PAGE_VERSIONS_MANY rows; this spares a batch even those."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT phonix_page_changes_note(NULL)")
 
 
 def page_expires_at(request: HttpRequest, moment: datetime) -> None:

@@ -1,13 +1,15 @@
 """Page versions: what tells a member's cached pages (phonix/page_cache.py) that they are out of date.
 
-One row per member whose pages have changed, and row 0 for every member's. Statement triggers on
-the tables the member pages read note the members a statement touched (the columns given to
-phonix_page_versions_track, an array column marked with a leading `*`), or 0 for a table every
-member sees, in phonix_pagechange; at commit a deferred trigger turns the transaction's notes into
-new versions, in member order. The version rows are so locked only at the very end of a
-transaction and in one order, never between its other locks: no new wait, no deadlock. A
-transaction that touches more than PAGE_VERSIONS_MANY members bumps row 0 instead of each
-member's: a payout batch costs one row, not one per member.
+One row per member whose pages have changed, and row 0 for every member's. A row trigger on each
+table the member pages read notes the members a row belongs to (the columns given to
+phonix_page_versions_track; an array column marked with a leading `*`), or 0 for a table every
+member sees, in settings local to the transaction; at commit a deferred trigger turns the notes
+into new versions, in member order. The version rows are so locked only at the very end of a
+transaction and in one order, never between its other locks: no new wait, no deadlock.
+
+A transaction that changes more than PAGE_VERSIONS_MANY rows notes 0 instead and stops noting:
+the triggers' WHEN then skips every further row at the cost of reading a setting, so a payout
+batch over 100,000 members pays for a thousand notes, not a hundred thousand.
 
 A version is the time of the change in microseconds and never goes back, so that a cache that
 outlives a restored database cannot serve an old page under a version seen again.
@@ -25,6 +27,11 @@ CREATE TABLE phonix_pageversion (
 COMMENT ON TABLE phonix_pageversion IS
     'When the cached pages of a member (member_id), or of every member (0), last went out of date';
 
+-- One row per transaction with changes noted and not yet applied: it schedules the deferred
+-- trigger that applies them at commit. Rows of other transactions are never visible here, since
+-- each transaction takes its own row out before it commits.
+CREATE TABLE phonix_pagechange (noted_at timestamptz NOT NULL DEFAULT clock_timestamp());
+
 CREATE FUNCTION phonix_page_versions_bump(member_ids bigint[]) RETURNS void
 LANGUAGE sql AS $$
     -- In member order, so that two transactions bumping the same members cannot deadlock here.
@@ -34,18 +41,47 @@ LANGUAGE sql AS $$
     ON CONFLICT (member_id) DO UPDATE SET version = greatest(p.version + 1, excluded.version)
 $$;
 
--- This transaction's changes until it commits: rows of other transactions are never visible
--- here, since each transaction takes its own rows out before it commits.
-CREATE TABLE phonix_pagechange (member_ids bigint[] NOT NULL);
+-- The members whose pages a row change makes out of date; NULL for every member's. Kept in
+-- settings local to the transaction (phonix.page_changes_*), which cost no row and no lock:
+--   page_changes          'all' once every member's pages are noted: the triggers skip the rest
+--   page_changes_members  the members noted, comma-separated
+--   page_changes_noted    how many notes the transaction has made (the page cache reads it too)
+--   page_changes_pending  'yes' while a phonix_pagechange row waits for the commit
+CREATE FUNCTION phonix_page_changes_note(member_ids bigint[]) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    noted int := coalesce(nullif(current_setting('phonix.page_changes_noted', true), ''), '0')::int + 1;
+BEGIN
+    IF current_setting('phonix.page_changes', true) = 'all' THEN
+        RETURN;
+    END IF;
+    PERFORM set_config('phonix.page_changes_noted', noted::text, true);
+    IF member_ids IS NULL OR noted > {PAGE_VERSIONS_MANY} THEN
+        PERFORM set_config('phonix.page_changes', 'all', true);
+        PERFORM set_config('phonix.page_changes_members', '0', true);
+    ELSE
+        PERFORM set_config('phonix.page_changes_members', concat_ws(',',
+            nullif(current_setting('phonix.page_changes_members', true), ''),
+            nullif(array_to_string(member_ids, ','), '')), true);  -- a row of no member adds nothing
+    END IF;
+    IF current_setting('phonix.page_changes_pending', true) IS DISTINCT FROM 'yes' THEN
+        PERFORM set_config('phonix.page_changes_pending', 'yes', true);
+        INSERT INTO phonix_pagechange DEFAULT VALUES;
+    END IF;
+END
+$$;
 
 CREATE FUNCTION phonix_page_changes_apply() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
-    changed bigint[];
+    changed bigint[] := (SELECT array_agg(DISTINCT id::bigint) FROM unnest(string_to_array(
+        current_setting('phonix.page_changes_members', true), ',')) AS id WHERE id <> '');
 BEGIN
-    WITH taken AS (DELETE FROM phonix_pagechange RETURNING member_ids)
-    SELECT array_agg(DISTINCT id) INTO changed FROM taken, unnest(taken.member_ids) AS id;
-    IF cardinality(changed) > {PAGE_VERSIONS_MANY} THEN
+    PERFORM set_config('phonix.page_changes_pending', '', true);
+    PERFORM set_config('phonix.page_changes_members', '', true);
+    PERFORM set_config('phonix.page_changes', '', true);
+    DELETE FROM phonix_pagechange;
+    IF 0 = ANY(changed) OR cardinality(changed) > {PAGE_VERSIONS_MANY} THEN  -- every member's covers the rest
         changed := ARRAY[0]::bigint[];
     END IF;
     IF changed IS NOT NULL THEN
@@ -55,93 +91,73 @@ BEGIN
 END
 $$;
 
--- The first of a transaction's notes applies them all; the others find nothing left.
 CREATE CONSTRAINT TRIGGER page_changes_apply AFTER INSERT ON phonix_pagechange
     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION phonix_page_changes_apply();
 
-CREATE FUNCTION phonix_page_versions_changed() RETURNS trigger
-LANGUAGE plpgsql AS $$
-DECLARE
-    member_column text;
-    sources text[];
-    source text;
-    selects text[] := '{{}}';
-    many boolean;
-    touched bigint[];
-BEGIN
-    IF TG_OP = 'TRUNCATE' THEN
-        INSERT INTO phonix_pagechange VALUES (ARRAY[0]::bigint[]);
-        RETURN NULL;
-    END IF;
-    sources := CASE TG_OP WHEN 'INSERT' THEN ARRAY['new_rows'] WHEN 'DELETE' THEN ARRAY['old_rows']
-                          ELSE ARRAY['new_rows', 'old_rows'] END;
-    -- NULL when the statement changed no row (an upsert that found its row, say): nothing to note
-    EXECUTE format('SELECT count(*) > {PAGE_VERSIONS_MANY} FROM (SELECT 1 FROM %I LIMIT {PAGE_VERSIONS_MANY + 1}) s'
-                   ' HAVING count(*) > 0', sources[1]) INTO many;
-    IF many IS NULL THEN
-        RETURN NULL;
-    END IF;
-    IF many OR TG_NARGS = 0 THEN
-        INSERT INTO phonix_pagechange VALUES (ARRAY[0]::bigint[]);
-        RETURN NULL;
-    END IF;
-    FOREACH source IN ARRAY sources LOOP
-        FOREACH member_column IN ARRAY TG_ARGV LOOP
-            IF left(member_column, 1) = '*' THEN
-                selects := selects || format('SELECT unnest(%I) FROM %I', substr(member_column, 2), source);
-            ELSE
-                selects := selects || format('SELECT %I FROM %I', member_column, source);
-            END IF;
-        END LOOP;
-    END LOOP;
-    EXECUTE 'SELECT array_agg(DISTINCT id) FROM (' || array_to_string(selects, ' UNION ALL ') || ') s(id)'
-            ' WHERE id IS NOT NULL'
-        INTO touched;
-    IF touched IS NOT NULL THEN
-        INSERT INTO phonix_pagechange VALUES (touched);
-    END IF;
-    RETURN NULL;
-END
-$$;
-
 -- Every change of `target` makes the pages of the members in `member_columns` out of date; with
--- no column, every member's.
+-- no column, every member's. Writes the table's own trigger function, the columns named in it.
 CREATE FUNCTION phonix_page_versions_track(target regclass, VARIADIC member_columns text[] DEFAULT '{{}}')
 RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
-    arguments text := coalesce((SELECT string_agg(quote_literal(c), ', ') FROM unnest(member_columns) AS c), '');
+    function_name text := 'phonix_page_versions_' || (SELECT relname FROM pg_class WHERE oid = target);
+    row_members text;
+    old_members text := 'NULL';
+    new_members text := 'NULL';
 BEGIN
-    EXECUTE format('CREATE TRIGGER page_versions_insert AFTER INSERT ON %s REFERENCING NEW TABLE AS new_rows '
-                   'FOR EACH STATEMENT EXECUTE FUNCTION phonix_page_versions_changed(%s)', target, arguments);
-    EXECUTE format('CREATE TRIGGER page_versions_update AFTER UPDATE ON %s '
-                   'REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows '
-                   'FOR EACH STATEMENT EXECUTE FUNCTION phonix_page_versions_changed(%s)', target, arguments);
-    EXECUTE format('CREATE TRIGGER page_versions_delete AFTER DELETE ON %s REFERENCING OLD TABLE AS old_rows '
-                   'FOR EACH STATEMENT EXECUTE FUNCTION phonix_page_versions_changed(%s)', target, arguments);
+    IF cardinality(member_columns) > 0 THEN
+        row_members := (SELECT string_agg(CASE WHEN left(c, 1) = '*' THEN format('%%s.%I', substr(c, 2))
+                                              ELSE format('ARRAY[%%s.%I]', c) END, ' || ')
+                        FROM unnest(member_columns) AS c);
+        old_members := format(row_members, VARIADIC array_fill('OLD'::text, ARRAY[cardinality(member_columns)]));
+        new_members := format(row_members, VARIADIC array_fill('NEW'::text, ARRAY[cardinality(member_columns)]));
+    END IF;
+    EXECUTE format($f$
+        CREATE FUNCTION %I() RETURNS trigger LANGUAGE plpgsql AS $body$
+        BEGIN
+            -- Rows of a statement are queued before the first of them is noted: the rest of a
+            -- statement over many rows finds every member's pages noted already.
+            IF current_setting('phonix.page_changes', true) = 'all' THEN
+                RETURN NULL;
+            END IF;
+            PERFORM phonix_page_changes_note(CASE TG_OP WHEN 'INSERT' THEN %s WHEN 'DELETE' THEN %s
+                                                      ELSE %s || %s END);
+            RETURN NULL;
+        END
+        $body$
+    $f$, function_name, new_members, old_members, new_members, old_members);
+    EXECUTE format('CREATE TRIGGER page_versions AFTER INSERT OR UPDATE OR DELETE ON %s FOR EACH ROW '
+                   'WHEN (current_setting(%L, true) IS DISTINCT FROM %L) EXECUTE FUNCTION %I()',
+                   target, 'phonix.page_changes', 'all', function_name);
     EXECUTE format('CREATE TRIGGER page_versions_truncate AFTER TRUNCATE ON %s '
-                   'FOR EACH STATEMENT EXECUTE FUNCTION phonix_page_versions_changed()', target);
+                   'FOR EACH STATEMENT EXECUTE FUNCTION phonix_page_versions_truncated()', target);
+END
+$$;
+
+CREATE FUNCTION phonix_page_versions_truncated() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM phonix_page_changes_note(NULL);
+    RETURN NULL;
 END
 $$;
 
 CREATE FUNCTION phonix_page_versions_untrack(target regclass) RETURNS void
 LANGUAGE plpgsql AS $$
-DECLARE
-    name text;
 BEGIN
-    FOREACH name IN ARRAY ARRAY['page_versions_insert', 'page_versions_update',
-                                'page_versions_delete', 'page_versions_truncate'] LOOP
-        EXECUTE format('DROP TRIGGER IF EXISTS %I ON %s', name, target);
-    END LOOP;
+    EXECUTE format('DROP TRIGGER page_versions ON %s', target);
+    EXECUTE format('DROP TRIGGER page_versions_truncate ON %s', target);
+    EXECUTE format('DROP FUNCTION %I()', 'phonix_page_versions_' || (SELECT relname FROM pg_class WHERE oid = target));
 END
 $$;
 """
 
 REVERSE = """
 DROP FUNCTION phonix_page_versions_untrack(regclass);
+DROP FUNCTION phonix_page_versions_truncated();
 DROP FUNCTION phonix_page_versions_track(regclass, text[]);
-DROP FUNCTION phonix_page_versions_changed();
 DROP TABLE phonix_pagechange;
 DROP FUNCTION phonix_page_changes_apply();
+DROP FUNCTION phonix_page_changes_note(bigint[]);
 DROP FUNCTION phonix_page_versions_bump(bigint[]);
 DROP TABLE phonix_pageversion;
 """
