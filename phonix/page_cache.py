@@ -9,8 +9,8 @@ under a new key.
 
 Also in the key is everything else a page is rendered from: the path and query, the host (the
 referral link), the session (sign-in and two-factor state), the CSRF secret (the forms' tokens are
-made from it), the language, the colour theme, today's date (pages that count days and weeks),
-and the release (the templates).
+made from it), whether the session passed two-factor authentication, the language, the colour
+theme, today's date (pages that count days and weeks), and the release (the templates).
 
 Not cached: anything but a GET answered 200 with HTML, htmx requests, a page with flash messages
 to show, a response that sets a cookie, a visitor without a CSRF cookie or session yet. A page
@@ -129,10 +129,18 @@ def _cache_key(request: HttpRequest) -> str | None:
         return None
     parts = [
         _RELEASE, *map(str, page_versions(user.pk)), str(user.pk), session_key, csrf_secret,
+        str(_two_factor_verified(user)),
         get_language() or "", theme_from_request(request), timezone.localdate().isoformat(),
         request.get_host(), request.get_full_path(),
     ]
     return "page:" + hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def _two_factor_verified(user) -> bool:
+    """Whether this session passed the second factor (django-otp keeps it in the session, whose key
+    stays the same)."""
+    is_verified = getattr(user, "is_verified", None)
+    return bool(is_verified and is_verified())
 
 
 def _timeout(request: HttpRequest) -> int:

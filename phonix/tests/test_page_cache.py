@@ -29,8 +29,6 @@ CACHED_PAGES = ["dashboard:home", "wallet:overview", "wallet:transactions", "ear
 UNTRACKED_READS = {
     "django_session": "the session key is part of the cache key",
     "phonix_pageversion": "the versions themselves",
-    "otp_totp_totpdevice": "two-factor state is the session's, part of the cache key",
-    "otp_static_staticdevice": "as above",
     "wallet_ledgerentry": "posted only with its account's new balance, and wallet_ledgeraccount is tracked",
     "wallet_ledgertransaction": "as above",
 }
