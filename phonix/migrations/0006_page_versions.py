@@ -101,8 +101,8 @@ RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
     function_name text := 'phonix_page_versions_' || (SELECT relname FROM pg_class WHERE oid = target);
     row_members text;
-    old_members text := 'NULL';
-    new_members text := 'NULL';
+    old_members text := 'NULL::bigint[]';
+    new_members text := 'NULL::bigint[]';
 BEGIN
     IF cardinality(member_columns) > 0 THEN
         row_members := (SELECT string_agg(CASE WHEN left(c, 1) = '*' THEN format('%%s.%I', substr(c, 2))

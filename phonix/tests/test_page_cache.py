@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
-from dashboard.models import Notification
+from dashboard.models import Announcement, Notification
 from investment.tests.factories import buy
 from phonix import page_cache
 from phonix.page_cache import SITE, page_versions, pages_changed
@@ -261,3 +261,15 @@ def test_the_release_fingerprint_changes_with_any_template(tmp_path):
     assert page_cache.release_fingerprint(tmp_path) == first
     page.write_text("<p>two</p>")
     assert page_cache.release_fingerprint(tmp_path) != first
+
+
+def test_a_change_of_what_every_member_sees_reaches_every_members_pages(network):
+    _, member = network
+    client = member_client(member)
+    path = reverse("dashboard:home")
+    client.get(path)
+    assert served_from_cache(client, path)
+    site = committed_versions(member.pk)[1]
+    Announcement.objects.create(title="Maintenance tonight", body="Back by six.")
+    assert committed_versions(member.pk)[1] > site
+    assert "Maintenance tonight" in client.get(path).content.decode()
