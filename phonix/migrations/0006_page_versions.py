@@ -101,8 +101,11 @@ RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
     function_name text := 'phonix_page_versions_' || (SELECT relname FROM pg_class WHERE oid = target);
     row_members text;
-    old_members text := 'NULL::bigint[]';
-    new_members text := 'NULL::bigint[]';
+    -- A table every member sees notes member 0; NULL (every member's, the rest of the transaction
+    -- skipped) is kept for a batch and TRUNCATE, so that later writes of the same transaction
+    -- are still noted and show to a page read inside it.
+    old_members text := 'ARRAY[0]::bigint[]';
+    new_members text := 'ARRAY[0]::bigint[]';
 BEGIN
     IF cardinality(member_columns) > 0 THEN
         row_members := (SELECT string_agg(CASE WHEN left(c, 1) = '*' THEN format('%%s.%I', substr(c, 2))
