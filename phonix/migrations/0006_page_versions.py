@@ -56,7 +56,9 @@ BEGIN
         RETURN;
     END IF;
     PERFORM set_config('phonix.page_changes_noted', noted::text, true);
-    IF member_ids IS NULL OR noted > {PAGE_VERSIONS_MANY} THEN
+    -- Past a thousand rows, or members enough to fill the setting (deep uplines), every member's.
+    IF member_ids IS NULL OR noted > {PAGE_VERSIONS_MANY}
+       OR length(current_setting('phonix.page_changes_members', true)) > {PAGE_VERSIONS_MANY * 20} THEN
         PERFORM set_config('phonix.page_changes', 'all', true);
         PERFORM set_config('phonix.page_changes_members', '0', true);
     ELSE

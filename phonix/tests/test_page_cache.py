@@ -276,3 +276,13 @@ def test_a_change_of_what_every_member_sees_reaches_every_members_pages(network)
     Announcement.objects.create(title="Maintenance tonight", body="Back by six.")
     assert committed_versions(member.pk)[1] > site
     assert "Maintenance tonight" in client.get(path).content.decode()
+
+
+def test_a_few_rows_naming_very_many_members_note_every_members_pages():
+    member = UserFactory()
+    before = committed_versions(member.pk)[1]
+    with connection.cursor() as cursor:  # one row whose upline names 3,000 members
+        cursor.execute("UPDATE accounts_user SET upline_ids = ARRAY(SELECT generate_series(1000000, 1003000))"
+                       " WHERE id = %s", [member.pk])
+        cursor.execute("UPDATE accounts_user SET upline_ids = '{}' WHERE id = %s", [member.pk])
+    assert committed_versions(member.pk)[1] > before
