@@ -84,6 +84,9 @@ def pages_changed(member_ids: list[int] | None = None) -> None:
         cursor.execute("SELECT phonix_page_changes_note(%s::bigint[])", [member_ids or None])
 
 
+MANY_MEMBERS = 1_000  # past this, a transaction notes every member's pages (migration phonix 0006)
+
+
 def pages_change_for_everyone() -> None:
     """The current transaction changes many members' pages (a payout batch): note every member's
     at once, so that the triggers skip its rows rather than note each member's. The triggers

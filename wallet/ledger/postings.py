@@ -22,6 +22,7 @@ from phonix.exceptions import (
     UnbalancedPosting,
 )
 from phonix.money import parse_amount
+from phonix.page_cache import MANY_MEMBERS, pages_change_for_everyone
 from phonix.sql import SqlParams, SqlValue, array_literal
 
 from ..models import (
@@ -176,6 +177,8 @@ def ledger_post_batch(*, postings: Sequence[Posting]) -> BatchResult:
     created: dict[str, int] = {}
     already = 0
     with transaction.atomic():
+        if len(postings) > MANY_MEMBERS:  # the triggers would switch so after as many rows anyway
+            pages_change_for_everyone()
         for start in range(0, len(postings), BATCH_CHUNK):
             chunk = postings[start : start + BATCH_CHUNK]
             new_ids, old = _post_chunk(chunk)
