@@ -26,7 +26,7 @@ from phonix.audit import audit_record
 from phonix.exceptions import DistributionRefused, IdempotencyConflict, NotPermitted
 from phonix.models import AuditLog
 from phonix.money import AmountInput, parse_amount
-from phonix.page_cache import pages_change_for_everyone
+from phonix.page_cache import pages_changed
 from phonix.sql import SqlParams
 from ranks.models import RankCode
 from wallet.ledger.payouts import ledger_post_payouts, payout_table_create
@@ -228,7 +228,7 @@ _PAY_MAIN_SQL = """
 
 
 def _pay(distribution: Distribution, recipients: RecipientFilter) -> None:
-    pages_change_for_everyone()  # paid to a crowd: their pages are noted as one
+    pages_changed()  # paid to a crowd: their pages are noted as one
     rows_sql, params = _recipient_rows_sql(recipients, distribution.account)
     params = {**params, "amount": distribution.amount_each, "distribution": distribution.pk}
     if distribution.account == Distribution.Account.MAIN:

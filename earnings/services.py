@@ -30,7 +30,7 @@ from mining.selectors import income_requires_session, session_ran_before_sql
 from phonix.exceptions import FuturePeriod
 from phonix.models import StuckItem
 from phonix.money import ZERO, round_down
-from phonix.page_cache import pages_change_for_everyone
+from phonix.page_cache import pages_changed
 from phonix.sql import SqlParams
 from phonix.stuck import stuck_item_clear, stuck_item_record
 from wallet.ledger.accounts import member_account_ids, platform_account
@@ -320,7 +320,7 @@ def daily_income_pay(*, payout_date: dt.date, dry_run: bool = False, batch_membe
 def _daily_batch(result: DailyIncomeResult, params: SqlParams, *, payout_date: dt.date,
                  members: tuple[int, int], now: dt.datetime) -> None:
     due = f"s.user_id BETWEEN %(low)s AND %(high)s AND {_DUE}"
-    pages_change_for_everyone()  # a batch pays thousands: their pages are noted as one
+    pages_changed()  # a batch pays thousands: their pages are noted as one
     with connection.cursor() as cursor:
         cursor.execute(
             f"""

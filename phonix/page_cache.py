@@ -78,21 +78,12 @@ def page_versions(member_id: int) -> tuple[int, int, int]:
 
 
 def pages_changed(member_ids: list[int] | None = None) -> None:
-    """Mark pages out of date for a change the database does not see (a cache written by a task):
-    the given members', or with none, every member's."""
+    """Mark pages out of date for a change the triggers do not see (a cache written by a task): the
+    given members', or with none, every member's. Every member's also makes the triggers skip the
+    rest of the transaction's rows: a payout batch says so first, rather than have each of its
+    first thousand rows noted."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT phonix_page_changes_note(%s::bigint[])", [member_ids or None])
-
-
-MANY_MEMBERS = 1_000  # past this, a transaction notes every member's pages (migration phonix 0006)
-
-
-def pages_change_for_everyone() -> None:
-    """The current transaction changes many members' pages (a payout batch): note every member's
-    at once, so that the triggers skip its rows rather than note each member's. The triggers
-    switch so by themselves after PAGE_VERSIONS_MANY rows; this spares a batch even those."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT phonix_page_changes_note(NULL)")
 
 
 def page_expires_at(request: HttpRequest, moment: datetime) -> None:

@@ -17,7 +17,7 @@ from investment.caps import cap_room_sql
 from investment.models import PlanVersion
 from investment.selectors import plan_current
 from phonix.exceptions import FuturePeriod
-from phonix.page_cache import pages_change_for_everyone
+from phonix.page_cache import pages_changed
 from wallet.ledger.payouts import ledger_post_payouts, payout_table_create
 from wallet.models import LedgerTransaction, Transaction
 
@@ -336,7 +336,7 @@ def weekly_bonuses_pay(
     for start in range(0, len(candidates), PAYOUT_CHUNK):
         chunk = candidates[start : start + PAYOUT_CHUNK]
         with transaction.atomic():
-            pages_change_for_everyone()  # a chunk pays many members: their pages are noted as one
+            pages_changed()  # a chunk pays many members: their pages are noted as one
             _pay_chunk(user_ids=chunk, target=target, plan=plan, result=result)
             if dry_run:
                 transaction.set_rollback(True)

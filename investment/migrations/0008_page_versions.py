@@ -1,21 +1,17 @@
-"""The member pages' cache forgets what these tables change (phonix/page_cache.py): the
-pages of the members in the columns named, or every member's where none is."""
+"""The member pages' cache forgets what these tables change (phonix/page_versions.py)."""
 
 from django.db import migrations
 
-FORWARD = """
-SELECT phonix_page_versions_track('investment_subscription', 'user_id');
-SELECT phonix_page_versions_track('investment_planversion');
-"""
-
-REVERSE = """
-SELECT phonix_page_versions_untrack('investment_subscription');
-SELECT phonix_page_versions_untrack('investment_planversion');
-"""
+from phonix.page_versions import tracked
 
 
 class Migration(migrations.Migration):
 
     dependencies = [("investment", "0007_subscription_half_pages"), ("phonix", "0006_page_versions")]
 
-    operations = [migrations.RunSQL(FORWARD, REVERSE)]
+    operations = [
+        tracked(
+            ("investment_subscription", "user_id"),
+            ("investment_planversion",),
+        ),
+    ]

@@ -17,7 +17,7 @@ outlives a restored database cannot serve an old page under a version seen again
 
 from django.db import migrations
 
-PAGE_VERSIONS_MANY = 1000
+from phonix.page_versions import MANY_MEMBERS as PAGE_VERSIONS_MANY
 
 FORWARD = f"""
 CREATE TABLE phonix_pageversion (

@@ -1,25 +1,19 @@
-"""The member pages' cache forgets what these tables change (phonix/page_cache.py): the
-pages of the members in the columns named, or every member's where none is."""
+"""The member pages' cache forgets what these tables change (phonix/page_versions.py)."""
 
 from django.db import migrations
 
-FORWARD = """
-SELECT phonix_page_versions_track('ranks_membervolume', 'user_id');
-SELECT phonix_page_versions_track('ranks_rank', 'user_id');
-SELECT phonix_page_versions_track('ranks_rankachievement', 'user_id');
-SELECT phonix_page_versions_track('ranks_weeklybonus', 'user_id');
-"""
-
-REVERSE = """
-SELECT phonix_page_versions_untrack('ranks_membervolume');
-SELECT phonix_page_versions_untrack('ranks_rank');
-SELECT phonix_page_versions_untrack('ranks_rankachievement');
-SELECT phonix_page_versions_untrack('ranks_weeklybonus');
-"""
+from phonix.page_versions import tracked
 
 
 class Migration(migrations.Migration):
 
     dependencies = [("ranks", "0002_weekly_bonus_plan_version"), ("phonix", "0006_page_versions")]
 
-    operations = [migrations.RunSQL(FORWARD, REVERSE)]
+    operations = [
+        tracked(
+            ("ranks_membervolume", "user_id"),
+            ("ranks_rank", "user_id"),
+            ("ranks_rankachievement", "user_id"),
+            ("ranks_weeklybonus", "user_id"),
+        ),
+    ]

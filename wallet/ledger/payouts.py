@@ -24,7 +24,8 @@ from django.db import connection
 from django.utils.translation import gettext as _
 
 from phonix.exceptions import IdempotencyConflict
-from phonix.page_cache import MANY_MEMBERS, pages_change_for_everyone
+from phonix.page_cache import pages_changed
+from phonix.page_versions import MANY_MEMBERS
 from phonix.sql import SqlParams
 
 from ..models import AccountCode
@@ -86,7 +87,7 @@ def ledger_post_payouts(
         if not members:
             return PayoutBatch(transaction_id=None, members=0, total=Decimal(0))
         if members > MANY_MEMBERS:  # the triggers would switch so after as many rows anyway
-            pages_change_for_everyone()
+            pages_changed()
         cursor.execute(
             f"""
             INSERT INTO wallet_ledgeraccount (user_id, code, balance, created_at)

@@ -22,7 +22,8 @@ from phonix.exceptions import (
     UnbalancedPosting,
 )
 from phonix.money import parse_amount
-from phonix.page_cache import MANY_MEMBERS, pages_change_for_everyone
+from phonix.page_cache import pages_changed
+from phonix.page_versions import MANY_MEMBERS
 from phonix.sql import SqlParams, SqlValue, array_literal
 
 from ..models import (
@@ -178,7 +179,7 @@ def ledger_post_batch(*, postings: Sequence[Posting]) -> BatchResult:
     already = 0
     with transaction.atomic():
         if len(postings) > MANY_MEMBERS:  # the triggers would switch so after as many rows anyway
-            pages_change_for_everyone()
+            pages_changed()
         for start in range(0, len(postings), BATCH_CHUNK):
             chunk = postings[start : start + BATCH_CHUNK]
             new_ids, old = _post_chunk(chunk)
