@@ -2,8 +2,10 @@
 deposit: the same page, working, at phone and desktop size (screenshots in .screenshots/)."""
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from playwright.sync_api import expect
+from redis import Redis
 
 from accounts.tests.factories import UserFactory
 from investment.tests.factories import buy
@@ -15,7 +17,7 @@ PAGES = ["/dashboard/", "/wallet/", "/wallet/transactions/", "/earnings/", "/tea
 
 
 def cached_page_count() -> int:
-    redis = cache._cache.get_client()  # Django's Redis cache lists no keys itself
+    redis = Redis.from_url(settings.CACHES["default"]["LOCATION"])  # Django's cache lists no keys
     return len(redis.keys(cache.make_key("page:*")))
 
 
