@@ -64,17 +64,27 @@ _EXPIRES_AT = "_page_cache_expires_at"
 
 def page_versions(member_id: int) -> tuple[int, int, int]:
     """The member's page version, every member's (0 where nothing has changed yet), and how many
-    changes this transaction has noted: a page rendered inside a transaction (as in tests) must not
-    be served again after the transaction's own next write, which no version shows before commit."""
+    changes this transaction has made: a page rendered inside a transaction (as in tests) must not
+    be served again after the transaction's own next write, which no version shows before commit.
+    The changes are its notes and its rows written to tracked tables, since a row of a member
+    noted already is not noted again (migration phonix 0007); outside a transaction that has
+    written, they are 0 at no cost."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT coalesce((SELECT version FROM phonix_pageversion WHERE member_id = %s), 0),"
-            " coalesce((SELECT version FROM phonix_pageversion WHERE member_id = %s), 0),"
-            " coalesce(nullif(current_setting('phonix.page_changes_noted', true), ''), '0')::int",
-            [member_id, SITE],
-        )
-        member, site, notes = cursor.fetchone()
-    return member, site, notes
+        cursor.execute(_VERSIONS_SQL, [member_id, SITE])
+        member, site, changes = cursor.fetchone()
+    return member, site, changes
+
+
+_VERSIONS_SQL = """
+    SELECT coalesce((SELECT version FROM phonix_pageversion WHERE member_id = %s), 0),
+           coalesce((SELECT version FROM phonix_pageversion WHERE member_id = %s), 0),
+           CASE WHEN pg_current_xact_id_if_assigned() IS NULL THEN 0 ELSE
+               coalesce(nullif(current_setting('phonix.page_changes_noted', true), ''), '0')::bigint
+               + (SELECT coalesce(sum(pg_stat_get_xact_tuples_inserted(tgrelid)
+                                      + pg_stat_get_xact_tuples_updated(tgrelid)
+                                      + pg_stat_get_xact_tuples_deleted(tgrelid)), 0)::bigint
+                  FROM pg_trigger WHERE tgname = 'page_versions_truncate') END
+"""
 
 
 def pages_changed(member_ids: list[int] | None = None) -> None:

@@ -41,11 +41,16 @@ def member_account(*, user_id: int, code: str) -> LedgerAccount:
 
 
 def member_account_ids(*, user_ids: Iterable[int], code: str) -> dict[int, int]:
-    """Map user id → ledger account id for one code, opening missing accounts first."""
+    """Map user id → ledger account id for one code, opening the accounts of members who lack it.
+
+    Read first: a member's accounts are opened with their first money, so that is seldom needed."""
     user_ids = list(user_ids)
-    member_accounts_open(user_ids=user_ids)
-    rows = LedgerAccount.objects.filter(user_id__in=user_ids, code=code).values_list("user_id", "id")
-    return dict(rows)
+    found = dict(LedgerAccount.objects.filter(user_id__in=user_ids, code=code).values_list("user_id", "id"))
+    missing = sorted(set(user_ids) - found.keys())
+    if missing:
+        member_accounts_open(user_ids=missing)
+        found.update(LedgerAccount.objects.filter(user_id__in=missing, code=code).values_list("user_id", "id"))
+    return found
 
 
 def platform_accounts_open() -> None:

@@ -11,7 +11,7 @@ from phonix.exceptions import (
     NotFound,
     UnbalancedPosting,
 )
-from wallet.ledger.accounts import member_account, platform_account
+from wallet.ledger.accounts import member_account, member_account_ids, member_accounts_open, platform_account
 from wallet.ledger.adjustments import balance_adjust
 from wallet.ledger.postings import HistoryLine, Posting, ledger_post, ledger_post_batch
 from wallet.models import AccountCode, LedgerAccount, LedgerEntry, LedgerTransaction, Transaction
@@ -21,6 +21,16 @@ from wallet.tests.factories import fund
 pytestmark = pytest.mark.django_db
 
 KIND = LedgerTransaction.Kind.ADJUSTMENT
+
+
+def test_member_account_ids_opens_the_accounts_only_of_members_who_lack_them():
+    has, lacks = UserFactory.create_batch(2)
+    member_accounts_open(user_ids=[has.pk])
+    kept = LedgerAccount.objects.get(user=has, code=AccountCode.MAIN).pk
+    ids = member_account_ids(user_ids=[has.pk, lacks.pk, lacks.pk], code=AccountCode.MAIN)
+    opened = LedgerAccount.objects.filter(user=lacks)
+    assert ids == {has.pk: kept, lacks.pk: opened.get(code=AccountCode.MAIN).pk}
+    assert {account.code for account in opened} == {AccountCode.MAIN, AccountCode.BONUS, AccountCode.WITHDRAWAL_HOLD}
 
 
 def test_posting_moves_money_and_keeps_the_invariants(invariants, balance_of):
