@@ -109,22 +109,35 @@ def _ledger_call(sql: str, params: list[SqlValue] | SqlParams) -> tuple[Any, ...
         raise
 
 
+_HISTORY_INSERT = """
+    INSERT INTO wallet_transaction (user_id, type, amount, fee, net_amount, status, description, subscription_id,
+                                    txn_hash, wallet_address, ledger_transaction_id, created_at, updated_at,
+                                    completed_at)
+    SELECT u, t, a, f, n, s, d, sub, h, w, l, %(now)s, %(now)s, CASE WHEN s = %(completed)s THEN %(now)s END
+    FROM unnest(%(users)s::bigint[], %(types)s::text[], %(amounts)s::numeric[], %(fees)s::numeric[],
+                %(nets)s::numeric[], %(statuses)s::text[], %(descriptions)s::text[], %(subscriptions)s::bigint[],
+                %(hashes)s::text[], %(addresses)s::text[], %(ledger_ids)s::bigint[])
+        AS line(u, t, a, f, n, s, d, sub, h, w, l)
+"""
+
+
 def _insert_history(pairs: list[tuple[int, HistoryLine]]) -> None:
-    now = timezone.now()
-    Transaction.objects.bulk_create(
-        [
-            Transaction(
-                user_id=line.user_id, type=line.type, amount=line.amount, fee=line.fee,
-                net_amount=line.amount - line.fee if line.net_amount is None else line.net_amount,
-                status=line.status, description=line.description[:500],
-                subscription_id=line.subscription_id, txn_hash=line.txn_hash,
-                wallet_address=line.wallet_address, ledger_transaction_id=ledger_id,
-                completed_at=now if line.status == Transaction.Status.COMPLETED else None,
-            )
-            for ledger_id, line in pairs
-        ],
-        batch_size=BATCH_CHUNK,
-    )
+    """The member-facing lines of postings, (ledger transaction id, line) each, in one statement:
+    a column per array, which costs a fraction of what the ORM's bulk_create spends on a
+    placeholder per value (a fan-out writes twenty lines in every purchase's wake)."""
+    lines = [line for _ledger_id, line in pairs]
+    with connection.cursor() as cursor:
+        cursor.execute(_HISTORY_INSERT, {
+            "now": timezone.now(), "completed": Transaction.Status.COMPLETED,
+            "users": [line.user_id for line in lines], "types": [line.type for line in lines],
+            "amounts": [line.amount for line in lines], "fees": [line.fee for line in lines],
+            "nets": [line.amount - line.fee if line.net_amount is None else line.net_amount for line in lines],
+            "statuses": [line.status for line in lines],
+            "descriptions": [line.description[:500] for line in lines],
+            "subscriptions": [line.subscription_id for line in lines],
+            "hashes": [line.txn_hash for line in lines], "addresses": [line.wallet_address for line in lines],
+            "ledger_ids": [ledger_id for ledger_id, _line in pairs],
+        })
 
 
 def ledger_post(
