@@ -182,20 +182,42 @@ def generation_distribute(*, subscription_id: int, dry_run: bool = False) -> Gen
             for o in paid
         ]).transaction_ids
         members_earnings_add(paid={o.user_id: o.amount for o in paid})
-    Commission.objects.bulk_create([
-        Commission(
-            user_id=o.user_id, from_user_id=buyer.pk, level=o.level, amount=o.amount, capped_amount=o.capped,
-            commission_type=Commission.Type.GENERATION, skip_reason=o.reason, directs_had=o.directs,
-            source_subscription_id=subscription_id, plan_version_id=plan.pk, description=descriptions[o.level],
-            paid_at=now, ledger_transaction_id=ledger_ids.get(_generation_key(subscription_id, o.level)),
-        )
-        for o in outcomes
-    ])
+    _generation_commissions_insert(outcomes, buyer_id=buyer.pk, subscription_id=subscription_id, plan_id=plan.pk,
+                                   descriptions=descriptions, paid_at=now, ledger_ids=ledger_ids)
     return GenerationResult(subscription_id, already_paid=False, outcomes=outcomes)
 
 
 def _generation_key(subscription_id: int, level: int) -> str:
     return f"gen:{subscription_id}:{level}"
+
+
+def _generation_commissions_insert(outcomes: list[LevelOutcome], *, buyer_id: int, subscription_id: int,
+                                   plan_id: int, descriptions: dict[int, str], paid_at: dt.datetime,
+                                   ledger_ids: dict[str, int]) -> None:
+    """A Commission row per level in one statement of a column per array (as the history lines):
+    the ORM's placeholder per value cost more than the insert itself."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO earnings_commission
+                (user_id, from_user_id, level, amount, capped_amount, commission_type, skip_reason, directs_had,
+                 source_subscription_id, plan_version_id, description, paid_at, ledger_transaction_id)
+            SELECT u, %(buyer)s, lvl, a, c, %(type)s, r, d, %(subscription)s, %(plan)s, descr, %(paid_at)s, l
+            FROM unnest(%(users)s::bigint[], %(levels)s::smallint[], %(amounts)s::numeric[],
+                        %(capped)s::numeric[], %(reasons)s::text[], %(directs)s::smallint[],
+                        %(descriptions)s::text[], %(ledger_ids)s::bigint[])
+                AS level(u, lvl, a, c, r, d, descr, l)
+            """,
+            {
+                "buyer": buyer_id, "type": Commission.Type.GENERATION, "subscription": subscription_id,
+                "plan": plan_id, "paid_at": paid_at,
+                "users": [o.user_id for o in outcomes], "levels": [o.level for o in outcomes],
+                "amounts": [o.amount for o in outcomes], "capped": [o.capped for o in outcomes],
+                "reasons": [str(o.reason) for o in outcomes], "directs": [o.directs for o in outcomes],
+                "descriptions": [descriptions[o.level] for o in outcomes],
+                "ledger_ids": [ledger_ids.get(_generation_key(subscription_id, o.level)) for o in outcomes],
+            },
+        )
 
 
 GENERATION_CATCH_UP_JOB = "generation_catch_up"
