@@ -13,7 +13,10 @@ _NAME = re.compile(r"^\*?[a-z_][a-z0-9_]*$")  # a table or column; `*` marks an 
 
 def tracked(*tables: tuple[str, ...]) -> migrations.RunSQL:
     """Track each (table, member column, …): the member pages' cache forgets what these tables
-    change for the members in the columns named, or for every member where none is."""
+    change for the members in the columns named, or for every member where none is.
+
+    The migration using it depends on ("phonix", "0007_page_versions_seen_members"), whose
+    function writes the triggers that skip a row of a member noted already."""
     for names in tables:
         if not all(_NAME.match(name) for name in names):
             raise ValueError(f"not a plain table or column name: {names}")
