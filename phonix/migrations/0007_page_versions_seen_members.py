@@ -8,9 +8,9 @@ trigger call for it at all. A row naming one member is looked up in the list of 
 row naming several, or an array of them (accounts_user and its upline), has the list parsed into an
 array while it is short.
 
-The tables tracked before this migration are tracked again with their own migrations' columns.
-Going back leaves the new triggers in place: migration 0006's functions serve them as they are,
-and 0006's untrack drops any of them.
+The tables tracked before this migration are tracked again with their own migrations' columns;
+going back tracks them again with 0006's function (kept, renamed, to write each table's trigger
+function). The new untrack drops the triggers of either.
 """
 
 import importlib
@@ -42,48 +42,32 @@ BEGIN
 END
 $$;
 
+-- 0006's function stays as it was, under another name: it writes the table's trigger function
+-- and the one trigger that calls it for every row, which this one replaces.
+ALTER FUNCTION phonix_page_versions_track(regclass, text[]) RENAME TO phonix_page_versions_track_every_row;
+
 -- Every change of `target` makes the pages of the members in `member_columns` out of date; with
--- no column, every member's (member 0). Writes the table's own trigger function, the columns
--- named in it, and its triggers.
-CREATE OR REPLACE FUNCTION phonix_page_versions_track(target regclass, VARIADIC member_columns text[] DEFAULT '{}')
+-- no column, every member's (member 0). A row whose members are noted already calls nothing.
+CREATE FUNCTION phonix_page_versions_track(target regclass, VARIADIC member_columns text[] DEFAULT '{}')
 RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
     function_name text := 'phonix_page_versions_' || (SELECT relname FROM pg_class WHERE oid = target);
     row_members text;
-    old_members text := 'ARRAY[0]::bigint[]';
-    new_members text := 'ARRAY[0]::bigint[]';
+    old_members text;
+    new_members text;
     noting text := $w$current_setting('phonix.page_changes', true) IS DISTINCT FROM 'all'$w$;
     -- ",3,17,42,": a member is noted when ",<id>," is found in it
     noted text := $w$(',' || coalesce(current_setting('phonix.page_changes_members', true), '') || ',')$w$;
     noted_ids text := $w$string_to_array(coalesce(current_setting('phonix.page_changes_members', true), ''), ',')::bigint[]$w$;
     old_member text := '0';
     new_member text := '0';
-    insert_when text := noting;
-    update_when text := noting;
-    delete_when text := noting;
+    insert_when text;
+    update_when text;
+    delete_when text;
 BEGIN
     PERFORM phonix_page_versions_untrack(target);
-    IF cardinality(member_columns) > 0 THEN
-        row_members := (SELECT string_agg(CASE WHEN left(c, 1) = '*' THEN format('%%s.%I', substr(c, 2))
-                                              ELSE format('ARRAY[%%s.%I]', c) END, ' || ')
-                        FROM unnest(member_columns) AS c);
-        old_members := format(row_members, VARIADIC array_fill('OLD'::text, ARRAY[cardinality(member_columns)]));
-        new_members := format(row_members, VARIADIC array_fill('NEW'::text, ARRAY[cardinality(member_columns)]));
-    END IF;
-    EXECUTE format($f$
-        CREATE FUNCTION %I() RETURNS trigger LANGUAGE plpgsql AS $body$
-        BEGIN
-            -- Rows of a statement are queued before the first of them is noted: the rest of a
-            -- statement over many rows finds every member's pages noted already.
-            IF current_setting('phonix.page_changes', true) = 'all' THEN
-                RETURN NULL;
-            END IF;
-            PERFORM phonix_page_changes_note(CASE TG_OP WHEN 'INSERT' THEN %s WHEN 'DELETE' THEN %s
-                                                      ELSE %s || %s END);
-            RETURN NULL;
-        END
-        $body$
-    $f$, function_name, new_members, old_members, new_members, old_members);
+    PERFORM phonix_page_versions_track_every_row(target, VARIADIC member_columns);
+    EXECUTE format('DROP TRIGGER page_versions ON %s', target);
     IF cardinality(member_columns) = 0 OR (cardinality(member_columns) = 1 AND left(member_columns[1], 1) <> '*') THEN
         IF cardinality(member_columns) = 1 THEN
             old_member := format('OLD.%I', member_columns[1]);
@@ -95,6 +79,11 @@ BEGIN
         update_when := format($w$%s AND (strpos(%s, ',' || %s || ',') = 0 OR strpos(%s, ',' || %s || ',') = 0)$w$,
                               noting, noted, old_member, noted, new_member);
     ELSE
+        row_members := (SELECT string_agg(CASE WHEN left(c, 1) = '*' THEN format('%%s.%I', substr(c, 2))
+                                              ELSE format('ARRAY[%%s.%I]', c) END, ' || ')
+                        FROM unnest(member_columns) AS c);
+        old_members := format(row_members, VARIADIC array_fill('OLD'::text, ARRAY[cardinality(member_columns)]));
+        new_members := format(row_members, VARIADIC array_fill('NEW'::text, ARRAY[cardinality(member_columns)]));
         -- Several members a row: called unless all of them are noted. Past a few hundred members
         -- noted, the list is not parsed again for every row: the row is noted.
         insert_when := format($w$%s AND (length(%s) > 2000 OR NOT %s @> (%s))$w$, noting, noted, noted_ids, new_members);
@@ -108,19 +97,24 @@ BEGIN
                    'EXECUTE FUNCTION %I()', target, update_when, function_name);
     EXECUTE format('CREATE TRIGGER page_versions_delete AFTER DELETE ON %s FOR EACH ROW WHEN (%s) '
                    'EXECUTE FUNCTION %I()', target, delete_when, function_name);
-    EXECUTE format('CREATE TRIGGER page_versions_truncate AFTER TRUNCATE ON %s '
-                   'FOR EACH STATEMENT EXECUTE FUNCTION phonix_page_versions_truncated()', target);
 END
 $$;
 """
 
+# Back to 0006: every table tracked again with its function, one trigger for every row.
+REVERSE_FUNCTIONS = """
+DROP FUNCTION phonix_page_versions_track(regclass, text[]);
+ALTER FUNCTION phonix_page_versions_track_every_row(regclass, text[]) RENAME TO phonix_page_versions_track;
+"""
 
-def tracking_sql() -> str:
-    """The SQL each app migration ran to track its tables, to run again with the new function."""
+
+def tracking_sql(direction: str) -> str:
+    """The SQL each app migration runs to track its tables ("sql") or to untrack them
+    ("reverse_sql"), to run again here."""
     statements = []
     for app, name in TRACKING_MIGRATIONS:
         module = importlib.import_module(f"{app}.migrations.{name}")
-        statements += [operation.sql for operation in module.Migration.operations
+        statements += [getattr(operation, direction) for operation in module.Migration.operations
                        if isinstance(operation, migrations.RunSQL)]
     return "\n".join(statements)
 
@@ -129,4 +123,5 @@ class Migration(migrations.Migration):
 
     dependencies = [("phonix", "0006_page_versions"), *TRACKING_MIGRATIONS]
 
-    operations = [migrations.RunSQL(FUNCTIONS + tracking_sql(), migrations.RunSQL.noop)]
+    operations = [migrations.RunSQL(FUNCTIONS + tracking_sql("sql"),
+                                    tracking_sql("reverse_sql") + REVERSE_FUNCTIONS + tracking_sql("sql"))]
