@@ -250,6 +250,29 @@ def test_batch_posts_many_credits_once(invariants, balance_of):
     assert Transaction.objects.filter(type="daily_income").count() == 30
 
 
+def test_history_lines_keep_every_field_of_a_posting(invariants):
+    """Lines are written a column per array: each field lands in its own line, none shifted."""
+    completed, pending = UserFactory.create_batch(2)
+    payouts = platform_account(AccountCode.PAYOUTS)
+    main = member_account(user_id=completed.pk, code=AccountCode.MAIN)
+    posted = ledger_post(key="lines:1", kind=KIND, entries=[(main.id, Decimal("2")), (payouts.id, Decimal("-2"))],
+                         history=[
+        HistoryLine(user_id=completed.pk, type=Transaction.Type.ADJUSTMENT, amount=Decimal("2"),
+                    description="Goodwill, 'quoted', {braced}"),
+        HistoryLine(user_id=pending.pk, type=Transaction.Type.WITHDRAWAL, amount=Decimal("-10"),
+                    fee=Decimal("1.5"), net_amount=Decimal("-8.5"), status=Transaction.Status.PENDING,
+                    txn_hash="ab" * 32, wallet_address="T" + "x" * 33),
+    ])
+    first, second = Transaction.objects.filter(ledger_transaction=posted).order_by("id")
+    assert (first.user_id, first.fee, first.net_amount, first.status, first.description, first.txn_hash) == (
+        completed.pk, Decimal("0"), Decimal("2"), Transaction.Status.COMPLETED, "Goodwill, 'quoted', {braced}", "")
+    assert first.completed_at is not None
+    assert (second.user_id, second.amount, second.fee, second.net_amount, second.status, second.txn_hash,
+            second.wallet_address, second.completed_at) == (
+        pending.pk, Decimal("-10"), Decimal("1.5"), Decimal("-8.5"), Transaction.Status.PENDING, "ab" * 32,
+        "T" + "x" * 33, None)
+
+
 def test_batch_with_a_changed_posting_is_refused_whole(balance_of):
     member = UserFactory()
     main = member_account(user_id=member.pk, code=AccountCode.MAIN)
