@@ -67,6 +67,9 @@ def _database_roles() -> None:
         for role, options in ((OWNER_ROLE, "LOGIN CREATEDB"), (APP_ROLE, "LOGIN")):
             if not admin.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [role]).fetchone():
                 admin.execute(f"CREATE ROLE {role} {options}")
+        # The benchmarks drop their database WITH (FORCE) while autovacuum may be working in it;
+        # ending an autovacuum worker takes pg_signal_backend, not ownership of the database.
+        admin.execute(f"GRANT pg_signal_backend TO {OWNER_ROLE}")
         if not admin.execute("SELECT 1 FROM pg_database WHERE datname = 'phonix'").fetchone():
             admin.execute(f"CREATE DATABASE phonix OWNER {OWNER_ROLE}")
         stale = admin.execute(
