@@ -34,8 +34,10 @@ def main() -> int:
         if script.name == "run_all.py" or script.name.startswith("_"):  # helpers, not benches
             continue
         print(f"# {script.name}", flush=True)
+        script_started = time.perf_counter()
         if subprocess.run([sys.executable, str(script)], cwd=HERE.parent).returncode != 0:
             failed.append(script.name)
+        report(f"bench_script_{script.stem}_s", time.perf_counter() - script_started, "s", "seeding included")
     report("machine_reference_ms_after", machine_reference_ms(), "ms", "1e7 additions")
     report("bench_total_s", time.perf_counter() - started, "s", "every script")
     if failed:
