@@ -16,7 +16,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import requests
-from _common import ROOT, report, scaled, setup_django
+from _common import ROOT, members_make, report, scaled, setup_django
 
 setup_django()
 
@@ -71,15 +71,6 @@ class Node:
     def stop(self) -> None:
         self.process.terminate()
         self.process.wait(timeout=30)
-
-
-def make_members(count: int, prefix: str) -> list[int]:
-    start = User.objects.count()
-    User.objects.bulk_create(
-        [User(username=f"{prefix}{i}", email=f"{prefix}{i}@example.com", password="!") for i in range(count)],
-        batch_size=5000,
-    )
-    return list(User.objects.order_by("pk").values_list("pk", flat=True)[start:])
 
 
 def bench_reconcile(node: Node, members: int) -> None:
@@ -138,7 +129,7 @@ def bench_withdrawals(node: Node) -> None:
     node.op("fund_trx", address=settings.TRON_HOT_WALLET_ADDRESS, amount=1_000_000 * SUN)
     node.op("mint_usdt", address=settings.TRON_HOT_WALLET_ADDRESS, amount=100_000_000 * SUN)
     node.op("mine", blocks=SOLID_LAG + 1)
-    user_ids = make_members(count, "withdrawer")
+    user_ids = members_make(count, "withdrawer")
     long_ago = timezone.now() - timedelta(days=2)
     users = list(User.objects.filter(pk__in=user_ids))
     for user in users:
@@ -173,7 +164,7 @@ def main() -> None:
         settings.TRON_MULTICALL_CONTRACT = node.op("info")["multicall"]
         settings.CELERY_TASK_ALWAYS_EAGER = True
         chain_clients_reset()
-        user_ids = make_members(scaled(100_000), "depositor")
+        user_ids = members_make(scaled(100_000), "depositor")
         deposit_addresses_assign(user_ids=user_ids)
         bench_reconcile(node, len(user_ids))
         bench_scan(node, user_ids)

@@ -3,27 +3,16 @@
 import time
 from decimal import Decimal
 
-from _common import report, scaled, setup_django
+from _common import members_make, report, scaled, setup_django
 
 setup_django()
 
-from django.contrib.auth import get_user_model  # noqa: E402
 from django.db import connection  # noqa: E402
 
 from wallet.ledger.accounts import member_account_ids, platform_account  # noqa: E402
 from wallet.ledger.postings import Posting, ledger_post, ledger_post_batch  # noqa: E402
 from wallet.ledger.reconciliation import ledger_reconcile  # noqa: E402
 from wallet.models import AccountCode, LedgerTransaction  # noqa: E402
-
-User = get_user_model()
-
-
-def make_members(count: int) -> list[int]:
-    User.objects.bulk_create(
-        [User(username=f"bench{i}", email=f"bench{i}@example.com", password="!") for i in range(count)],
-        batch_size=5000,
-    )
-    return list(User.objects.order_by("pk").values_list("pk", flat=True))
 
 
 def bench_single_postings(main_ids: list[int], payouts_id: int) -> None:
@@ -87,7 +76,7 @@ def bench_reconcile() -> None:
 
 
 def main() -> None:
-    user_ids = make_members(scaled(100_000))
+    user_ids = members_make(scaled(100_000), "bench")
     main_ids = list(member_account_ids(user_ids=user_ids, code=AccountCode.MAIN).values())
     payouts_id = platform_account(AccountCode.PAYOUTS).id
     bench_single_postings(main_ids, payouts_id)
