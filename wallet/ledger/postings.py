@@ -24,7 +24,7 @@ from phonix.exceptions import (
 from phonix.money import parse_amount
 from phonix.page_cache import pages_changed
 from phonix.page_versions import MANY_MEMBERS
-from phonix.sql import SqlParams, SqlValue, array_literal
+from phonix.sql import SqlParams, SqlValue, array_literal, text_array_literal
 
 from ..models import (
     AccountCode,
@@ -72,12 +72,13 @@ def _normalised(entries: Sequence[tuple[int, Decimal]]) -> list[tuple[int, Decim
     """Validate amounts and merge entries per account; refuse an unbalanced set."""
     if len(entries) < 2:
         raise UnbalancedPosting(_("A posting needs at least two entries."))
-    merged: dict[int, Decimal] = defaultdict(Decimal)
+    merged: dict[int, Decimal] = {}
     for account_id, amount in entries:
-        merged[int(account_id)] += parse_amount(amount, allow_negative=True)
+        account_id, amount = int(account_id), parse_amount(amount, allow_negative=True)
+        merged[account_id] = merged[account_id] + amount if account_id in merged else amount
     if sum(merged.values()) != 0:
         raise UnbalancedPosting(_("The entries of a posting must sum to zero."))
-    normalised = sorted((account_id, amount) for account_id, amount in merged.items() if amount)
+    normalised = sorted([entry for entry in merged.items() if entry[1]])
     if len(normalised) < 2:
         raise UnbalancedPosting(_("A posting must move money between two different accounts."))
     return normalised
@@ -220,8 +221,10 @@ def _post_chunk(chunk: Sequence[Posting]) -> tuple[dict[str, int], int]:
             ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, idempotency_key
             """,
             [
-                [p.kind for p, _n, _h in prepared], keys, [h for _p, _n, h in prepared],
-                [p.memo[:500] for p, _n, _h in prepared], [p.created_by_id for p, _n, _h in prepared],
+                text_array_literal(p.kind for p, _n, _h in prepared), text_array_literal(keys),
+                text_array_literal(h for _p, _n, h in prepared),
+                text_array_literal(p.memo[:500] for p, _n, _h in prepared),
+                text_array_literal(p.created_by_id for p, _n, _h in prepared),
             ],
         )
         new_ids = dict((key, ledger_id) for ledger_id, key in cursor.fetchall())
