@@ -6,7 +6,6 @@ The database holds the seeded ASIC catalogue and a year of 5-minute market snaps
 
 import statistics
 import time
-from datetime import timedelta
 from decimal import Decimal
 
 from _common import report, scaled, setup_django
@@ -16,33 +15,33 @@ setup_django()
 from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.utils import timezone  # noqa: E402
 
 from mining.calculator import Market, Rig, profitability, projection  # noqa: E402
 from mining.models import AsicMiner, NetworkSnapshot  # noqa: E402
 from mining.selectors import market_history  # noqa: E402
-from mining.services import _bucket  # noqa: E402
 
 CONFIGS = 1000
 REPEAT = 15
 
 
 def make_snapshots(count: int) -> None:
-    now = timezone.now()
-    rows = []
-    for i in range(count):
-        at = now - timedelta(minutes=5 * i)
-        rows.append(NetworkSnapshot(
-            bucket=_bucket(at), fetched_at=at, btc_price_usd=Decimal(80_000 + i % 9000),
-            btc_change_24h_pct=Decimal("0.5"), difficulty=Decimal(102_289_354_981_091 - (i // 4032) * 10**12),
-            network_hashrate=Decimal("791872349810000000000"), avg_fees_btc=Decimal("0.025"),
-            height=873_823 - i // 2, next_difficulty_change_pct=Decimal("1.2"),
-            sources={"price": "coingecko"}, as_of={q: at.isoformat() for q in
-                                                 ("price", "difficulty", "hashrate", "fees", "height", "adjustment")},
-            stale=[],
-        ))
-    NetworkSnapshot.objects.bulk_create(rows, batch_size=5000)
+    """A snapshot every 5 minutes back from now, written in one statement."""
     with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO mining_networksnapshot
+                (bucket, fetched_at, btc_price_usd, btc_change_24h_pct, difficulty, network_hashrate,
+                 avg_fees_btc, height, next_difficulty_change_pct, sources, as_of, stale)
+            SELECT to_timestamp(floor(extract(epoch FROM s.at) / 300) * 300), s.at, 80000 + s.i %% 9000, 0.5,
+                   102289354981091 - (s.i / 4032) * 1000000000000::numeric, 791872349810000000000, 0.025,
+                   873823 - s.i / 2, 1.2, '{"price": "coingecko"}',
+                   (SELECT jsonb_object_agg(q, to_char(s.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"'))
+                    FROM unnest(ARRAY['price', 'difficulty', 'hashrate', 'fees', 'height', 'adjustment']) AS q),
+                   '{}'
+            FROM (SELECT i, now() - i * interval '5 minutes' AS at FROM generate_series(0, %s - 1) AS i) s
+            """,
+            [count],
+        )
         cursor.execute("ANALYZE mining_networksnapshot")
 
 
