@@ -250,6 +250,43 @@ def test_batch_posts_many_credits_once(invariants, balance_of):
     assert Transaction.objects.filter(type="daily_income").count() == 30
 
 
+def test_batch_headers_keep_kind_key_memo_and_author_as_a_single_posting_would(invariants):
+    """Headers go to the database as text literals: no memo character may shift or break them."""
+    member, staff = UserFactory(), UserFactory(is_staff=True)
+    main = member_account(user_id=member.pk, code=AccountCode.MAIN)
+    payouts = platform_account(AccountCode.PAYOUTS)
+    memos = ['He said "paid", {twice}, a\\b', "NULL", ""]
+    postings = [
+        Posting(key=f'memo:{i}:"{{x}}"', kind=KIND, memo=memo, created_by_id=(staff.pk if i else None),
+                entries=[(main.id, Decimal(i + 1)), (payouts.id, -Decimal(i + 1))])
+        for i, memo in enumerate(memos)
+    ]
+    single = ledger_post(key="memo:single", kind=KIND, entries=postings[0].entries)
+
+    ledger_post_batch(postings=postings)
+
+    stored = LedgerTransaction.objects.exclude(pk=single.pk).filter(idempotency_key__startswith="memo:")
+    assert list(stored.order_by("id").values_list("idempotency_key", "kind", "memo", "created_by_id")) == [
+        (p.key, KIND, p.memo, p.created_by_id) for p in postings]
+    assert stored.get(idempotency_key=postings[0].key).content_hash == single.content_hash
+
+
+def test_entries_of_one_account_in_a_posting_are_merged_into_one(invariants, balance_of):
+    member = UserFactory()
+    main = member_account(user_id=member.pk, code=AccountCode.MAIN)
+    payouts = platform_account(AccountCode.PAYOUTS)
+
+    result = ledger_post_batch(postings=[Posting(key="merge:1", kind=KIND, entries=[
+        (main.id, Decimal("1.25")), (payouts.id, Decimal("-3")), (main.id, Decimal("1.75"))])])
+
+    entries = LedgerEntry.objects.filter(transaction_id=result.transaction_ids["merge:1"])
+    assert sorted(entries.values_list("account_id", "amount")) == sorted([(main.id, Decimal(3)), (payouts.id, Decimal(-3))])
+    assert balance_of(main) == Decimal(3)
+    with pytest.raises(UnbalancedPosting):
+        ledger_post_batch(postings=[Posting(key="merge:2", kind=KIND, entries=[
+            (main.id, Decimal("1")), (main.id, Decimal("-1"))])])
+
+
 def test_history_lines_keep_every_field_of_a_posting(invariants):
     """Lines are written a column per array: each field lands in its own line, none shifted."""
     completed, pending = UserFactory.create_batch(2)
