@@ -19,28 +19,31 @@ from django.test import Client  # noqa: E402
 from mining.calculator import Market, Rig, profitability, projection  # noqa: E402
 from mining.models import AsicMiner, NetworkSnapshot  # noqa: E402
 from mining.selectors import market_history  # noqa: E402
+from mining.services import BUCKET  # noqa: E402
 
 CONFIGS = 1000
 REPEAT = 15
 
 
 def make_snapshots(count: int) -> None:
-    """A snapshot every 5 minutes back from now, written in one statement."""
+    """A snapshot in every bucket (5 minutes) back from now, written in one statement."""
     with connection.cursor() as cursor:
         cursor.execute(
             """
             INSERT INTO mining_networksnapshot
                 (bucket, fetched_at, btc_price_usd, btc_change_24h_pct, difficulty, network_hashrate,
                  avg_fees_btc, height, next_difficulty_change_pct, sources, as_of, stale)
-            SELECT to_timestamp(floor(extract(epoch FROM s.at) / 300) * 300), s.at, 80000 + s.i %% 9000, 0.5,
+            SELECT to_timestamp(floor(extract(epoch FROM s.at) / %(bucket)s) * %(bucket)s), s.at,
+                   80000 + s.i %% 9000, 0.5,
                    102289354981091 - (s.i / 4032) * 1000000000000::numeric, 791872349810000000000, 0.025,
                    873823 - s.i / 2, 1.2, '{"price": "coingecko"}',
                    (SELECT jsonb_object_agg(q, to_char(s.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"'))
                     FROM unnest(ARRAY['price', 'difficulty', 'hashrate', 'fees', 'height', 'adjustment']) AS q),
                    '{}'
-            FROM (SELECT i, now() - i * interval '5 minutes' AS at FROM generate_series(0, %s - 1) AS i) s
+            FROM (SELECT i, now() - i * %(bucket)s * interval '1 second' AS at
+                  FROM generate_series(0, %(count)s - 1) AS i) s
             """,
-            [count],
+            {"bucket": int(BUCKET.total_seconds()), "count": count},
         )
         cursor.execute("ANALYZE mining_networksnapshot")
 

@@ -26,4 +26,3 @@ def text_array_literal(values: Iterable[str | int | None]) -> str:
 
 def _quoted(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
