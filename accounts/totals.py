@@ -13,6 +13,8 @@ from decimal import Decimal
 from django.db import connection
 from django.db.models import F
 
+from phonix.sql import array_literal
+
 from .models import User
 
 
@@ -25,9 +27,11 @@ def members_earnings_add(*, paid: Mapping[int, Decimal]) -> None:
         cursor.execute(
             """
             UPDATE accounts_user u SET total_earnings = u.total_earnings + d.amount
-            FROM unnest(%s::bigint[], %s::numeric[]) AS d(id, amount) WHERE u.id = d.id
+            FROM unnest(%(ids)s::bigint[], %(amounts)s::numeric[]) AS d(id, amount)
+            -- The ANY lets the planner find the members by index; a join alone reads every member.
+            WHERE u.id = d.id AND u.id = ANY(%(ids)s::bigint[])
             """,
-            [user_ids, [paid[user_id] for user_id in user_ids]],
+            {"ids": array_literal(user_ids), "amounts": array_literal(paid[user_id] for user_id in user_ids)},
         )
 
 

@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import cast
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -18,6 +19,7 @@ from investment.models import PlanVersion
 from investment.selectors import plan_current
 from phonix.exceptions import FuturePeriod
 from phonix.page_cache import pages_changed
+from phonix.sql import array_literal, text_array_literal
 from wallet.ledger.payouts import ledger_post_payouts, payout_table_create
 from wallet.models import LedgerTransaction, Transaction
 
@@ -345,6 +347,10 @@ def weekly_bonuses_pay(
     return result
 
 
+# A week of one member's bonus: member, Monday, ISO label, rank, owed, paid, capped.
+_WeekRow = tuple[int, dt.date, str, str, Decimal, Decimal, Decimal]
+
+
 def _pay_chunk(*, user_ids: list[int], target: dt.date, plan: PlanVersion, result: WeeklyRunResult) -> None:
     with connection.cursor() as cursor:
         # Members first, in id order, like every payout: their totals decide the cap room.
@@ -369,7 +375,7 @@ def _pay_chunk(*, user_ids: list[int], target: dt.date, plan: PlanVersion, resul
             [user_ids, target, target],
         )
         ranks = cursor.fetchall()
-    rows: list[tuple[int, dt.date, str, str, Decimal, Decimal, Decimal]] = []
+    rows: list[_WeekRow] = []
     for user_id, rank, amount, weeks_remaining, first in ranks:
         left = room.get(user_id, Decimal(0))
         monday = first
@@ -380,28 +386,13 @@ def _pay_chunk(*, user_ids: list[int], target: dt.date, plan: PlanVersion, resul
             left -= paid
             rows.append((user_id, monday, iso_week_label(monday), rank, amount, paid, amount - paid))
             monday += dt.timedelta(days=7)
-    if not rows:
-        return
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            INSERT INTO ranks_weeklybonus
-                (user_id, week, iso_week, rank, amount, paid_amount, capped_amount, plan_version_id, created_at)
-            SELECT *, %s, now() FROM unnest(%s::bigint[], %s::date[], %s::text[], %s::text[],
-                                            %s::numeric[], %s::numeric[], %s::numeric[])
-            ON CONFLICT (user_id, week) DO NOTHING
-            RETURNING user_id, week
-            """,
-            [plan.pk, *(list(col) for col in zip(*rows, strict=True))],
-        )
-        claimed = set(cursor.fetchall())
-    settled = [row for row in rows if (row[0], row[1]) in claimed]
+    settled = _unsettled(rows)
     if not settled:
         return
     paying = [row for row in settled if row[5] > 0]
-    if paying:
-        _post_bonuses(paying)
-        _bonuses_notify(paying)
+    ledger_ids = _post_bonuses(paying)
+    _bonuses_claim(settled, ledger_ids=ledger_ids, plan=plan)
+    _bonuses_notify(paying)
     per_member: dict[int, tuple[int, dt.date, Decimal]] = {}
     for user_id, monday, *_rest, paid, _capped in settled:
         count, last, total = per_member.get(user_id, (0, monday, Decimal(0)))
@@ -414,13 +405,58 @@ def _pay_chunk(*, user_ids: list[int], target: dt.date, plan: PlanVersion, resul
             FROM unnest(%s::bigint[], %s::int[], %s::date[]) AS d(user_id, n, last)
             WHERE r.user_id = d.user_id
             """,
-            [ids, [per_member[i][0] for i in ids], [per_member[i][1] for i in ids]],
+            [array_literal(ids), array_literal(per_member[i][0] for i in ids),
+             array_literal(per_member[i][1] for i in ids)],
         )
     members_earnings_add(paid={i: per_member[i][2] for i in ids if per_member[i][2] > 0})
     result.members += len(per_member)
     result.weeks_settled += len(settled)
     result.paid += sum((row[5] for row in settled), Decimal(0))
     result.capped += sum((row[6] for row in settled), Decimal(0))
+
+
+def _unsettled(rows: list[_WeekRow]) -> list[_WeekRow]:
+    """The weeks among `rows` that have no weekly bonus row yet.
+
+    Under the rank locks every week after a member's last paid one is unsettled, so this only
+    matters if the two ever disagree: such a week is then skipped, never paid twice.
+    """
+    if not rows:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT b.user_id, b.week FROM unnest(%s::bigint[], %s::date[]) AS t(user_id, week)
+            JOIN ranks_weeklybonus b ON b.user_id = t.user_id AND b.week = t.week
+            """,
+            [array_literal(row[0] for row in rows), array_literal(row[1] for row in rows)],
+        )
+        settled_before = set(cursor.fetchall())
+    return [row for row in rows if (row[0], row[1]) not in settled_before]
+
+
+def _bonuses_claim(rows: list[_WeekRow], *, ledger_ids: dict[dt.date, int], plan: PlanVersion) -> None:
+    """One weekly bonus row per (member, week), naming the ledger transaction that paid it.
+
+    Its unique (member, week) is what settles a week once: written in the transaction that paid
+    it, a duplicate aborts the whole chunk, payments with it.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO ranks_weeklybonus (user_id, week, iso_week, rank, amount, paid_amount, capped_amount,
+                                           ledger_transaction_id, plan_version_id, created_at)
+            SELECT *, %s, now() FROM unnest(%s::bigint[], %s::date[], %s::text[], %s::text[],
+                                            %s::numeric[], %s::numeric[], %s::numeric[], %s::bigint[])
+            """,
+            [
+                plan.pk, array_literal(row[0] for row in rows), array_literal(row[1] for row in rows),
+                text_array_literal(row[2] for row in rows), text_array_literal(row[3] for row in rows),
+                array_literal(row[4] for row in rows), array_literal(row[5] for row in rows),
+                array_literal(row[6] for row in rows),
+                text_array_literal(ledger_ids[row[1]] if row[5] > 0 else None for row in rows),
+            ],
+        )
 
 
 def _promotions_notify(now: dt.datetime) -> None:
@@ -432,36 +468,44 @@ def _promotions_notify(now: dt.datetime) -> None:
     """)
 
 
-def _bonuses_notify(rows: list[tuple[int, dt.date, str, str, Decimal, Decimal, Decimal]]) -> None:
+def _bonuses_notify(rows: list[_WeekRow]) -> None:
     from phonix.notifications import notify_set
 
-    notify_set(kind="weekly_bonus", params={"users": [r[0] for r in rows], "weeks": [r[1] for r in rows]},
-               source_sql="""
-        SELECT b.user_id, 'weekly:' || b.user_id || ':' || b.iso_week,
-               jsonb_build_object('week', b.iso_week, 'rank', b.rank, 'amount', b.paid_amount::text)
-        FROM unnest(%(users)s::bigint[], %(weeks)s::date[]) AS t(user_id, week)
-        JOIN ranks_weeklybonus b ON b.user_id = t.user_id AND b.week = t.week
+    if not rows:
+        return
+    notify_set(
+        kind="weekly_bonus",
+        params={"users": array_literal(r[0] for r in rows), "weeks": text_array_literal(r[2] for r in rows),
+                "ranks": text_array_literal(r[3] for r in rows), "amounts": array_literal(r[5] for r in rows)},
+        source_sql="""
+        SELECT t.user_id, 'weekly:' || t.user_id || ':' || t.week,
+               jsonb_build_object('week', t.week, 'rank', t.rank, 'amount', t.amount::numeric(20, 6)::text)
+        FROM unnest(%(users)s::bigint[], %(weeks)s::text[], %(ranks)s::text[], %(amounts)s::numeric[])
+            AS t(user_id, week, rank, amount)
     """)
 
 
-def _post_bonuses(rows: list[tuple[int, dt.date, str, str, Decimal, Decimal, Decimal]]) -> None:
+def _post_bonuses(rows: list[_WeekRow]) -> dict[dt.date, int]:
     """One ledger transaction per week paid (payouts −, one main + entry per member), keyed
-    weekly:<week>:members:<first>-<last>; each weekly bonus row names the transaction that paid it.
+    weekly:<week>:members:<first>-<last>; the id of each, by Monday.
 
     A member owed several weeks (a catch-up) gets each week from that week's transaction. The rows
     go to the ledger as a set, never one by one through Python objects.
     """
-    weeks: dict[dt.date, list[tuple[int, dt.date, str, str, Decimal, Decimal, Decimal]]] = {}
+    weeks: dict[dt.date, list[_WeekRow]] = {}
     for row in rows:
         weeks.setdefault(row[1], []).append(row)
+    ledger_ids: dict[dt.date, int] = {}
+    rank_labels = {code: str(label) for code, label in RankCode.choices}
+    cap_note = _("%(amount)s not paid: 3× cap reached")
     for monday, paying in sorted(weeks.items()):
         label, user_ids = paying[0][2], [row[0] for row in paying]
-        descriptions = []
-        for _user_id, _monday, _label, rank, _amount, _paid, capped in paying:
-            description = _("Weekly bonus %(week)s (%(rank)s)") % {"week": label, "rank": RankCode(rank).label}
-            if capped:
-                description += "; " + _("%(amount)s not paid: 3× cap reached") % {"amount": capped}
-            descriptions.append(description)
+        headings = {code: _("Weekly bonus %(week)s (%(rank)s)") % {"week": label, "rank": name}
+                    for code, name in rank_labels.items()}
+        descriptions = [
+            headings[rank] + ("; " + cap_note % {"amount": capped} if capped else "")
+            for _user_id, _monday, _label, rank, _amount, _paid, capped in paying
+        ]
         payout_table_create()
         with connection.cursor() as cursor:
             cursor.execute(
@@ -469,15 +513,11 @@ def _post_bonuses(rows: list[tuple[int, dt.date, str, str, Decimal, Decimal, Dec
                 INSERT INTO pg_temp.wallet_payout (user_id, amount, description)
                 SELECT * FROM unnest(%s::bigint[], %s::numeric[], %s::text[])
                 """,
-                [user_ids, [row[5] for row in paying], descriptions],
+                [array_literal(user_ids), array_literal(row[5] for row in paying), text_array_literal(descriptions)],
             )
         batch = ledger_post_payouts(
             key=f"weekly:{label}:members:{min(user_ids)}-{max(user_ids)}", kind=LedgerTransaction.Kind.WEEKLY_BONUS,
             history_type=Transaction.Type.WEEKLY_BONUS, memo=f"Weekly bonuses {label}",
         )
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "UPDATE ranks_weeklybonus SET ledger_transaction_id = %s WHERE week = %s AND user_id = ANY(%s)",
-                [batch.transaction_id, monday, user_ids],
-            )
-
+        ledger_ids[monday] = cast(int, batch.transaction_id)  # never None: every row of `paying` is in it
+    return ledger_ids

@@ -312,6 +312,39 @@ def test_catch_up_respects_the_cap_across_the_weeks_it_settles():
     assert WeeklyBonus.objects.filter(user=sponsor).aggregate(c=Sum("capped_amount"))["c"] == Decimal(30)
 
 
+def test_each_week_of_a_catch_up_names_the_ledger_transaction_that_paid_it():
+    first, second = ranked("5000", "5000"), ranked("5000", "5000", own="40")  # the second's cap: 120
+    weekly_bonuses_pay(week=week(2))
+    for member, paid in ((first, [50, 50, 50]), (second, [50, 50, 20])):
+        bonuses = list(WeeklyBonus.objects.filter(user=member).select_related("ledger_transaction").order_by("week"))
+        assert [b.paid_amount for b in bonuses] == [Decimal(n) for n in paid]
+        for bonus in bonuses:
+            posting = bonus.ledger_transaction
+            assert posting.idempotency_key == f"weekly:{bonus.iso_week}:members:{first.pk}-{second.pk}"
+            assert posting.entries.get(account__user=member).amount == bonus.paid_amount
+    lines = Transaction.objects.filter(user=second, type=Transaction.Type.WEEKLY_BONUS).order_by("id")
+    assert [line.description for line in lines] == [
+        "Weekly bonus 2025-W10 (Connector)", "Weekly bonus 2025-W11 (Connector)",
+        "Weekly bonus 2025-W12 (Connector); 30.000000 not paid: 3× cap reached"]
+    assert [line.ledger_transaction_id for line in lines] == list(
+        WeeklyBonus.objects.filter(user=second).order_by("week").values_list("ledger_transaction_id", flat=True))
+    assert ledger_reconcile().ok
+
+
+def test_a_week_with_a_bonus_row_already_is_skipped_not_paid_twice():
+    settled, other = ranked("5000", "5000"), ranked("5000", "5000")
+    weekly_bonuses_pay(week=week(0))
+    # The rank says week 1 is owed, but its bonus row exists (as if written without the rank's update).
+    WeeklyBonus.objects.create(user=settled, week=week(1), iso_week=iso_week_label(week(1)),
+                               rank=RankCode.CONNECTOR, amount=50, paid_amount=50)
+    result = weekly_bonuses_pay(week=week(1))
+    assert (result.members, result.weeks_settled, result.paid) == (1, 1, Decimal(50))
+    assert (main_balance(settled), main_balance(other)) == (Decimal(50), Decimal(100))
+    assert Rank.objects.get(user=settled).last_paid_week == week(0)
+    assert Rank.objects.get(user=other).last_paid_week == week(1)
+    assert ledger_reconcile().ok
+
+
 def test_dry_runs_change_nothing():
     sponsor = UserFactory()
     invest(UserFactory(sponsor=sponsor), "5000")
