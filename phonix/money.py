@@ -25,9 +25,11 @@ def parse_amount(value: AmountInput, *, allow_zero: bool = False, allow_negative
     floats (they are not exact), NaN, infinities, more than 6 decimal places and anything above
     LEDGER_MAX_AMOUNT.
     """
-    if isinstance(value, float | bool):
+    if type(value) is Decimal:  # nearly every call (a payout batch makes 200,000): tested first
+        amount = value
+    elif isinstance(value, float | bool):
         raise InvalidAmount(_("Amounts must be given as text or Decimal, not as a float."))
-    if isinstance(value, str):
+    elif isinstance(value, str):
         amount = amount_text_parse(value)
     else:
         try:
@@ -38,13 +40,14 @@ def parse_amount(value: AmountInput, *, allow_zero: bool = False, allow_negative
         raise InvalidAmount(_("The amount must be a finite number."))
     if abs(amount) > settings.LEDGER_MAX_AMOUNT:
         raise InvalidAmount(_("The amount is too large."))
-    if amount != amount.quantize(QUANTUM, rounding=ROUND_DOWN):
+    exact = amount.quantize(QUANTUM, rounding=ROUND_DOWN)  # rounds nothing when the amount is exact
+    if amount != exact:
         raise InvalidAmount(_("Amounts have at most 6 decimal places."))
     if amount == 0 and not allow_zero:
         raise InvalidAmount(_("The amount must not be zero."))
     if amount < 0 and not allow_negative:
         raise InvalidAmount(_("The amount must be positive."))
-    return amount.quantize(QUANTUM)
+    return exact
 
 
 def amount_text_parse(text: str, *, places: int = PLACES) -> Decimal:

@@ -4,7 +4,6 @@ idempotency key (money rules 2 and 3). Every change of a balance goes through he
 from __future__ import annotations
 
 import hashlib
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -74,8 +73,9 @@ def _normalised(entries: Sequence[tuple[int, Decimal]]) -> list[tuple[int, Decim
         raise UnbalancedPosting(_("A posting needs at least two entries."))
     merged: dict[int, Decimal] = {}
     for account_id, amount in entries:
-        account_id, amount = int(account_id), parse_amount(amount, allow_negative=True)
-        merged[account_id] = merged[account_id] + amount if account_id in merged else amount
+        account, value = int(account_id), parse_amount(amount, allow_negative=True)
+        earlier = merged.get(account)
+        merged[account] = value if earlier is None else earlier + value
     if sum(merged.values()) != 0:
         raise UnbalancedPosting(_("The entries of a posting must sum to zero."))
     normalised = sorted([entry for entry in merged.items() if entry[1]])
@@ -240,7 +240,9 @@ def _post_chunk(chunk: Sequence[Posting]) -> tuple[dict[str, int], int]:
                 raise IdempotencyConflict(
                     _("The key %(key)s was already posted with different content.") % {"key": posting.key}
                 )
-    deltas: dict[int, Decimal] = defaultdict(Decimal)
+    # Each account's total change, its entries' amounts summed once (the platform account has
+    # one in every posting of a payout batch).
+    amounts_by_account: dict[int, list[Decimal]] = {}
     entry_rows: list[tuple[int, int, Decimal]] = []
     history_pairs: list[tuple[int, HistoryLine]] = []
     for posting, normalised, _h in prepared:
@@ -248,10 +250,12 @@ def _post_chunk(chunk: Sequence[Posting]) -> tuple[dict[str, int], int]:
         if ledger_id is None:
             continue
         for account_id, amount in normalised:
-            deltas[account_id] += amount
+            amounts_by_account.setdefault(account_id, []).append(amount)
             entry_rows.append((ledger_id, account_id, amount))
-        history_pairs.extend((ledger_id, line) for line in posting.history)
+        if posting.history:
+            history_pairs.extend((ledger_id, line) for line in posting.history)
     if entry_rows:
+        deltas = {account_id: sum(amounts) for account_id, amounts in amounts_by_account.items()}
         account_ids = sorted(account_id for account_id, delta in deltas.items() if delta)
         _ledger_call(
             "SELECT ledger_apply(%s::bigint[], %s::numeric[], %s::bigint[], %s::bigint[], %s::numeric[])",
