@@ -184,6 +184,23 @@ def test_directs_can_be_required_to_be_active_investors(invariants):
     assert Commission.objects.get(source_subscription=subscription, level=1).amount == D("100")
 
 
+def test_an_investor_direct_counts_only_with_a_confirmed_email(invariants):
+    PlanVersion.objects.create(directs_must_be_investors=True, note="investor directs only")
+    top = member(invested="100")
+    unconfirmed = member(sponsor=top, invested="100")  # an investor, but never confirmed the address
+    User.objects.filter(pk=unconfirmed.pk).update(email_confirmed_at=None)
+    middle = member(sponsor=top, invested="100")
+    sponsor = member(sponsor=middle, invested="100")
+    subscription = buy(member(sponsor=sponsor), "1000")
+    generation_distribute(subscription_id=subscription.pk)
+    assert Commission.objects.get(source_subscription=subscription, level=3).skip_reason == "directs"
+    User.objects.filter(pk=unconfirmed.pk).update(email_confirmed_at=timezone.now())
+    second = buy(member(sponsor=sponsor), "1000")
+    generation_distribute(subscription_id=second.pk)
+    level_3 = Commission.objects.get(source_subscription=second, level=3)
+    assert (level_3.user_id, level_3.skip_reason, level_3.amount > 0) == (top.pk, "", True)
+
+
 def test_a_fan_out_with_every_level_qualifying_runs_at_most_fifteen_queries(invariants):
     sponsor = None
     for _level in range(20):
