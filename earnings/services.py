@@ -30,7 +30,7 @@ from phonix.exceptions import FuturePeriod
 from phonix.models import StuckItem
 from phonix.money import ZERO, round_down
 from phonix.page_cache import pages_changed
-from phonix.sql import SqlParams
+from phonix.sql import SqlParams, array_literal, text_array_literal
 from phonix.stuck import stuck_item_clear, stuck_item_record
 from wallet.ledger.accounts import member_account_ids, platform_account
 from wallet.ledger.payouts import ledger_post_payouts, payout_table_create
@@ -198,8 +198,8 @@ def _generation_key(subscription_id: int, level: int) -> str:
 def _generation_commissions_insert(outcomes: list[LevelOutcome], *, buyer_id: int, subscription_id: int,
                                    plan_id: int, descriptions: dict[int, str], paid_at: dt.datetime,
                                    ledger_ids: dict[str, int]) -> None:
-    """A Commission row per level in one statement of a column per array (as the history lines):
-    the ORM's placeholder per value cost more than the insert itself."""
+    """A Commission row per level in one statement of a column per array literal (as the history
+    lines): the ORM's placeholder per value cost more than the insert itself."""
     with connection.cursor() as cursor:
         cursor.execute(
             """
@@ -215,11 +215,15 @@ def _generation_commissions_insert(outcomes: list[LevelOutcome], *, buyer_id: in
             {
                 "buyer": buyer_id, "type": Commission.Type.GENERATION, "subscription": subscription_id,
                 "plan": plan_id, "paid_at": paid_at,
-                "users": [o.user_id for o in outcomes], "levels": [o.level for o in outcomes],
-                "amounts": [o.amount for o in outcomes], "capped": [o.capped for o in outcomes],
-                "reasons": [str(o.reason) for o in outcomes], "directs": [o.directs for o in outcomes],
-                "descriptions": [descriptions[o.level] for o in outcomes],
-                "ledger_ids": [ledger_ids.get(_generation_key(subscription_id, o.level)) for o in outcomes],
+                "users": array_literal(o.user_id for o in outcomes),
+                "levels": array_literal(o.level for o in outcomes),
+                "amounts": array_literal(o.amount for o in outcomes),
+                "capped": array_literal(o.capped for o in outcomes),
+                "reasons": text_array_literal(o.reason for o in outcomes),
+                "directs": text_array_literal(o.directs for o in outcomes),  # None unless too few
+                "descriptions": text_array_literal(descriptions[o.level] for o in outcomes),
+                "ledger_ids": text_array_literal(ledger_ids.get(_generation_key(subscription_id, o.level))
+                                                 for o in outcomes),
             },
         )
 

@@ -125,19 +125,23 @@ _HISTORY_INSERT = """
 def _insert_history(pairs: list[tuple[int, HistoryLine]]) -> None:
     """The member-facing lines of postings, (ledger transaction id, line) each, in one statement:
     a column per array, which costs a fraction of what the ORM's bulk_create spends on a
-    placeholder per value (a fan-out writes twenty lines in every purchase's wake)."""
+    placeholder per value (a fan-out writes twenty lines in every purchase's wake). The arrays go as
+    literals, cheaper to send than lists the driver quotes value by value."""
     lines = [line for _ledger_id, line in pairs]
     with connection.cursor() as cursor:
         cursor.execute(_HISTORY_INSERT, {
             "now": timezone.now(), "completed": Transaction.Status.COMPLETED,
-            "users": [line.user_id for line in lines], "types": [line.type for line in lines],
-            "amounts": [line.amount for line in lines], "fees": [line.fee for line in lines],
-            "nets": [line.amount - line.fee if line.net_amount is None else line.net_amount for line in lines],
-            "statuses": [line.status for line in lines],
-            "descriptions": [line.description[:500] for line in lines],
-            "subscriptions": [line.subscription_id for line in lines],
-            "hashes": [line.txn_hash for line in lines], "addresses": [line.wallet_address for line in lines],
-            "ledger_ids": [ledger_id for ledger_id, _line in pairs],
+            "users": array_literal(line.user_id for line in lines),
+            "types": text_array_literal(line.type for line in lines),
+            "amounts": array_literal(line.amount for line in lines), "fees": array_literal(line.fee for line in lines),
+            "nets": array_literal(line.amount - line.fee if line.net_amount is None else line.net_amount
+                                  for line in lines),
+            "statuses": text_array_literal(line.status for line in lines),
+            "descriptions": text_array_literal(line.description[:500] for line in lines),
+            "subscriptions": text_array_literal(line.subscription_id for line in lines),
+            "hashes": text_array_literal(line.txn_hash for line in lines),
+            "addresses": text_array_literal(line.wallet_address for line in lines),
+            "ledger_ids": array_literal(ledger_id for ledger_id, _line in pairs),
         })
 
 
