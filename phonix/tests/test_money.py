@@ -26,6 +26,22 @@ def test_plain_amounts_are_read_exactly(text, amount):
     assert parse_amount(text) == amount
 
 
+@pytest.mark.parametrize("value, text", [
+    (Decimal("5"), "5.000000"), (Decimal("-1.5"), "-1.500000"), (Decimal("0.1234560"), "0.123456"),
+    (Decimal("1E+2"), "100.000000"), (7, "7.000000"), ("2.5", "2.500000"), (Decimal("0.000001"), "0.000001"),
+])
+def test_an_amount_comes_back_with_exactly_six_places(value, text):
+    # The ledger's content hash is made of this text: one amount, one spelling.
+    assert str(parse_amount(value, allow_negative=True)) == text
+
+
+def test_a_float_is_refused_even_when_it_equals_a_decimal():
+    with pytest.raises(InvalidAmount, match="float"):
+        parse_amount(0.5)
+    with pytest.raises(InvalidAmount, match="float"):
+        parse_amount(True)
+
+
 def test_more_than_six_places_are_refused_even_when_they_are_zeros():
     with pytest.raises(InvalidAmount, match="6 decimal places"):
         parse_amount("1.0000000")
