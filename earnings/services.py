@@ -20,6 +20,7 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.selectors import user_email_confirmed_sql
 from accounts.totals import members_earnings_add, members_investor_status_end
 from investment.caps import cap_cut, cap_room, cap_room_sql
 from investment.models import PlanVersion, Subscription
@@ -114,8 +115,8 @@ def _uplines_locked(*, upline_ids: list[int], investors_only: bool) -> list[Upli
     In SQL rather than the ORM: it runs in every purchase's fan-out, and building the query with
     its subquery cost more than running it."""
     directs = (
-        """(SELECT count(*) FROM accounts_user d
-            WHERE d.referred_by_id = u.id AND d.is_active_investor AND d.email_confirmed_at IS NOT NULL)"""
+        f"""(SELECT count(*) FROM accounts_user d
+             WHERE d.referred_by_id = u.id AND d.is_active_investor AND {user_email_confirmed_sql("d")})"""
         if investors_only else "u.direct_referrals_count"
     )
     with connection.cursor() as cursor:
