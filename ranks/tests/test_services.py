@@ -2,6 +2,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.db import IntegrityError
 from django.db.models import Sum
 
 from accounts.models import User
@@ -18,7 +19,8 @@ from wallet.ledger.accounts import member_account
 from wallet.ledger.reconciliation import ledger_reconcile
 from wallet.models import AccountCode, LedgerTransaction, Transaction
 
-pytestmark = pytest.mark.django_db
+# Every test here moves money or reads what moved it: the ledger's invariants hold after each.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("invariants")]
 
 SUNDAY = dt.datetime(2025, 3, 2, 23, 0, tzinfo=dt.UTC)  # rank check time
 FIRST_MONDAY = dt.date(2025, 3, 3)  # ISO 2025-W10, the first week a promotion at SUNDAY is paid
@@ -343,6 +345,22 @@ def test_a_week_with_a_bonus_row_already_is_skipped_not_paid_twice():
     assert Rank.objects.get(user=settled).last_paid_week == week(0)
     assert Rank.objects.get(user=other).last_paid_week == week(1)
     assert ledger_reconcile().ok
+
+
+def test_a_claim_that_collides_undoes_the_whole_chunk_payments_with_it(monkeypatch):
+    settled, other = ranked("5000", "5000"), ranked("5000", "5000")
+    weekly_bonuses_pay(week=week(0))
+    WeeklyBonus.objects.create(user=settled, week=week(1), iso_week=iso_week_label(week(1)),
+                               rank=RankCode.CONNECTOR, amount=50, paid_amount=50)
+    # As if another writer inserted the row between the look-up and the claim.
+    monkeypatch.setattr("ranks.services._unsettled", lambda rows: rows)
+    postings = LedgerTransaction.objects.count()
+    with pytest.raises(IntegrityError):
+        weekly_bonuses_pay(week=week(1))
+    assert LedgerTransaction.objects.count() == postings
+    assert (main_balance(settled), main_balance(other)) == (Decimal(50), Decimal(50))
+    assert not WeeklyBonus.objects.filter(user=other, week=week(1)).exists()
+    assert Rank.objects.get(user=other).last_paid_week == week(0)
 
 
 def test_dry_runs_change_nothing():

@@ -1,0 +1,1 @@
+from wallet.tests.conftest import invariants  # noqa: F401
